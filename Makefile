@@ -1,0 +1,42 @@
+# Cohort: two commands do everything on a fresh clone.
+#   make run   install, migrate, seed demo data, serve on http://127.0.0.1:5000
+#   make test  install and run the whole test suite
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+export FLASK_APP := cohort
+
+.PHONY: run test e2e lint install frontend clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Reinstall only when the project's dependencies change.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+frontend: $(VENV)/.installed
+	$(BIN)/python scripts/fetch_frontend.py
+
+install: $(VENV)/.installed frontend
+
+run: install
+	$(BIN)/flask db upgrade
+	$(BIN)/flask seed-demo
+	@echo "Cohort is running on http://127.0.0.1:5000 (Ctrl+C to stop)"
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+test: install
+	$(BIN)/pytest -m "not e2e" $(PYTEST_ARGS)
+
+e2e: install
+	$(BIN)/pytest -m e2e $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) node_modules cohort/static/govuk

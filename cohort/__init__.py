@@ -1,0 +1,109 @@
+"""Cohort: the AI Accelerator Programme's cohort manager.
+
+create_app() builds the Flask application: configuration from the environment,
+extensions, GOV.UK template loaders, blueprints, security wiring, error pages
+and CLI commands.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+
+from cohort.config import ConfigError, load_config
+
+__all__ = ["ConfigError", "create_app"]
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_path=str(Path(__file__).resolve().parent.parent / "instance"))
+    app.config.update(load_config())
+    if overrides:
+        app.config.update(overrides)
+    if app.config["ENV_IS_PRODUCTION"]:
+        app.debug = False  # never the interactive debugger in production
+    Path(app.instance_path).mkdir(exist_ok=True)
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    app.jinja_loader = ChoiceLoader(
+        [
+            FileSystemLoader(str(Path(__file__).parent / "templates")),
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from cohort.errors import init_error_pages
+    from cohort.filters import init_filters
+    from cohort.security import init_security
+
+    init_security(app)
+    init_filters(app)
+    init_error_pages(app)
+
+    from cohort.cli import init_cli
+
+    init_cli(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from govuk_frontend_wtf.main import WTFormsHelpers
+
+    from cohort.database import configure_engine
+    from cohort.extensions import csrf, db, limiter, login_manager, migrate
+    from cohort.models import User
+
+    db.init_app(app)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(Path(__file__).resolve().parent.parent / "migrations"),
+        render_as_batch=True,
+        compare_type=True,
+    )
+    csrf.init_app(app)
+    limiter.init_app(app)
+    WTFormsHelpers(app)
+
+    with app.app_context():
+        configure_engine(app, db.engine)
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = "Sign in to see this page."
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def load_user(session_token: str) -> User | None:
+        # The cookie holds the user's current session token, not their id: a
+        # token replaced at sign-out, password change or deactivation no
+        # longer finds anyone, so copied cookies stop working.
+        return db.session.scalar(
+            db.select(User).where(User.session_token == session_token, User.is_active_account.is_(True))
+        )
+
+
+def _register_blueprints(app: Flask) -> None:
+    from cohort.admin import bp as admin_bp
+    from cohort.auth import bp as auth_bp
+    from cohort.cohorts import bp as cohorts_bp
+    from cohort.main import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(cohorts_bp, url_prefix="/cohorts")
+    app.register_blueprint(admin_bp, url_prefix="/admin")

@@ -1,0 +1,121 @@
+"""Sign in, sign out, set and change passwords."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from cohort.auth import bp
+from cohort.auth.forms import ChangePasswordForm, SetPasswordForm, SignInForm
+from cohort.auth.passwords import password_problem, verify_password
+from cohort.auth.tokens import user_for_password_token
+from cohort.extensions import db, limiter
+from cohort.forms import ConfirmForm
+from cohort.security import start_session
+from cohort.services import accounts
+
+SIGN_IN_FAILED = "Enter a correct email address and password"
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only a path on this site: no scheme, no host, no protocol-relative or backslash tricks."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(ord(c) < 32 for c in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def _sign_in_user(user) -> None:
+    session.clear()  # a new session at sign-in: nothing carries over from before
+    login_user(user)
+    start_session()
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@limiter.limit("30 per minute", methods=["POST"])
+def sign_in():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.dashboard"))
+    form = SignInForm()
+    locked_out = False
+    if form.validate_on_submit():
+        result = accounts.authenticate(form.email.data, form.password.data, request.remote_addr)
+        if result.user is not None:
+            _sign_in_user(result.user)
+            return redirect(safe_next(request.args.get("next")) or url_for("main.dashboard"))
+        if result.locked_out:
+            locked_out = True
+        else:
+            form.email.errors = [SIGN_IN_FAILED]
+    status = 429 if locked_out else (200 if not form.errors else 400)
+    return render_template(
+        "auth/sign_in.html",
+        form=form,
+        locked_out=locked_out,
+        window=current_app.config["SIGN_IN_WINDOW_MINUTES"],
+    ), status
+
+
+@bp.route("/sign-out", methods=["POST"])
+@login_required
+def sign_out():
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        accounts.sign_out_everywhere(current_user)
+        logout_user()
+        session.clear()
+        flash("You have signed out.")
+    return redirect(url_for("auth.sign_in"))
+
+
+@bp.route("/set-password/<token>", methods=["GET", "POST"])
+@limiter.limit("30 per minute", methods=["POST"])
+def set_password(token: str):
+    user, problem = user_for_password_token(token)
+    if user is None:
+        return render_template("auth/password_link_invalid.html", problem=problem), 400
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        message = password_problem(form.password.data, user.email)
+        if message:
+            form.password.errors = [message]
+        else:
+            accounts.set_password(user, form.password.data)
+            if current_user.is_authenticated:
+                logout_user()
+            session.clear()
+            flash("Your password has been set. Sign in with your email address and new password.")
+            return redirect(url_for("auth.sign_in"))
+    return render_template("auth/set_password.html", form=form, user=user), (400 if form.errors else 200)
+
+
+@bp.route("/account")
+@login_required
+def account():
+    return render_template("auth/account.html", sign_out_form=ConfirmForm())
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        if not verify_password(current_user.password_hash, form.current_password.data):
+            form.current_password.errors = ["Your current password is not correct"]
+        elif message := password_problem(form.password.data, current_user.email):
+            form.password.errors = [message]
+        else:
+            user = current_user._get_current_object()
+            accounts.set_password(user, form.password.data)
+            # Every other session has ended; this one carries on under the new token.
+            db.session.refresh(user)
+            _sign_in_user(user)
+            flash("Your password has been changed. You have been signed out everywhere else.")
+            return redirect(url_for("auth.account"))
+    return render_template("auth/change_password.html", form=form), (400 if form.errors else 200)

@@ -1,0 +1,80 @@
+"""Flask commands: `flask seed-demo`, `flask create-admin`."""
+
+from __future__ import annotations
+
+import click
+from email_validator import EmailNotValidError, validate_email
+from flask import Flask
+from flask.cli import with_appcontext
+
+from cohort.auth.passwords import password_problem
+from cohort.extensions import db
+from cohort.models import Role
+from cohort.seed import DEMO_PASSWORD, database_is_empty, demo_logins, seed_demo, seed_scale
+from cohort.services import accounts
+
+
+def _print_logins() -> None:
+    click.echo(f"\nDemo logins (password for all: {DEMO_PASSWORD})")
+    for login in demo_logins():
+        extra = f", {login.department}" if login.department else ""
+        click.echo(f"  {login.role.label:<20} {login.email:<40} {login.full_name}{extra}")
+    click.echo()
+
+
+@click.command("seed-demo")
+@click.option(
+    "--scale",
+    type=click.IntRange(0, 1000),
+    default=0,
+    help="Also create this many load-test cohorts of 25 participants each.",
+)
+@with_appcontext
+def seed_demo_command(scale: int) -> None:
+    """Add the demo departments, people and cohort (only to an empty database)."""
+    if database_is_empty():
+        seed_demo()
+        db.session.commit()
+        click.echo("Demo data added: 12 departments, 5 staff, 25 participants in one cohort.")
+    else:
+        click.echo("The database already has data: no demo data added.")
+    if scale:
+        created = seed_scale(scale)
+        db.session.commit()
+        click.echo(f"Scale data: {created} new cohort(s) of 25 participants ({scale} asked for).")
+    _print_logins()
+
+
+@click.command("create-admin")
+@click.option("--email", prompt="Email address")
+@click.option("--name", "full_name", prompt="Full name")
+@click.password_option("--password", prompt="Password (12 characters or more)")
+@with_appcontext
+def create_admin_command(email: str, full_name: str, password: str) -> None:
+    """Create a programme manager account, for a real deployment."""
+    problems = []
+    try:
+        email = validate_email(email, check_deliverability=False).normalized
+    except EmailNotValidError as error:
+        problems.append(f"email: {error}")
+    full_name = full_name.strip()
+    if not full_name or len(full_name) > 120:
+        problems.append("name: enter a name of 1 to 120 characters")
+    if message := password_problem(password, email):
+        problems.append(f"password: {message}")
+    if not problems and accounts.email_taken(email):
+        problems.append("email: a user with this email address already exists")
+    if problems:
+        for problem in problems:
+            click.echo(problem, err=True)
+        raise SystemExit(1)
+    user = accounts.invite_user(
+        None, email=email, full_name=full_name, role=Role.ADMIN, department=None, commit=False
+    )
+    accounts.set_password(user, password, actor=None)
+    click.echo(f"Programme manager {user.email} created. Sign in at /sign-in.")
+
+
+def init_cli(app: Flask) -> None:
+    app.cli.add_command(seed_demo_command)
+    app.cli.add_command(create_admin_command)

@@ -1,0 +1,145 @@
+from __future__ import annotations
+
+import re
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCharacterCount,
+    GovCheckboxesInput,
+    GovCheckboxInput,
+    GovDateInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextInput,
+)
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from cohort.forms import PlainText, strip_filter
+from cohort.models import BankHolidayDivision, CohortStatus
+
+SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def _monday(form, field):
+    if field.data is not None and field.data.weekday() != 0:
+        raise ValidationError(
+            f"Start date must be a Monday ({field.data.day} {field.data:%B %Y} is a {field.data:%A})"
+        )
+
+
+def _slug(form, field):
+    if field.data and not SLUG_PATTERN.match(field.data):
+        raise ValidationError("Web address name must use only lower-case letters, numbers and single hyphens")
+
+
+class CohortForm(FlaskForm):
+    name = StringField(
+        "Cohort name",
+        widget=GovTextInput(),
+        filters=[strip_filter],
+        validators=[
+            DataRequired("Enter the cohort name"),
+            Length(max=120, message="Cohort name must be 120 characters or fewer"),
+            PlainText("Cohort name"),
+        ],
+    )
+    slug = StringField(
+        "Web address name (optional)",
+        widget=GovTextInput(),
+        filters=[strip_filter, lambda v: v.lower() if isinstance(v, str) else v],
+        validators=[
+            Optional(),
+            Length(max=80, message="Web address name must be 80 characters or fewer"),
+            _slug,
+        ],
+        description="Used in links, for example ai-accelerator-cohort-2. Leave empty to make one from the name.",
+    )
+    description = TextAreaField(
+        "Description (optional)",
+        widget=GovCharacterCount(),
+        filters=[strip_filter],
+        validators=[
+            Optional(),
+            Length(max=2000, message="Description must be 2000 characters or fewer"),
+            PlainText("Description", allow_newlines=True),
+        ],
+    )
+    start_date = DateField(
+        "Start date",
+        widget=GovDateInput(),
+        format="%d %m %Y",
+        validators=[InputRequired("Enter the start date, a Monday"), _monday],
+        description="The Monday of week 1, for example 7 9 2026",
+    )
+    length_weeks = IntegerField(
+        "Length in weeks",
+        widget=GovTextInput(),
+        default=12,
+        validators=[
+            InputRequired("Enter the length in weeks, a whole number"),
+            NumberRange(min=1, max=52, message="Length must be between 1 and 52 weeks"),
+        ],
+    )
+    capacity = IntegerField(
+        "Capacity",
+        widget=GovTextInput(),
+        default=25,
+        validators=[
+            InputRequired("Enter the capacity, a whole number of participants"),
+            NumberRange(min=1, max=200, message="Capacity must be between 1 and 200 participants"),
+        ],
+    )
+    bank_holiday_division = RadioField(
+        "Bank holidays",
+        widget=GovRadioInput(),
+        choices=[(d.value, d.label) for d in BankHolidayDivision],
+        default=BankHolidayDivision.ENGLAND_AND_WALES.value,
+        validators=[InputRequired("Select which bank holidays the cohort follows")],
+    )
+    status = SelectField(
+        "Status",
+        widget=GovSelect(),
+        choices=[(s.value, s.value.capitalize()) for s in CohortStatus],
+        default=CohortStatus.PLANNED.value,
+        validators=[InputRequired("Select a status")],
+    )
+    facilitators = SelectMultipleField(
+        "Facilitators", widget=GovCheckboxesInput(), coerce=int, choices=[], validate_choice=True
+    )
+    min_attendance = IntegerField(
+        "Minimum attendance (%)",
+        widget=GovTextInput(),
+        default=80,
+        validators=[
+            InputRequired("Enter the minimum attendance, a whole percentage"),
+            NumberRange(min=0, max=100, message="Minimum attendance must be between 0 and 100%"),
+        ],
+    )
+    skills_at_target = IntegerField(
+        "Skills at target (%)",
+        widget=GovTextInput(),
+        default=100,
+        validators=[
+            InputRequired("Enter the share of skills that must reach their target, a whole percentage"),
+            NumberRange(min=0, max=100, message="Skills at target must be between 0 and 100%"),
+        ],
+    )
+    require_mandatory = BooleanField(
+        "Every mandatory session must be attended or caught up", widget=GovCheckboxInput(), default=True
+    )
+    require_hackathon = BooleanField(
+        "A submission is needed for every hackathon", widget=GovCheckboxInput(), default=True
+    )
+    submit = SubmitField("Save cohort", widget=GovSubmitInput())

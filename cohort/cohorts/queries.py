@@ -1,0 +1,56 @@
+"""Read-side queries for cohorts: one query per list, whatever its length."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Select, case, func, select
+
+from cohort.extensions import db
+from cohort.models import Cohort, Department, Enrolment, EnrolmentStatus, User
+
+# Enrolments that hold a place in the cohort (count against capacity).
+PLACE_HOLDING = (EnrolmentStatus.ACTIVE, EnrolmentStatus.COMPLETED, EnrolmentStatus.NOT_COMPLETED)
+
+
+@dataclass(frozen=True)
+class CohortRow:
+    cohort: Cohort
+    enrolled: int  # holding a place
+    withdrawn: int
+
+
+def cohort_rows(cohorts: Select, department_id: int | None = None) -> list[CohortRow]:
+    """Each cohort of the query with its enrolment counts (optionally one department's)."""
+    counts = select(
+        Enrolment.cohort_id.label("cohort_id"),
+        func.sum(case((Enrolment.status.in_(PLACE_HOLDING), 1), else_=0)).label("enrolled"),
+        func.sum(case((Enrolment.status == EnrolmentStatus.WITHDRAWN, 1), else_=0)).label("withdrawn"),
+    ).group_by(Enrolment.cohort_id)
+    if department_id is not None:
+        counts = counts.join(User, User.id == Enrolment.user_id).where(User.department_id == department_id)
+    counts = counts.subquery()
+    query = (
+        cohorts.add_columns(func.coalesce(counts.c.enrolled, 0), func.coalesce(counts.c.withdrawn, 0))
+        .outerjoin(counts, counts.c.cohort_id == Cohort.id)
+        .order_by(Cohort.start_date.desc(), Cohort.name)
+    )
+    return [CohortRow(c, int(e), int(w)) for c, e, w in db.session.execute(query)]
+
+
+def department_counts(
+    cohort: Cohort, department_id: int | None = None
+) -> list[tuple[Department | None, int]]:
+    """Participants holding a place, per department, largest first."""
+    query = (
+        select(Department, func.count(Enrolment.id))
+        .select_from(Enrolment)
+        .join(User, User.id == Enrolment.user_id)
+        .outerjoin(Department, Department.id == User.department_id)
+        .where(Enrolment.cohort_id == cohort.id, Enrolment.status.in_(PLACE_HOLDING))
+        .group_by(Department.id)
+        .order_by(func.count(Enrolment.id).desc(), Department.name)
+    )
+    if department_id is not None:
+        query = query.where(User.department_id == department_id)
+    return [(d, n) for d, n in db.session.execute(query)]

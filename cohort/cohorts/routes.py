@@ -1,0 +1,150 @@
+"""Cohort list, page, creation and editing."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from cohort.auth.access import admin_required, cohort_for, visible_cohorts
+from cohort.cohorts import bp
+from cohort.cohorts.forms import CohortForm
+from cohort.cohorts.queries import cohort_rows, department_counts
+from cohort.extensions import db
+from cohort.models import BankHolidayDivision, Cohort, CohortStatus, Enrolment, Role, User
+from cohort.services.cohorts import CohortDetails, CohortError, update_cohort
+from cohort.services.cohorts import create_cohort as create
+
+
+@bp.route("/")
+@login_required
+def list_cohorts():
+    status = request.args.get("status", "")
+    query = visible_cohorts(current_user)
+    if status in {s.value for s in CohortStatus}:
+        query = query.where(Cohort.status == CohortStatus(status))
+    else:
+        status = ""
+    department_id = current_user.department_id if current_user.role == Role.SPONSOR else None
+    rows = cohort_rows(query, department_id=department_id)
+    return render_template(
+        "cohorts/list.html",
+        title="Cohorts",
+        rows=rows,
+        status=status,
+        statuses=[s.value for s in CohortStatus],
+        department_id=department_id,
+    )
+
+
+def _facilitator_choices() -> list[tuple[int, str]]:
+    people = db.session.scalars(
+        select(User)
+        .where(User.role == Role.FACILITATOR, User.is_active_account.is_(True))
+        .order_by(User.full_name)
+    ).all()
+    return [(u.id, f"{u.full_name} ({u.email})") for u in people]
+
+
+def _details(form: CohortForm) -> CohortDetails:
+    return CohortDetails(
+        name=form.name.data,
+        slug=form.slug.data or None,
+        description=form.description.data or None,
+        start_date=form.start_date.data,
+        length_weeks=form.length_weeks.data,
+        capacity=form.capacity.data,
+        bank_holiday_division=BankHolidayDivision(form.bank_holiday_division.data),
+        status=CohortStatus(form.status.data),
+        min_attendance=form.min_attendance.data / 100,
+        require_mandatory=form.require_mandatory.data,
+        require_hackathon=form.require_hackathon.data,
+        skills_at_target=form.skills_at_target.data / 100,
+        facilitator_ids=list(form.facilitators.data or []),
+    )
+
+
+def _save(form: CohortForm, cohort: Cohort | None):
+    """Validate and save; returns the saved cohort, or None with errors on the form."""
+    if not form.validate_on_submit():
+        return None
+    try:
+        if cohort is None:
+            return create(current_user, _details(form))
+        update_cohort(current_user, cohort, _details(form))
+        return cohort
+    except CohortError as error:
+        db.session.rollback()
+        getattr(form, error.field or "name").errors = [str(error)]
+    except IntegrityError:
+        # Another request took the same name or web address at the same moment.
+        db.session.rollback()
+        form.name.errors = ["A cohort with this name or web address already exists"]
+    return None
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@admin_required
+def create_cohort():
+    form = CohortForm()
+    form.facilitators.choices = _facilitator_choices()
+    cohort = _save(form, None)
+    if cohort is not None:
+        flash(f"Cohort {cohort.name} created.", "success")
+        return redirect(url_for("cohorts.show_cohort", slug=cohort.slug))
+    return render_template("cohorts/form.html", title="Create a cohort", form=form, cohort=None), (
+        400 if form.errors else 200
+    )
+
+
+@bp.route("/<slug>/edit", methods=["GET", "POST"])
+@admin_required
+def edit_cohort(slug: str):
+    cohort = cohort_for(current_user, slug)
+    form = CohortForm(obj=cohort) if request.method == "GET" else CohortForm()
+    form.facilitators.choices = _facilitator_choices()
+    if request.method == "GET":
+        form.bank_holiday_division.data = cohort.bank_holiday_division.value
+        form.status.data = cohort.status.value
+        form.min_attendance.data = round(cohort.min_attendance * 100)
+        form.skills_at_target.data = round(cohort.skills_at_target * 100)
+        form.facilitators.data = [f.id for f in cohort.facilitators]
+    saved = _save(form, cohort)
+    if saved is not None:
+        flash(f"Cohort {saved.name} updated.", "success")
+        return redirect(url_for("cohorts.show_cohort", slug=saved.slug))
+    return render_template("cohorts/form.html", title=f"Edit {cohort.name}", form=form, cohort=cohort), (
+        400 if form.errors else 200
+    )
+
+
+@bp.route("/<slug>")
+@login_required
+def show_cohort(slug: str):
+    cohort = cohort_for(current_user, slug)
+    role = current_user.role
+    enrolments: list[Enrolment] = []
+    counts = []
+    if role in (Role.ADMIN, Role.FACILITATOR, Role.SPONSOR):
+        department_id = current_user.department_id if role == Role.SPONSOR else None
+        counts = department_counts(cohort, department_id)
+        query = (
+            select(Enrolment)
+            .options(joinedload(Enrolment.user).joinedload(User.department))
+            .join(User, User.id == Enrolment.user_id)
+            .where(Enrolment.cohort_id == cohort.id)
+            .order_by(User.full_name)
+        )
+        if department_id is not None:
+            query = query.where(User.department_id == department_id)
+        enrolments = list(db.session.scalars(query))
+    return render_template(
+        "cohorts/show.html",
+        title=cohort.name,
+        cohort=cohort,
+        enrolments=enrolments,
+        counts=counts,
+        enrolled=sum(n for _, n in counts),
+    )

@@ -1,0 +1,106 @@
+"""Configuration from environment variables.
+
+Development (the default) gets safe defaults so `make run` works on a fresh
+clone; production (COHORT_ENV=production) refuses to start without a real
+SECRET_KEY, and on the embedded SQLite default unless COHORT_ALLOW_SQLITE=1.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused in production below
+INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+DEFAULT_SQLITE_URL = f"sqlite:///{INSTANCE_DIR / 'cohort.db'}"
+
+
+class ConfigError(RuntimeError):
+    """The environment does not describe a configuration the service may run with."""
+
+
+def _flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, not {value!r}") from exc
+
+
+def _database_url(raw: str) -> str:
+    # Hosting platforms hand out postgres:// URLs; SQLAlchemy wants the driver named.
+    if raw.startswith("postgres://"):
+        raw = "postgresql://" + raw[len("postgres://") :]
+    if raw.startswith("postgresql://"):
+        raw = "postgresql+psycopg://" + raw[len("postgresql://") :]
+    return raw
+
+
+def load_config() -> dict:
+    """Read the environment into a Flask config mapping, or raise ConfigError."""
+    env = os.environ.get("COHORT_ENV", "development").strip().lower()
+    if env not in {"development", "production", "testing"}:
+        raise ConfigError(f"COHORT_ENV must be development, production or testing, not {env!r}")
+    production = env == "production"
+
+    secret_key = os.environ.get("SECRET_KEY", "")
+    if production and (len(secret_key) < 32 or secret_key == DEV_SECRET_KEY):
+        raise ConfigError(
+            "COHORT_ENV=production needs SECRET_KEY set to a random value of at least "
+            "32 characters, for example: python -c 'import secrets; print(secrets.token_hex(32))'"
+        )
+    if not secret_key:
+        secret_key = DEV_SECRET_KEY
+
+    database_url = _database_url(os.environ.get("DATABASE_URL", "") or DEFAULT_SQLITE_URL)
+    if production and database_url.startswith("sqlite") and not _flag("COHORT_ALLOW_SQLITE"):
+        raise ConfigError(
+            "COHORT_ENV=production needs DATABASE_URL pointing at PostgreSQL "
+            "(postgresql://user:password@host/dbname); set COHORT_ALLOW_SQLITE=1 to run "
+            "on SQLite on purpose"
+        )
+
+    idle_minutes = _int("SESSION_IDLE_MINUTES", 30)
+    absolute_hours = _int("SESSION_ABSOLUTE_HOURS", 12)
+    max_upload_mb = _int("MAX_UPLOAD_MB", 6)
+
+    return {
+        "COHORT_ENV": env,
+        "ENV_IS_PRODUCTION": production,
+        "SECRET_KEY": secret_key,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SESSION_COOKIE_NAME": "cohort_session",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SECURE": production,
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=absolute_hours),
+        "SESSION_IDLE_TIMEOUT": timedelta(minutes=idle_minutes),
+        "SESSION_ABSOLUTE_TIMEOUT": timedelta(hours=absolute_hours),
+        # Uploads (nomination spreadsheets) are limited to 5 MB; leave room for the form.
+        "MAX_CONTENT_LENGTH": max_upload_mb * 1024 * 1024,
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": False,
+        "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
+        "SIGN_IN_MAX_FAILURES": _int("SIGN_IN_MAX_FAILURES", 10),
+        "SIGN_IN_WINDOW_MINUTES": _int("SIGN_IN_WINDOW_MINUTES", 5),
+        "PASSWORD_LINK_HOURS": _int("PASSWORD_LINK_HOURS", 72),
+        "SQLITE_BUSY_TIMEOUT_MS": _int("SQLITE_BUSY_TIMEOUT_MS", 5000),
+        "USERS_PER_PAGE": 25,
+        "SERVICE_NAME": "Cohort",
+        "PREFERRED_URL_SCHEME": "https" if production else "http",
+        "SHOW_PASSWORD_LINKS": not production,
+    }

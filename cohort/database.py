@@ -1,0 +1,43 @@
+"""Engine set-up: SQLite tuned for a web server; PostgreSQL needs nothing extra.
+
+SQLite: WAL journal (readers do not block the writer), foreign keys enforced,
+a busy timeout, and write transactions that take the write lock when they
+begin. Python's sqlite3 otherwise starts a *deferred* transaction, and a
+transaction that reads and then tries to write fails at once with "database
+is locked" when another writer got there first, whatever the busy timeout.
+So we take over BEGIN: requests that may write (anything but GET/HEAD/OPTIONS,
+and every CLI command) begin with BEGIN IMMEDIATE and wait their turn;
+page views begin a plain deferred transaction and never block each other.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, has_request_context, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def configure_engine(app: Flask, engine: Engine) -> None:
+    if engine.dialect.name != "sqlite":
+        return
+    busy_timeout_ms = int(app.config.get("SQLITE_BUSY_TIMEOUT_MS", 5000))
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):  # pragma: no cover - exercised by every test
+        # Hand transaction control to SQLAlchemy's "begin" event below.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        if has_request_context() and request.method in READ_ONLY_METHODS:
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")

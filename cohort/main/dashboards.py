@@ -1,0 +1,52 @@
+"""What each role sees first after signing in (DESIGN.md §2)."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from cohort.auth.access import visible_cohorts
+from cohort.cohorts.queries import PLACE_HOLDING, cohort_rows
+from cohort.extensions import db
+from cohort.models import Cohort, Department, Enrolment, Role, User
+
+
+def admin(user: User):
+    rows = cohort_rows(visible_cohorts(user))
+    totals = {
+        "cohorts": len(rows),
+        "participants": db.session.scalar(
+            select(func.count(func.distinct(Enrolment.user_id))).where(Enrolment.status.in_(PLACE_HOLDING))
+        ),
+        "departments": db.session.scalar(select(func.count(Department.id))),
+        "users": db.session.scalar(select(func.count(User.id)).where(User.is_active_account.is_(True))),
+    }
+    return "main/dashboard_admin.html", {"rows": rows, "totals": totals}
+
+
+def facilitator(user: User):
+    return "main/dashboard_facilitator.html", {"rows": cohort_rows(visible_cohorts(user))}
+
+
+def participant(user: User):
+    enrolments = db.session.scalars(
+        select(Enrolment)
+        .options(joinedload(Enrolment.cohort))
+        .join(Cohort)
+        .where(Enrolment.user_id == user.id)
+        .order_by(Cohort.start_date.desc())
+    ).all()
+    return "main/dashboard_participant.html", {"enrolments": enrolments}
+
+
+def sponsor(user: User):
+    enrolments = db.session.scalars(
+        select(Enrolment)
+        .options(joinedload(Enrolment.cohort), joinedload(Enrolment.user))
+        .join(User, User.id == Enrolment.user_id)
+        .join(Cohort, Cohort.id == Enrolment.cohort_id)
+        .where(User.department_id == user.department_id, User.role == Role.PARTICIPANT)
+        .order_by(Cohort.start_date.desc(), User.full_name)
+    ).all()
+    rows = cohort_rows(visible_cohorts(user), department_id=user.department_id)
+    return "main/dashboard_sponsor.html", {"enrolments": enrolments, "rows": rows}

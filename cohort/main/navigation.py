@@ -1,0 +1,41 @@
+"""The service navigation: what each role is offered in the header."""
+
+from __future__ import annotations
+
+from flask import request, url_for
+from flask_login import current_user
+
+from cohort.models import Role
+
+# (endpoint, label, roles that see it, endpoint prefix that marks it active)
+_ITEMS = [
+    ("main.dashboard", "Dashboard", set(Role), "main.dashboard"),
+    ("cohorts.list_cohorts", "Cohorts", {Role.ADMIN, Role.FACILITATOR, Role.SPONSOR}, "cohorts."),
+    ("admin.list_departments", "Departments", {Role.ADMIN}, "admin.departments"),
+    ("admin.list_users", "Users", {Role.ADMIN}, "admin.users"),
+    ("admin.audit_log", "Audit log", {Role.ADMIN}, "admin.audit"),
+    ("auth.account", "Your account", set(Role), "auth."),
+]
+
+
+def _active(prefix: str) -> bool:
+    endpoint = request.endpoint or ""
+    if prefix.endswith("."):
+        return endpoint.startswith(prefix)
+    if prefix.startswith("admin."):
+        # admin.departments matches admin.list_departments, admin.edit_department …
+        noun = prefix.split(".", 1)[1].rstrip("s")
+        return endpoint.startswith("admin.") and noun in endpoint
+    return endpoint == prefix
+
+
+def navigation_items() -> list[dict]:
+    if not current_user.is_authenticated:
+        return [
+            {"href": url_for("auth.sign_in"), "text": "Sign in", "active": request.endpoint == "auth.sign_in"}
+        ]
+    return [
+        {"href": url_for(endpoint), "text": label, "active": _active(prefix)}
+        for endpoint, label, roles, prefix in _ITEMS
+        if current_user.role in roles
+    ]

@@ -1,0 +1,29 @@
+"""All models, imported here so Alembic and the app see every table."""
+
+from cohort.models.audit import AuditEvent
+from cohort.models.cohort import (
+    BankHolidayDivision,
+    Cohort,
+    CohortStatus,
+    cohort_facilitators,
+)
+from cohort.models.department import Department, DepartmentAlias
+from cohort.models.enrolment import Enrolment, EnrolmentStatus
+from cohort.models.security import SignInAttempt
+from cohort.models.user import Role, User, normalise_email
+
+__all__ = [
+    "AuditEvent",
+    "BankHolidayDivision",
+    "Cohort",
+    "CohortStatus",
+    "Department",
+    "DepartmentAlias",
+    "Enrolment",
+    "EnrolmentStatus",
+    "Role",
+    "SignInAttempt",
+    "User",
+    "cohort_facilitators",
+    "normalise_email",
+]

@@ -1,0 +1,61 @@
+"""A participant's place in a cohort (DESIGN.md §3)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from cohort.extensions import db
+from cohort.models.base import UTCDateTime, str_enum, utcnow
+from cohort.models.cohort import Cohort
+from cohort.models.user import User
+
+
+class EnrolmentStatus(enum.StrEnum):
+    ACTIVE = "active"
+    WITHDRAWN = "withdrawn"
+    TRANSFERRED = "transferred"
+    COMPLETED = "completed"
+    NOT_COMPLETED = "not_completed"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class Enrolment(db.Model):
+    __tablename__ = "enrolments"
+    __table_args__ = (
+        # One enrolment per person per cohort, enforced by the database so two
+        # simultaneous requests cannot both succeed.
+        UniqueConstraint("cohort_id", "user_id", name="uq_enrolments_cohort_user"),
+        CheckConstraint(
+            "status <> 'withdrawn' OR (withdrawn_on IS NOT NULL AND withdrawal_reason IS NOT NULL)",
+            name="withdrawal_recorded",
+        ),
+        CheckConstraint("status <> 'transferred' OR transferred_to_id IS NOT NULL", name="transfer_recorded"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="RESTRICT"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    status: Mapped[EnrolmentStatus] = mapped_column(
+        str_enum(EnrolmentStatus, "enrolment_status"), default=EnrolmentStatus.ACTIVE
+    )
+    enrolled_on: Mapped[date] = mapped_column(Date)
+    withdrawn_on: Mapped[date | None] = mapped_column(Date)
+    withdrawal_reason: Mapped[str | None] = mapped_column(Text)
+    transferred_to_id: Mapped[int | None] = mapped_column(ForeignKey("enrolments.id", ondelete="SET NULL"))
+    job_title: Mapped[str | None] = mapped_column(String(120))
+    grade: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    cohort: Mapped[Cohort] = relationship()
+    user: Mapped[User] = relationship()
+    transferred_to: Mapped[Enrolment | None] = relationship(remote_side=[id])
+
+    def __repr__(self) -> str:
+        return f"<Enrolment cohort={self.cohort_id} user={self.user_id} {self.status}>"

@@ -1,0 +1,97 @@
+"""People who sign in, and their roles (DESIGN.md §2)."""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from cohort.extensions import db
+from cohort.models.base import UTCDateTime, str_enum, utcnow
+from cohort.models.department import Department
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    FACILITATOR = "facilitator"
+    PARTICIPANT = "participant"
+    SPONSOR = "sponsor"
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS = {
+    Role.ADMIN: "Programme manager",
+    Role.FACILITATOR: "Facilitator",
+    Role.PARTICIPANT: "Participant",
+    Role.SPONSOR: "Department sponsor",
+}
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (
+        # Emails are stored lower-cased, so the plain unique constraint is case-insensitive.
+        CheckConstraint("email = lower(email)", name="email_lower"),
+        CheckConstraint("email <> ''", name="email_not_empty"),
+        CheckConstraint("full_name <> ''", name="full_name_not_empty"),
+        # A sponsor reads one department's people, so must belong to one.
+        CheckConstraint("role <> 'sponsor' OR department_id IS NOT NULL", name="sponsor_department"),
+        Index("ix_users_role_full_name", "role", "full_name"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    full_name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[Role] = mapped_column(str_enum(Role, "role"))
+    department_id: Mapped[int | None] = mapped_column(
+        ForeignKey("departments.id", ondelete="RESTRICT"), index=True
+    )
+    job_title: Mapped[str | None] = mapped_column(String(120))
+    is_active_account: Mapped[bool] = mapped_column(Boolean, default=True)
+    # None until the person sets a password through their link.
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    # Sent with the session cookie and checked on every request: replacing it
+    # ends every session the person has (sign-out, password change, deactivation).
+    session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    department: Mapped[Department | None] = relationship()
+
+    # Flask-Login -----------------------------------------------------------
+    @property
+    def is_active(self) -> bool:  # type: ignore[override]
+        return self.is_active_account
+
+    def get_id(self) -> str:
+        return self.session_token
+
+    def end_all_sessions(self) -> None:
+        self.session_token = new_session_token()
+
+    # Roles -------------------------------------------------------------------
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    @property
+    def has_password(self) -> bool:
+        return self.password_hash is not None
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role}>"
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()

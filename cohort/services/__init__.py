@@ -1,0 +1,1 @@
+"""Changes that span models, each audited. Routes and CLI commands call these."""

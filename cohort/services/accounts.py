@@ -1,0 +1,188 @@
+"""Accounts: signing in, passwords, inviting people, roles and deactivation."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from cohort.auth.passwords import hash_password, needs_rehash, verify_password
+from cohort.extensions import db
+from cohort.models import Department, Role, SignInAttempt, User, normalise_email
+from cohort.services import audit
+
+security_log = logging.getLogger("cohort.security")
+
+USER_AUDIT_FIELDS = ("email", "full_name", "role", "department_id", "job_title", "is_active_account")
+
+
+class AccountError(ValueError):
+    """A change to an account that cannot be made, with a message for the person."""
+
+
+@dataclass
+class SignInResult:
+    user: User | None
+    locked_out: bool = False
+
+
+def recent_failures(email: str) -> int:
+    window = timedelta(minutes=current_app.config["SIGN_IN_WINDOW_MINUTES"])
+    since = datetime.now(UTC) - window
+    return (
+        db.session.scalar(
+            select(func.count(SignInAttempt.id)).where(
+                SignInAttempt.email == email,
+                SignInAttempt.succeeded.is_(False),
+                SignInAttempt.at >= since,
+            )
+        )
+        or 0
+    )
+
+
+def authenticate(email: str, password: str, ip_address: str | None) -> SignInResult:
+    """Check a sign-in; record the attempt either way. Commits."""
+    email = normalise_email(email)[:254]
+    if recent_failures(email) >= current_app.config["SIGN_IN_MAX_FAILURES"]:
+        security_log.warning("sign-in refused (locked out) for %r from %s", email, ip_address)
+        return SignInResult(user=None, locked_out=True)
+    user = db.session.scalar(select(User).where(User.email == email))
+    if user is None or not user.is_active_account:
+        verify_password(None, password)  # same time as a real check: no account oracle
+        ok = False
+    else:
+        ok = verify_password(user.password_hash, password)
+    db.session.add(SignInAttempt(email=email, succeeded=ok, ip_address=ip_address))
+    if ok:
+        assert user is not None
+        user.last_sign_in_at = datetime.now(UTC)
+        if needs_rehash(user.password_hash or ""):
+            user.password_hash = hash_password(password)
+    db.session.commit()
+    security_log.info("sign-in %s for %r from %s", "succeeded" if ok else "failed", email, ip_address)
+    return SignInResult(user=user if ok else None)
+
+
+def set_password(user: User, password: str, actor: User | None = None) -> None:
+    """Set a new password and end every existing session of the person. Commits."""
+    had_password = user.has_password
+    user.password_hash = hash_password(password)
+    user.end_all_sessions()
+    audit.record(
+        actor or user,
+        "update",
+        user,
+        f"{'Changed' if had_password else 'Set'} password for {user.email}",
+        before={"password": "set" if had_password else "not set"},
+        after={"password": "changed" if had_password else "set"},
+    )
+    db.session.commit()
+
+
+def sign_out_everywhere(user: User) -> None:
+    user.end_all_sessions()
+    db.session.commit()
+
+
+def email_taken(email: str, except_user: User | None = None) -> bool:
+    query = select(User.id).where(User.email == normalise_email(email))
+    if except_user is not None:
+        query = query.where(User.id != except_user.id)
+    return db.session.scalar(query) is not None
+
+
+def _check_department(role: Role, department: Department | None) -> None:
+    if role == Role.SPONSOR and department is None:
+        raise AccountError("A department sponsor must belong to a department")
+
+
+def invite_user(
+    actor: User | None,
+    *,
+    email: str,
+    full_name: str,
+    role: Role,
+    department: Department | None,
+    job_title: str | None = None,
+    commit: bool = True,
+) -> User:
+    """Create an account with no password yet; the caller hands out the password link."""
+    if email_taken(email):
+        raise AccountError("A user with this email address already exists")
+    _check_department(role, department)
+    user = User(
+        email=normalise_email(email),
+        full_name=full_name.strip(),
+        role=role,
+        department=department,
+        job_title=(job_title or "").strip() or None,
+        is_active_account=True,
+    )
+    db.session.add(user)
+    db.session.flush()
+    audit.record(
+        actor,
+        "create",
+        user,
+        f"Invited {user.full_name} ({user.email}) as {role.label}",
+        after=audit.snapshot(user, USER_AUDIT_FIELDS),
+    )
+    if commit:
+        db.session.commit()
+    return user
+
+
+def update_user(
+    actor: User,
+    user: User,
+    *,
+    full_name: str,
+    role: Role,
+    department: Department | None,
+    job_title: str | None,
+) -> None:
+    if user.id == actor.id and role != Role.ADMIN:
+        raise AccountError("You cannot remove your own programme manager role")
+    _check_department(role, department)
+    before = audit.snapshot(user, USER_AUDIT_FIELDS)
+    user.full_name = full_name.strip()
+    user.department = department
+    user.job_title = (job_title or "").strip() or None
+    if user.role != role:
+        user.role = role
+        # What the person may see has changed: make them sign in again.
+        user.end_all_sessions()
+    db.session.flush()
+    audit.record(
+        actor,
+        "update",
+        user,
+        f"Updated {user.full_name} ({user.email})",
+        before=before,
+        after=audit.snapshot(user, USER_AUDIT_FIELDS),
+    )
+    db.session.commit()
+
+
+def set_active(actor: User, user: User, active: bool) -> None:
+    if user.id == actor.id and not active:
+        raise AccountError("You cannot deactivate your own account")
+    if user.is_active_account == active:
+        return
+    before = audit.snapshot(user, USER_AUDIT_FIELDS)
+    user.is_active_account = active
+    if not active:
+        user.end_all_sessions()
+    audit.record(
+        actor,
+        "update",
+        user,
+        f"{'Reactivated' if active else 'Deactivated'} {user.full_name} ({user.email})",
+        before=before,
+        after=audit.snapshot(user, USER_AUDIT_FIELDS),
+    )
+    db.session.commit()

@@ -1,0 +1,130 @@
+"""Creating and changing cohorts, audited."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+
+from cohort.extensions import db
+from cohort.models import BankHolidayDivision, Cohort, CohortStatus, Role, User
+from cohort.services import audit
+
+COHORT_AUDIT_FIELDS = (
+    "name",
+    "slug",
+    "description",
+    "start_date",
+    "length_weeks",
+    "capacity",
+    "bank_holiday_division",
+    "status",
+    "min_attendance",
+    "require_mandatory",
+    "require_hackathon",
+    "skills_at_target",
+    "facilitator_ids",
+)
+
+
+class CohortError(ValueError):
+    """A cohort change that cannot be made; `field` names the form field at fault."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass
+class CohortDetails:
+    name: str
+    start_date: date
+    slug: str | None = None
+    description: str | None = None
+    length_weeks: int = 12
+    capacity: int = 25
+    bank_holiday_division: BankHolidayDivision = BankHolidayDivision.ENGLAND_AND_WALES
+    status: CohortStatus = CohortStatus.PLANNED
+    min_attendance: float = 0.80
+    require_mandatory: bool = True
+    require_hackathon: bool = True
+    skills_at_target: float = 1.0
+    facilitator_ids: list[int] = field(default_factory=list)
+
+
+def slugify(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:80].strip("-") or "cohort"
+
+
+def _snapshot(cohort: Cohort) -> dict:
+    data = audit.snapshot(cohort, [f for f in COHORT_AUDIT_FIELDS if f != "facilitator_ids"])
+    data["facilitator_ids"] = sorted(f.id for f in cohort.facilitators)
+    return data
+
+
+def _validate(details: CohortDetails, cohort: Cohort | None) -> str:
+    if details.start_date.weekday() != 0:
+        raise CohortError("Start date must be a Monday", "start_date")
+    if not 1 <= details.length_weeks <= 52:
+        raise CohortError("Length must be between 1 and 52 weeks", "length_weeks")
+    if not 1 <= details.capacity <= 200:
+        raise CohortError("Capacity must be between 1 and 200 participants", "capacity")
+    slug = details.slug or slugify(details.name)
+    others = select(Cohort.id).where(Cohort.id != (cohort.id if cohort else -1))
+    if db.session.scalar(others.where(Cohort.name == details.name)) is not None:
+        raise CohortError("A cohort with this name already exists", "name")
+    if db.session.scalar(others.where(Cohort.slug == slug)) is not None:
+        raise CohortError("Another cohort already uses this web address name", "slug")
+    return slug
+
+
+def _facilitators(ids: list[int]) -> list[User]:
+    if not ids:
+        return []
+    people = db.session.scalars(select(User).where(User.id.in_(ids), User.role == Role.FACILITATOR)).all()
+    if len(people) != len(set(ids)):
+        raise CohortError("Choose facilitators from the list", "facilitators")
+    return list(people)
+
+
+def _apply(cohort: Cohort, details: CohortDetails, slug: str) -> None:
+    cohort.name = details.name
+    cohort.slug = slug
+    cohort.description = details.description or None
+    cohort.start_date = details.start_date
+    cohort.length_weeks = details.length_weeks
+    cohort.capacity = details.capacity
+    cohort.bank_holiday_division = details.bank_holiday_division
+    cohort.status = details.status
+    cohort.min_attendance = details.min_attendance
+    cohort.require_mandatory = details.require_mandatory
+    cohort.require_hackathon = details.require_hackathon
+    cohort.skills_at_target = details.skills_at_target
+    cohort.facilitators = _facilitators(details.facilitator_ids)
+
+
+def create_cohort(actor: User | None, details: CohortDetails, commit: bool = True) -> Cohort:
+    slug = _validate(details, None)
+    cohort = Cohort()
+    _apply(cohort, details, slug)
+    db.session.add(cohort)
+    db.session.flush()
+    audit.record(actor, "create", cohort, f"Created cohort {cohort.name}", after=_snapshot(cohort))
+    if commit:
+        db.session.commit()
+    return cohort
+
+
+def update_cohort(actor: User, cohort: Cohort, details: CohortDetails) -> None:
+    slug = _validate(details, cohort)
+    before = _snapshot(cohort)
+    _apply(cohort, details, slug)
+    db.session.flush()
+    audit.record(
+        actor, "update", cohort, f"Updated cohort {cohort.name}", before=before, after=_snapshot(cohort)
+    )
+    db.session.commit()

@@ -1,0 +1,144 @@
+"""Test set-up: a fresh, empty database for every test, on SQLite or PostgreSQL.
+
+Set TEST_DATABASE_URL to run the same suite on PostgreSQL (.ci/run does).
+The schema is built once per run from the Alembic migrations (so the tests
+exercise what production runs); after each test every table is emptied.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from cohort import create_app
+from cohort.extensions import db
+from cohort.models import Cohort, Department, Role, User
+from tests import factories
+
+
+def _url_for_tests(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        if url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url[len("postgresql://") :]
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    url = _url_for_tests(tmp_path_factory)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
+    with app.app_context():
+        from flask_migrate import downgrade, upgrade
+
+        if url.startswith("postgresql"):
+            # Start from nothing on a database an earlier run may have left behind.
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        upgrade()
+        db.engine.dispose()
+    yield url
+    with app.app_context():
+        downgrade(revision="base")
+        db.engine.dispose()
+
+
+def _empty_all_tables(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        for table in reversed(db.metadata.sorted_tables):
+            conn.execute(table.delete())
+    engine.dispose()
+
+
+@pytest.fixture
+def app(database_url):
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "TESTING": True,
+            "WTF_CSRF_ENABLED": False,  # tests that check CSRF turn it back on
+            "RATELIMIT_ENABLED": False,
+            "SERVER_NAME": "localhost",
+        }
+    )
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+    _empty_all_tables(database_url)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@dataclass
+class World:
+    """One of each kind of person, around one cohort, with someone out of scope for each."""
+
+    moj: Department
+    dvla: Department
+    cohort: Cohort
+    other_cohort: Cohort
+    admin: User
+    facilitator: User  # assigned to cohort
+    other_facilitator: User  # assigned to other_cohort only
+    participant: User  # MOJ, in cohort
+    other_participant: User  # DVLA, in cohort
+    sponsor: User  # MOJ
+    other_sponsor: User  # DVLA
+
+    def by_role(self, role: str | None) -> User | None:
+        return {
+            None: None,
+            "anonymous": None,
+            "admin": self.admin,
+            "facilitator": self.facilitator,
+            "participant": self.participant,
+            "sponsor": self.sponsor,
+        }[role]
+
+
+@pytest.fixture
+def world(app) -> World:
+    f = factories
+    moj = f.make_department("MOJ", "Ministry of Justice", aliases=["MoJ"])
+    dvla = f.make_department("DVLA", "Driver and Vehicle Licensing Agency")
+    facilitator = f.make_user(Role.FACILITATOR, full_name="Fran Facilitator")
+    other_facilitator = f.make_user(Role.FACILITATOR, full_name="Otto Facilitator")
+    cohort = f.make_cohort("AI Accelerator — Cohort 1", facilitators=[facilitator])
+    other_cohort = f.make_cohort("AI Accelerator — Cohort 2", facilitators=[other_facilitator])
+    participant = f.make_user(Role.PARTICIPANT, moj, full_name="Siân O'Neill")
+    other_participant = f.make_user(Role.PARTICIPANT, dvla, full_name="Zoë Ng")
+    f.enrol(cohort, participant)
+    f.enrol(cohort, other_participant)
+    world = World(
+        moj=moj,
+        dvla=dvla,
+        cohort=cohort,
+        other_cohort=other_cohort,
+        admin=f.make_user(Role.ADMIN, full_name="Priya Admin"),
+        facilitator=facilitator,
+        other_facilitator=other_facilitator,
+        participant=participant,
+        other_participant=other_participant,
+        sponsor=f.make_user(Role.SPONSOR, moj, full_name="Helen Sponsor"),
+        other_sponsor=f.make_user(Role.SPONSOR, dvla, full_name="Gareth Sponsor"),
+    )
+    db.session.commit()
+    return world
+
+
+@pytest.fixture
+def sign_in(client):
+    def _sign_in(user):
+        factories.sign_in_as(client, user)
+        return client
+
+    return _sign_in
