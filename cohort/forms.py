@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import unicodedata
+from datetime import date
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
-from wtforms import SubmitField
+from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovSubmitInput, GovTextInput
+from wtforms import DateField, IntegerField, SubmitField
 from wtforms.validators import ValidationError
 
 # Characters that have no business in a name or a code typed into a form:
@@ -44,3 +45,57 @@ class ConfirmForm(FlaskForm):
     """A form with only a button, for actions that change state (POST, with CSRF)."""
 
     submit = SubmitField("Confirm", widget=GovSubmitInput())
+
+
+class DayMonthYearField(DateField):
+    """A date typed into the GOV.UK date input's three boxes (day, month, year).
+
+    The govuk-frontend-wtf widget posts the three boxes under one name and
+    needs exactly three raw values to redraw them; a hostile or broken request
+    may send fewer or more, so they are normalised here, and each way a date
+    can be wrong gets its own plain-English message.
+    """
+
+    def __init__(self, label=None, validators=None, what: str = "Date", **kwargs):
+        kwargs.setdefault("widget", GovDateInput())
+        super().__init__(label, validators, format="%d %m %Y", **kwargs)
+        self.what = what
+
+    def process_formdata(self, valuelist):
+        parts = [str(v).strip() for v in (valuelist or [])][:3]
+        parts += [""] * (3 - len(parts))
+        self.raw_data = parts
+        if not any(parts):
+            self.data = None
+            return
+        if not all(parts):
+            self.data = None
+            missing = [name for name, part in zip(("day", "month", "year"), parts, strict=True) if not part]
+            raise ValueError(f"{self.what} must include a {' and '.join(missing)}")
+        if not all(p.isdigit() for p in parts) or len(parts[2]) != 4:
+            self.data = None
+            raise ValueError(f"{self.what} must be a real date, with a 4-digit year, like 7 9 2026")
+        try:
+            self.data = date(int(parts[2]), int(parts[1]), int(parts[0]))
+        except ValueError:
+            self.data = None
+            raise ValueError(f"{self.what} must be a real date") from None
+
+
+class WholeNumberField(IntegerField):
+    """An integer box whose "not a number" message says what was expected."""
+
+    def __init__(self, label=None, validators=None, what: str = "Value", **kwargs):
+        kwargs.setdefault("widget", GovTextInput())
+        super().__init__(label, validators, **kwargs)
+        self.what = what
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not str(valuelist[0]).strip():
+            self.data = None
+            return
+        text = str(valuelist[0]).strip()
+        if not (text.isascii() and text.lstrip("-").isdigit()) or len(text) > 9:
+            self.data = None
+            raise ValueError(f"{self.what} must be a whole number, like 12")
+        self.data = int(text)

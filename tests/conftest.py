@@ -7,10 +7,14 @@ exercise what production runs); after each test every table is emptied.
 
 from __future__ import annotations
 
+import contextvars
 import os
 from dataclasses import dataclass
 
 import pytest
+from flask.globals import _cv_app
+from flask.testing import FlaskClient
+from jinja2 import BytecodeCache
 from sqlalchemy import create_engine, text
 
 from cohort import create_app
@@ -55,6 +59,43 @@ def _empty_all_tables(url: str) -> None:
     engine.dispose()
 
 
+class MemoryBytecodeCache(BytecodeCache):
+    """Compiled templates shared by every test's fresh app (compiling them is most of a test's time)."""
+
+    def __init__(self):
+        self.store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self.store:
+            bucket.bytecode_from_string(self.store[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self.store[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATE_CACHE = MemoryBytecodeCache()
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose every request runs in its own app context, as in production.
+
+    Tests hold an app context open to use the database; without this, requests
+    would share its `g` (and so Flask-Login's cached user) and its database
+    session. Before each request the test's own session commits what the test
+    set up and ends its transaction, so afterwards it reads what the request wrote.
+    """
+
+    def open(self, *args, **kwargs):
+        if _cv_app.get(None) is not None:
+            db.session.commit()
+
+        def isolated():
+            _cv_app.set(None)
+            return super(IsolatedClient, self).open(*args, **kwargs)
+
+        return contextvars.copy_context().run(isolated)
+
+
 @pytest.fixture
 def app(database_url):
     app = create_app(
@@ -66,6 +107,8 @@ def app(database_url):
             "SERVER_NAME": "localhost",
         }
     )
+    app.test_client_class = IsolatedClient
+    app.jinja_env.bytecode_cache = TEMPLATE_CACHE
     with app.app_context():
         yield app
         db.session.remove()

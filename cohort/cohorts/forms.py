@@ -7,7 +7,6 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
     GovCheckboxesInput,
     GovCheckboxInput,
-    GovDateInput,
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
@@ -15,8 +14,6 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import (
     BooleanField,
-    DateField,
-    IntegerField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -26,7 +23,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from cohort.forms import PlainText, strip_filter
+from cohort.forms import DayMonthYearField, PlainText, WholeNumberField, strip_filter
 from cohort.models import BankHolidayDivision, CohortStatus
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -76,25 +73,24 @@ class CohortForm(FlaskForm):
             PlainText("Description", allow_newlines=True),
         ],
     )
-    start_date = DateField(
+    start_date = DayMonthYearField(
         "Start date",
-        widget=GovDateInput(),
-        format="%d %m %Y",
+        what="Start date",
         validators=[InputRequired("Enter the start date, a Monday"), _monday],
         description="The Monday of week 1, for example 7 9 2026",
     )
-    length_weeks = IntegerField(
+    length_weeks = WholeNumberField(
         "Length in weeks",
-        widget=GovTextInput(),
+        what="Length in weeks",
         default=12,
         validators=[
             InputRequired("Enter the length in weeks, a whole number"),
             NumberRange(min=1, max=52, message="Length must be between 1 and 52 weeks"),
         ],
     )
-    capacity = IntegerField(
+    capacity = WholeNumberField(
         "Capacity",
-        widget=GovTextInput(),
+        what="Capacity",
         default=25,
         validators=[
             InputRequired("Enter the capacity, a whole number of participants"),
@@ -118,22 +114,22 @@ class CohortForm(FlaskForm):
     facilitators = SelectMultipleField(
         "Facilitators", widget=GovCheckboxesInput(), coerce=int, choices=[], validate_choice=True
     )
-    min_attendance = IntegerField(
+    min_attendance = WholeNumberField(
         "Minimum attendance (%)",
-        widget=GovTextInput(),
+        what="Minimum attendance",
         default=80,
         validators=[
             InputRequired("Enter the minimum attendance, a whole percentage"),
-            NumberRange(min=0, max=100, message="Minimum attendance must be between 0 and 100%"),
+            NumberRange(min=0, max=100, message="Minimum attendance must be a percentage between 0 and 100"),
         ],
     )
-    skills_at_target = IntegerField(
+    skills_at_target = WholeNumberField(
         "Skills at target (%)",
-        widget=GovTextInput(),
+        what="Skills at target",
         default=100,
         validators=[
             InputRequired("Enter the share of skills that must reach their target, a whole percentage"),
-            NumberRange(min=0, max=100, message="Skills at target must be between 0 and 100%"),
+            NumberRange(min=0, max=100, message="Skills at target must be a percentage between 0 and 100"),
         ],
     )
     require_mandatory = BooleanField(

@@ -1,0 +1,96 @@
+"""`flask seed-demo` and `flask create-admin`."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from cohort.extensions import db
+from cohort.models import Cohort, Department, Enrolment, Role, User
+from cohort.seed import DEMO_PASSWORD, demo_logins
+
+
+def count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_seed_demo_fills_an_empty_database_once(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    assert "programme.manager@example.gov.uk" in result.output
+    assert DEMO_PASSWORD in result.output
+    first = (count(Department), count(User), count(Cohort), count(Enrolment))
+    assert first == (12, 30, 1, 25)
+    codes = set(db.session.scalars(select(Department.code)))
+    assert {"MOJ", "UKHSA", "DVLA", "WG", "SG", "GDS", "HMRC", "DWP", "MOD", "DHSC", "DfT", "CO"} == codes
+    cohort = db.session.scalar(select(Cohort))
+    assert cohort.name == "AI Accelerator — Cohort 1"
+    assert cohort.start_date.weekday() == 0
+    assert len(cohort.facilitators) == 2
+    per_department = dict(
+        db.session.execute(
+            select(Department.code, func.count(Enrolment.id))
+            .join(User, User.department_id == Department.id)
+            .join(Enrolment, Enrolment.user_id == User.id)
+            .group_by(Department.code)
+        ).all()
+    )
+    assert {"MOJ", "UKHSA", "DVLA", "WG", "SG"} <= per_department.keys()
+
+    again = runner.invoke(args=["seed-demo"])
+    assert again.exit_code == 0
+    assert "already has data" in again.output
+    assert (count(Department), count(User), count(Cohort), count(Enrolment)) == first
+
+
+def test_demo_logins_work(app, client):
+    app.test_cli_runner().invoke(args=["seed-demo"])
+    for login in demo_logins():
+        response = client.post("/sign-in", data={"email": login.email, "password": DEMO_PASSWORD})
+        assert response.status_code == 302, login.email
+        client.post("/sign-out")
+
+
+def test_seed_keeps_accents_and_apostrophes(app):
+    app.test_cli_runner().invoke(args=["seed-demo"])
+    names = db.session.scalars(select(User.email)).all()
+    assert "sian.oneill@gov.wales" in names and "zoe.ng@ukhsa.gov.uk" in names
+    assert db.session.scalar(select(User.full_name).where(User.email == "sian.oneill@gov.wales")) == "Siân O'Neill"
+
+
+def test_scale_adds_cohorts_of_25_without_duplicating(app):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["seed-demo", "--scale", "2"]).exit_code == 0
+    assert count(Cohort) == 3 and count(Enrolment) == 75
+    result = runner.invoke(args=["seed-demo", "--scale", "3"])
+    assert "1 new cohort" in result.output
+    assert count(Cohort) == 4 and count(Enrolment) == 100
+
+
+def test_create_admin_makes_a_programme_manager_who_can_sign_in(app, client):
+    result = app.test_cli_runner().invoke(
+        args=["create-admin", "--email", "Real.Admin@Justice.gov.uk", "--name", "Real Admin"],
+        input="a proper long passphrase\na proper long passphrase\n",
+    )
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(select(User).where(User.email == "real.admin@justice.gov.uk"))
+    assert user.role == Role.ADMIN
+    response = client.post("/sign-in", data={"email": "real.admin@justice.gov.uk", "password": "a proper long passphrase"})
+    assert response.status_code == 302
+
+
+def test_create_admin_refuses_bad_input_with_a_line_per_problem(app):
+    result = app.test_cli_runner().invoke(
+        args=["create-admin", "--email", "not-an-email", "--name", " ", "--password", "short"],
+    )
+    assert result.exit_code == 1
+    assert "email:" in result.output and "name:" in result.output and "password:" in result.output
+    assert count(User) == 0
+
+
+def test_create_admin_refuses_an_existing_email(app, world):
+    result = app.test_cli_runner().invoke(
+        args=["create-admin", "--email", world.admin.email.upper(), "--name", "Twin", "--password", "a proper long passphrase"],
+    )
+    assert result.exit_code == 1
+    assert "already exists" in result.output

@@ -1,0 +1,113 @@
+"""Every route × every role: what each kind of user gets (DESIGN.md §2).
+
+The table is checked against the app's url_map, so a new route without a rule
+here fails the suite. Codes: 200 page, 302 redirect (to sign-in for the
+anonymous), 400 bad request, 403 wrong role, 404 out of scope.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from cohort import create_app
+
+ROLES = ("anonymous", "participant", "facilitator", "sponsor", "admin")
+
+
+def everyone(code):
+    return dict.fromkeys(ROLES, code)
+
+
+def signed_in(code, anonymous=302):
+    return {"anonymous": anonymous, **dict.fromkeys(ROLES[1:], code)}
+
+
+def admin_only(code=200):
+    return {"anonymous": 302, "participant": 403, "facilitator": 403, "sponsor": 403, "admin": code}
+
+
+# endpoint -> expected status per role, for the route's main method (GET if it has one).
+EXPECTED = {
+    "main.index": everyone(302),
+    "main.dashboard": signed_in(200),
+    "main.accessibility": everyone(200),
+    "main.privacy": everyone(200),
+    "main.assets": everyone(200),
+    "auth.sign_in": {"anonymous": 200, **dict.fromkeys(ROLES[1:], 302)},
+    "auth.sign_out": signed_in(302),
+    "auth.set_password": everyone(400),  # the token in the table is not a valid one
+    "auth.account": signed_in(200),
+    "auth.change_password": signed_in(200),
+    "cohorts.list_cohorts": signed_in(200),
+    "cohorts.create_cohort": admin_only(),
+    "cohorts.show_cohort": signed_in(200),  # the test cohort is in everyone's scope
+    "cohorts.edit_cohort": admin_only(),
+    "admin.list_departments": admin_only(),
+    "admin.create_department": admin_only(),
+    "admin.edit_department": admin_only(),
+    "admin.list_users": admin_only(),
+    "admin.invite_user": admin_only(),
+    "admin.show_user": admin_only(),
+    "admin.edit_user": admin_only(),
+    "admin.deactivate_user": admin_only(302),
+    "admin.reactivate_user": admin_only(302),
+    "admin.new_password_link": admin_only(302),
+    "admin.audit_log": admin_only(),
+}
+
+UNCHECKED = {"static"}  # Flask's own static files
+
+
+def _url_values(world) -> dict:
+    return {
+        "slug": world.cohort.slug,
+        "department_id": world.moj.id,
+        "user_id": world.other_participant.id,
+        "token": "not-a-real-token",
+        "filename": "images/favicon.svg",
+    }
+
+
+def test_every_route_has_an_access_rule():
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()} - UNCHECKED
+    assert endpoints - EXPECTED.keys() == set(), "routes with no access rule in this table"
+    assert EXPECTED.keys() - endpoints == set(), "rules for routes that no longer exist"
+
+
+def _cases():
+    for endpoint, by_role in sorted(EXPECTED.items()):
+        for role in ROLES:
+            yield pytest.param(endpoint, role, by_role[role], id=f"{endpoint}-{role}")
+
+
+@pytest.mark.parametrize(("endpoint", "role", "expected"), list(_cases()))
+def test_route_answers_each_role(app, client, world, sign_in, endpoint, role, expected):
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+    values = {name: _url_values(world)[name] for name in rule.arguments}
+    url = app.url_for(endpoint, **values, _external=False)
+    sign_in(world.by_role(role))
+    method = "GET" if "GET" in rule.methods else "POST"
+    with client.open(url, method=method) as response:
+        assert response.status_code == expected, f"{method} {url} as {role}"
+        if role == "anonymous" and expected == 302 and endpoint != "main.index":
+            assert "/sign-in" in response.headers["Location"]
+
+
+@pytest.mark.parametrize("role", ["participant", "facilitator", "sponsor"])
+def test_cohort_outside_scope_is_not_found(world, sign_in, role):
+    """Another cohort is 404, not 403: its existence is not confirmed."""
+    client = sign_in(world.by_role(role))
+    response = client.get(f"/cohorts/{world.other_cohort.slug}")
+    assert response.status_code == 404
+    assert world.other_cohort.name not in response.text
+
+
+def test_admin_sees_any_cohort(world, sign_in):
+    client = sign_in(world.admin)
+    assert client.get(f"/cohorts/{world.other_cohort.slug}").status_code == 200
+
+
+def test_unknown_cohort_is_not_found(world, sign_in):
+    client = sign_in(world.admin)
+    assert client.get("/cohorts/no-such-cohort").status_code == 404

@@ -1,0 +1,59 @@
+"""Configuration from the environment: safe in development, strict in production."""
+
+import pytest
+
+from cohort.config import ConfigError, load_config
+
+
+@pytest.fixture
+def env(monkeypatch):
+    for name in ("COHORT_ENV", "SECRET_KEY", "DATABASE_URL", "COHORT_ALLOW_SQLITE", "SESSION_IDLE_MINUTES"):
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+def test_development_works_with_nothing_set(env):
+    config = load_config()
+    assert config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
+    assert config["SQLALCHEMY_DATABASE_URI"].endswith("instance/cohort.db")
+    assert config["SESSION_COOKIE_SECURE"] is False
+    assert config["SESSION_COOKIE_HTTPONLY"] is True
+    assert config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_production_refuses_to_start_without_a_real_secret_key(env):
+    env.setenv("COHORT_ENV", "production")
+    env.setenv("DATABASE_URL", "postgresql://u@db/cohort")
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        load_config()
+    env.setenv("SECRET_KEY", "too-short")
+    with pytest.raises(ConfigError, match="at least 32 characters"):
+        load_config()
+
+
+def test_production_refuses_the_sqlite_default_unless_asked(env):
+    env.setenv("COHORT_ENV", "production")
+    env.setenv("SECRET_KEY", "k" * 40)
+    with pytest.raises(ConfigError, match="PostgreSQL"):
+        load_config()
+    env.setenv("COHORT_ALLOW_SQLITE", "1")
+    assert load_config()["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+
+
+def test_production_cookies_are_secure(env):
+    env.setenv("COHORT_ENV", "production")
+    env.setenv("SECRET_KEY", "k" * 40)
+    env.setenv("DATABASE_URL", "postgres://u:p@db:5432/cohort")
+    config = load_config()
+    assert config["SESSION_COOKIE_SECURE"] is True
+    assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u:p@db:5432/cohort"
+
+
+def test_bad_values_get_a_clear_message(env):
+    env.setenv("COHORT_ENV", "staging")
+    with pytest.raises(ConfigError, match="development, production or testing"):
+        load_config()
+    env.setenv("COHORT_ENV", "development")
+    env.setenv("SESSION_IDLE_MINUTES", "half an hour")
+    with pytest.raises(ConfigError, match="SESSION_IDLE_MINUTES must be a whole number"):
+        load_config()
