@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export FLASK_APP := cohort
 
-.PHONY: run test e2e lint install frontend clean
+.PHONY: run test e2e lint bench install frontend clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ test: install
 
 e2e: install
 	$(BIN)/pytest -m e2e $(PYTEST_ARGS)
+
+# Page timings and queries per page on the demo data plus scale cohorts.
+bench: install
+	$(BIN)/python benchmarks/pages.py $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -274,3 +274,17 @@ def test_sign_in_is_rate_limited_per_address(database_url, world):
     assert codes[30] == 429
     with limited.app_context():
         db.engine.dispose()
+
+
+def test_sign_in_attempts_and_refusals_are_logged_without_passwords(client, world, sign_in, caplog):
+    caplog.set_level("INFO", logger="cohort.security")
+    sign_in_form(client, world.admin.email, "my secret guess")
+    sign_in_form(client, world.participant.email)
+    client.get("/admin/users")  # participant: refused
+    client.get(f"/cohorts/{world.other_cohort.slug}")  # out of scope: refused
+    text = caplog.text
+    assert f"sign-in failed for '{world.admin.email}'" in text
+    assert f"sign-in succeeded for '{world.participant.email}'" in text
+    assert "refused GET /admin/users" in text and "(403)" in text
+    assert f"refused GET /cohorts/{world.other_cohort.slug}" in text and "(404)" in text
+    assert "my secret guess" not in text and PASSWORD not in text
