@@ -102,5 +102,7 @@ def load_config() -> dict:
         "USERS_PER_PAGE": 25,
         "SERVICE_NAME": "Cohort",
         "PREFERRED_URL_SCHEME": "https" if production else "http",
-        "SHOW_PASSWORD_LINKS": not production,
+        # No e-mail is sent yet: the admin hands the password link over by hand.
+        "SHOW_PASSWORD_LINKS": _flag("SHOW_PASSWORD_LINKS", not production),
+        "AUDIT_EVENTS_PER_PAGE": 50,
     }

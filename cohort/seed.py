@@ -93,7 +93,7 @@ PARTICIPANTS = [
 ]
 
 DEMO_COHORT_NAME = "AI Accelerator — Cohort 1"
-DEMO_COHORT_START = date(2026, 10, 5)  # a Monday; the cohort is running on today's date
+DEMO_COHORT_START = date(2026, 9, 28)  # a Monday; running in November 2026, ends before Christmas
 
 
 def _ascii(text: str) -> str:

@@ -1,26 +1,407 @@
-"""Programme manager pages: departments, users, audit log."""
+"""Programme manager pages: departments, users, audit log.
+
+Thin views: check access (every route is admin only), validate the form, call
+a service, then redirect or render. Reads go through cohort.admin.queries.
+"""
 
 from __future__ import annotations
 
-from flask import render_template
+import logging
+from collections import Counter
 
-from cohort.admin import bp
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+
+from cohort.admin import bp, queries
+from cohort.admin.forms import (
+    DATE_HINT,
+    ROLE_HINTS,
+    AuditFilterForm,
+    DepartmentForm,
+    InviteUserForm,
+    UserDetailsForm,
+    UserFilterForm,
+)
 from cohort.auth.access import admin_required
+from cohort.extensions import db
+from cohort.forms import ConfirmForm
+from cohort.models import Department, Role, User
+from cohort.services import accounts
+from cohort.services import departments as department_service
+from cohort.services.accounts import AccountError
+from cohort.services.departments import DepartmentDetails, DepartmentError
+
+accounts_log = logging.getLogger("cohort.accounts")
+
+# The password link made for a user, kept until the admin's next view of that user's page.
+SHOWN_LINK_KEY = "admin_link_to_show"
+DUPLICATE_EMAIL = "A user with this email address already exists"
+
+
+MAX_ID = 2**31 - 1  # ids are 32-bit integers; a longer number in the address is no record
+
+
+def _get_or_404(model, object_id: int):
+    found = db.session.get(model, object_id) if 0 < object_id <= MAX_ID else None
+    if found is None:
+        abort(404)
+    return found
+
+
+def _status(form) -> int:
+    return 400 if form.errors else 200
+
+
+def _pagination(page: queries.Page, args: dict, label: str) -> dict | None:
+    """Parameters for govukPagination: first, last and the pages around the current one."""
+    if page.pages <= 1:
+        return None
+
+    def href(number: int) -> str:
+        return url_for(request.endpoint, **args, page=number)
+
+    shown = sorted(
+        {1, page.pages, page.number - 1, page.number, page.number + 1} & set(range(1, page.pages + 1))
+    )
+    items, previous = [], 0
+    for number in shown:
+        if number - previous > 1:
+            items.append({"ellipsis": True})
+        items.append({"number": number, "href": href(number), "current": number == page.number})
+        previous = number
+    params: dict = {"items": items, "landmarkLabel": label}
+    if page.number > 1:
+        params["previous"] = {"href": href(page.number - 1)}
+    if page.number < page.pages:
+        params["next"] = {"href": href(page.number + 1)}
+    return params
+
+
+def _choose(field, choices: list[tuple[str, str]]) -> str:
+    """Give a filter its choices; a value not among them (typed into the address) is ignored."""
+    field.choices = choices
+    if field.data not in {value for value, _ in choices}:
+        field.data = ""
+    return field.data
+
+
+# Departments ---------------------------------------------------------------
 
 
 @bp.route("/departments")
 @admin_required
 def list_departments():
-    return render_template("admin/wip.html", title="Departments")
+    return render_template("admin/departments.html", title="Departments", rows=queries.department_rows())
+
+
+def _save_department(form: DepartmentForm, department: Department | None) -> Department | None:
+    """Validate and save; the saved department, or None with the errors on the form."""
+    if not form.validate_on_submit():
+        return None
+    details = DepartmentDetails(code=form.code.data, name=form.name.data, aliases=form.alias_list)
+    try:
+        if department is None:
+            return department_service.create_department(current_user, details)
+        department_service.update_department(current_user, department, details)
+        return department
+    except DepartmentError as error:
+        db.session.rollback()
+        getattr(form, error.field or "code").errors = [str(error)]
+    return None
+
+
+@bp.route("/departments/new", methods=["GET", "POST"])
+@admin_required
+def create_department():
+    form = DepartmentForm()
+    saved = _save_department(form, None)
+    if saved is not None:
+        flash(f"Department {saved.name} ({saved.code}) added.", "success")
+        return redirect(url_for("admin.list_departments"))
+    return render_template(
+        "admin/department_form.html", title="Add a department", form=form, department=None
+    ), _status(form)
+
+
+@bp.route("/departments/<int:department_id>/edit", methods=["GET", "POST"])
+@admin_required
+def edit_department(department_id: int):
+    department = _get_or_404(Department, department_id)
+    if request.method == "GET":
+        form = DepartmentForm(
+            data={
+                "code": department.code,
+                "name": department.name,
+                "aliases": "\n".join(department.alias_names),
+            }
+        )
+    else:
+        form = DepartmentForm()
+    saved = _save_department(form, department)
+    if saved is not None:
+        flash(f"Department {saved.name} ({saved.code}) updated.", "success")
+        return redirect(url_for("admin.list_departments"))
+    return render_template(
+        "admin/department_form.html", title=f"Change {department.name}", form=form, department=department
+    ), _status(form)
+
+
+# Users ---------------------------------------------------------------------
 
 
 @bp.route("/users")
 @admin_required
 def list_users():
-    return render_template("admin/wip.html", title="Users")
+    filters = UserFilterForm(request.args)
+    departments = queries.all_departments()
+    role = _choose(filters.role, [("", "All roles")] + [(r.value, r.label) for r in Role])
+    department = _choose(
+        filters.department,
+        [("", "All departments")] + [(str(d.id), f"{d.name} ({d.code})") for d in departments],
+    )
+    search = queries.clean_search(filters.q.data)
+    filters.q.data = search
+    query = queries.users_query(search, Role(role) if role else None, int(department) if department else None)
+    page = queries.paginate(query, request.args.get("page"), current_app.config["USERS_PER_PAGE"])
+    args = {k: v for k, v in {"q": search, "role": role, "department": department}.items() if v}
+    return render_template(
+        "admin/users.html",
+        title="Users",
+        filters=filters,
+        page=page,
+        filtering=bool(args),
+        pagination=_pagination(page, args, "Pages of users"),
+    )
+
+
+def _user_form_page(form, title: str, user: User | None):
+    role_items = [{"hint": {"text": ROLE_HINTS[role]}} for role in Role]
+    return render_template(
+        "admin/user_form.html", title=title, form=form, user=user, role_items=role_items
+    ), _status(form)
+
+
+def _department_from(form) -> Department | None:
+    return db.session.get(Department, int(form.department.data)) if form.department.data else None
+
+
+def _hand_over_password_link(user: User) -> None:
+    """Make a password link and pass it on. Nothing sends e-mail yet: with
+    SHOW_PASSWORD_LINKS (on in development) the link is logged and shown on the
+    user's page for the admin to hand over. Otherwise the link itself is never
+    logged: it is a live credential."""
+    token = accounts.issue_password_link(current_user, user)
+    link = url_for("auth.set_password", token=token, _external=True)
+    if current_app.config["SHOW_PASSWORD_LINKS"]:
+        accounts_log.info("password link for %s (user %s): %s", user.email, user.id, link)
+        session[SHOWN_LINK_KEY] = {"user_id": user.id, "link": link}
+    else:
+        accounts_log.info("password link made for %s (user %s)", user.email, user.id)
+
+
+def _error_field(form, error: AccountError):
+    message = str(error).lower()
+    if "email" in message and hasattr(form, "email"):
+        return form.email
+    if "department" in message:
+        return form.department
+    return form.role
+
+
+@bp.route("/users/invite", methods=["GET", "POST"])
+@admin_required
+def invite_user():
+    form = InviteUserForm()
+    form.department.choices = queries.department_choices("No department")
+    if form.validate_on_submit():
+        try:
+            user = accounts.invite_user(
+                current_user,
+                email=form.email.data,
+                full_name=form.full_name.data,
+                role=Role(form.role.data),
+                department=_department_from(form),
+                job_title=form.job_title.data,
+            )
+        except AccountError as error:
+            db.session.rollback()
+            _error_field(form, error).errors = [str(error)]
+        except IntegrityError:
+            # Someone else invited the same address at the same moment.
+            db.session.rollback()
+            form.email.errors = [DUPLICATE_EMAIL]
+        else:
+            _hand_over_password_link(user)
+            flash(f"{user.full_name} has been invited as a {user.role.label.lower()}.", "success")
+            return redirect(url_for("admin.show_user", user_id=user.id))
+    return _user_form_page(form, "Invite a user", None)
+
+
+def _user_page(user: User, error: str | None = None):
+    link = None
+    stored = session.get(SHOWN_LINK_KEY)
+    if stored and stored.get("user_id") == user.id:
+        session.pop(SHOWN_LINK_KEY)
+        if current_app.config["SHOW_PASSWORD_LINKS"]:
+            link = stored.get("link")
+    events = queries.events_about("User", user.id)
+    codes = queries.department_codes()
+    return render_template(
+        "admin/user.html",
+        title=user.full_name,
+        user=user,
+        enrolments=queries.enrolments_of(user),
+        events=[(event, queries.changes(event, codes)) for event in events],
+        password_link=link,
+        action_error=error,
+        is_self=user.id == current_user.id,
+    ), (400 if error else 200)
+
+
+@bp.route("/users/<int:user_id>")
+@admin_required
+def show_user(user_id: int):
+    return _user_page(_get_or_404(User, user_id))
+
+
+@bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
+@admin_required
+def edit_user(user_id: int):
+    user = _get_or_404(User, user_id)
+    if request.method == "GET":
+        form = UserDetailsForm(
+            data={
+                "full_name": user.full_name,
+                "role": user.role.value,
+                "department": str(user.department_id or ""),
+                "job_title": user.job_title or "",
+            }
+        )
+    else:
+        form = UserDetailsForm()
+    form.department.choices = queries.department_choices("No department")
+    if form.validate_on_submit():
+        try:
+            accounts.update_user(
+                current_user,
+                user,
+                full_name=form.full_name.data,
+                role=Role(form.role.data),
+                department=_department_from(form),
+                job_title=form.job_title.data,
+            )
+        except AccountError as error:
+            db.session.rollback()
+            _error_field(form, error).errors = [str(error)]
+        else:
+            flash(f"{user.full_name}’s details have been updated.", "success")
+            return redirect(url_for("admin.show_user", user_id=user.id))
+    return _user_form_page(form, f"Change {user.full_name}’s details", user)
+
+
+def _confirmed_action(user_id: int):
+    """The user a POSTed action button is about; 400 when the form did not validate."""
+    user = _get_or_404(User, user_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    return user
+
+
+@bp.route("/users/<int:user_id>/deactivate", methods=["POST"])
+@admin_required
+def deactivate_user(user_id: int):
+    user = _confirmed_action(user_id)
+    try:
+        accounts.set_active(current_user, user, False)
+    except AccountError as error:
+        db.session.rollback()
+        return _user_page(user, str(error))
+    flash(f"{user.full_name}’s account has been deactivated. They have been signed out.", "success")
+    return redirect(url_for("admin.show_user", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/reactivate", methods=["POST"])
+@admin_required
+def reactivate_user(user_id: int):
+    user = _confirmed_action(user_id)
+    accounts.set_active(current_user, user, True)
+    flash(f"{user.full_name}’s account has been reactivated.", "success")
+    return redirect(url_for("admin.show_user", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/password-link", methods=["POST"])
+@admin_required
+def new_password_link(user_id: int):
+    user = _confirmed_action(user_id)
+    try:
+        _hand_over_password_link(user)
+    except AccountError as error:
+        db.session.rollback()
+        return _user_page(user, str(error))
+    flash(f"A new password link has been made for {user.full_name}.", "success")
+    return redirect(url_for("admin.show_user", user_id=user.id))
+
+
+# Audit log -----------------------------------------------------------------
+
+
+def _actor_choices(people: list[User]) -> list[tuple[str, str]]:
+    names = Counter(u.full_name for u in people)
+    return [
+        (str(u.id), u.full_name if names[u.full_name] == 1 else f"{u.full_name} ({u.email})") for u in people
+    ]
 
 
 @bp.route("/audit")
 @admin_required
 def audit_log():
-    return render_template("admin/wip.html", title="Audit log")
+    form = AuditFilterForm(request.args)
+    entity_type = _choose(form.entity_type, [("", "All records")] + [(t, t) for t in queries.entity_types()])
+    actor = _choose(
+        form.actor,
+        [("", "Everyone"), (queries.SYSTEM_ACTOR, "System")] + _actor_choices(queries.actors()),
+    )
+    action = _choose(form.action, [("", "All actions")] + [(a, a) for a in queries.actions()])
+    form.q.data = queries.clean_search(form.q.data)
+    page = pagination = None
+    if form.validate():
+        filters = queries.AuditFilters(
+            entity_type=entity_type,
+            actor=actor,
+            action=action,
+            date_from=form.date_from.date,
+            date_to=form.date_to.date,
+            search=form.q.data,
+        )
+        page = queries.paginate(
+            queries.audit_query(filters),
+            request.args.get("page"),
+            current_app.config.get("AUDIT_EVENTS_PER_PAGE", 50),
+        )
+        args = {
+            "entity_type": entity_type,
+            "actor": actor,
+            "action": action,
+            "date_from": form.date_from.data,
+            "date_to": form.date_to.data,
+            "q": form.q.data,
+        }
+        pagination = _pagination(page, {k: v for k, v in args.items() if v}, "Pages of the audit log")
+        codes = queries.department_codes()
+        rows = [(event, queries.changes(event, codes)) for event in page.items]
+    else:
+        rows = []
+    filtering = any(
+        request.args.get(k) for k in ("entity_type", "actor", "action", "date_from", "date_to", "q")
+    )
+    return render_template(
+        "admin/audit.html",
+        title="Audit log",
+        form=form,
+        page=page,
+        rows=rows,
+        pagination=pagination,
+        filtering=filtering,
+        date_hint=DATE_HINT,
+    ), _status(form)

@@ -10,6 +10,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from cohort.auth.passwords import hash_password, needs_rehash, verify_password
+from cohort.auth.tokens import make_password_token
 from cohort.extensions import db
 from cohort.models import Department, Role, SignInAttempt, User, normalise_email
 from cohort.services import audit
@@ -186,3 +187,16 @@ def set_active(actor: User, user: User, active: bool) -> None:
         after=audit.snapshot(user, USER_AUDIT_FIELDS),
     )
     db.session.commit()
+
+
+def issue_password_link(actor: User, user: User) -> str:
+    """A fresh password-setting token for the person, audited (never the token itself). Commits.
+
+    The caller turns it into a link and hands it over; deactivated accounts get none.
+    """
+    if not user.is_active_account:
+        raise AccountError("This account is deactivated. Reactivate it before making a password link")
+    token = make_password_token(user)
+    audit.record(actor, "password-link", user, f"Made a password link for {user.full_name} ({user.email})")
+    db.session.commit()
+    return token

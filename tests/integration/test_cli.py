@@ -55,7 +55,10 @@ def test_seed_keeps_accents_and_apostrophes(app):
     app.test_cli_runner().invoke(args=["seed-demo"])
     names = db.session.scalars(select(User.email)).all()
     assert "sian.oneill@gov.wales" in names and "zoe.ng@ukhsa.gov.uk" in names
-    assert db.session.scalar(select(User.full_name).where(User.email == "sian.oneill@gov.wales")) == "Siân O'Neill"
+    assert (
+        db.session.scalar(select(User.full_name).where(User.email == "sian.oneill@gov.wales"))
+        == "Siân O'Neill"
+    )
 
 
 def test_scale_adds_cohorts_of_25_without_duplicating(app):
@@ -75,7 +78,9 @@ def test_create_admin_makes_a_programme_manager_who_can_sign_in(app, client):
     assert result.exit_code == 0, result.output
     user = db.session.scalar(select(User).where(User.email == "real.admin@justice.gov.uk"))
     assert user.role == Role.ADMIN
-    response = client.post("/sign-in", data={"email": "real.admin@justice.gov.uk", "password": "a proper long passphrase"})
+    response = client.post(
+        "/sign-in", data={"email": "real.admin@justice.gov.uk", "password": "a proper long passphrase"}
+    )
     assert response.status_code == 302
 
 
@@ -90,7 +95,15 @@ def test_create_admin_refuses_bad_input_with_a_line_per_problem(app):
 
 def test_create_admin_refuses_an_existing_email(app, world):
     result = app.test_cli_runner().invoke(
-        args=["create-admin", "--email", world.admin.email.upper(), "--name", "Twin", "--password", "a proper long passphrase"],
+        args=[
+            "create-admin",
+            "--email",
+            world.admin.email.upper(),
+            "--name",
+            "Twin",
+            "--password",
+            "a proper long passphrase",
+        ],
     )
     assert result.exit_code == 1
     assert "already exists" in result.output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 
@@ -39,10 +40,8 @@ def test_read_then_write_transactions_wait_instead_of_failing(app, world):
                     count = conn.execute(text("SELECT count(*) FROM departments")).scalar()
                     # Let the other thread read too, if it can get in (it cannot while
                     # this one holds the write lock: then the wait times out).
-                    try:
+                    with contextlib.suppress(threading.BrokenBarrierError):
                         barrier.wait(timeout=1)
-                    except threading.BrokenBarrierError:
-                        pass
                     conn.execute(
                         text("INSERT INTO departments (code, name) VALUES (:c, :n)"),
                         {"c": f"T{n}{count}", "n": f"Thread {n} {count}"},

@@ -1,0 +1,96 @@
+"""axe-core finds no accessibility violations on the service's pages (DESIGN.md §8).
+
+Every rule axe runs by default counts, best practices included. On failure the
+report names each violation, its help text and the elements it was found on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import Tab, login_for
+
+pytestmark = pytest.mark.e2e
+
+_axe = Axe()
+
+
+def _submit_empty(button: str) -> Callable[[Tab], None]:
+    def action(tab: Tab) -> None:
+        with tab.page.expect_navigation():
+            tab.page.get_by_role("button", name=button).click()
+        expect(tab.page.locator(".govuk-error-summary")).to_be_visible()
+
+    return action
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str  # test id and screenshot name
+    path: str
+    role: str | None = None  # None: not signed in
+    department: str | None = None
+    status: int = 200
+    action: Callable[[Tab], None] | None = None  # run after loading the page, before axe
+
+
+CASES = [
+    Case("sign-in", "/sign-in"),
+    Case("sign-in-errors", "/sign-in", action=_submit_empty("Sign in")),
+    Case("accessibility-statement", "/accessibility"),
+    Case("privacy-notice", "/privacy"),
+    Case("not-found", "/no-such-page", status=404),
+    Case("admin-dashboard", "/dashboard", role="admin"),
+    Case("admin-users", "/admin/users", role="admin"),
+    Case("admin-departments", "/admin/departments", role="admin"),
+    Case("admin-audit", "/admin/audit", role="admin"),
+    Case("cohorts", "/cohorts", role="admin"),
+    Case("cohort-page", "/cohorts/cohort-1", role="admin"),
+    Case("cohort-new", "/cohorts/new", role="admin"),
+    Case("cohort-new-errors", "/cohorts/new", role="admin", action=_submit_empty("Save cohort")),
+    Case("account", "/account", role="admin"),
+    Case("not-found-signed-in", "/cohorts/no-such-cohort", role="admin", status=404),
+    Case("participant-dashboard", "/dashboard", role="participant"),
+    Case("participant-cohort-page", "/cohorts/cohort-1", role="participant"),
+    Case("participant-forbidden", "/admin/users", role="participant", status=403),
+    Case("facilitator-dashboard", "/dashboard", role="facilitator"),
+    Case("sponsor-dashboard", "/dashboard", role="sponsor", department="MOJ"),
+]
+
+
+def format_violations(violations: list[dict]) -> str:
+    lines = []
+    for v in violations:
+        lines.append(f"- {v['id']} ({v.get('impact')}): {v['help']} <{v.get('helpUrl', '')}>")
+        for node in v["nodes"]:
+            target = " ".join(str(t) for t in node["target"])
+            lines.append(f"    at {target}")
+            lines.append(f"       {node.get('html', '')[:200]}")
+            summary = (node.get("failureSummary") or "").replace("\n", " / ")
+            if summary:
+                lines.append(f"       {summary[:400]}")
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_page_has_no_axe_violations(tab: Tab, case: Case) -> None:
+    if case.role:
+        tab.sign_in(login_for(case.role, case.department).email)
+    response = tab.goto(case.path)
+    assert response.status == case.status, f"{case.path} answered {response.status}"
+    if case.action:
+        case.action(tab)
+        tab.settle()
+    tab.screenshot(case.name)
+
+    results = _axe.run(tab.page)
+    violations = results.response["violations"]
+    assert not violations, (
+        f"axe found {len(violations)} violation(s) on {case.name} ({tab.page.url}):\n"
+        + format_violations(violations)
+    )
