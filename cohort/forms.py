@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import date
 
 from flask_wtf import FlaskForm
@@ -10,18 +9,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovSubmitInput, Gov
 from wtforms import DateField, IntegerField, SubmitField
 from wtforms.validators import ValidationError
 
-# Characters that have no business in a name or a code typed into a form:
-# control characters (NUL, escape…), and invisible formatting characters such as
-# the right-to-left override and zero-width spaces, which can disguise text.
-_REFUSED_CATEGORIES = {"Cc", "Cf", "Co", "Cs", "Cn"}
-
-
-def invisible_characters(value: str) -> list[str]:
-    return [
-        f"U+{ord(ch):04X}"
-        for ch in value
-        if unicodedata.category(ch) in _REFUSED_CATEGORIES and ch not in "\t\r\n"
-    ]
+from cohort.text import invisible_characters
 
 
 class PlainText:
