@@ -102,8 +102,10 @@ def _register_blueprints(app: Flask) -> None:
     from cohort.auth import bp as auth_bp
     from cohort.cohorts import bp as cohorts_bp
     from cohort.main import bp as main_bp
+    from cohort.participants import bp as participants_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(cohorts_bp, url_prefix="/cohorts")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(participants_bp)

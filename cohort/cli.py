@@ -35,7 +35,7 @@ def seed_demo_command(scale: int) -> None:
     if database_is_empty():
         seed_demo()
         db.session.commit()
-        click.echo("Demo data added: 12 departments, 5 staff, 25 participants in one cohort.")
+        click.echo("Demo data added: 12 departments, 5 staff, 27 participants in a running and a planned cohort.")
     else:
         click.echo("The database already has data: no demo data added.")
     if scale:

@@ -205,6 +205,53 @@ def seed_demo() -> None:
         commit=False,
     )
     _enrol_cohort(cohort, people)
+    _seed_movements(cohort, people, staff[STAFF[0].email], departments, password_hash)
+
+
+SECOND_COHORT_NAME = "AI Accelerator — Cohort 2"
+SECOND_COHORT_START = date(2027, 1, 11)  # a Monday: planned, with free places
+
+
+def _seed_movements(cohort: Cohort, people: list[User], admin: User, departments, password_hash: str) -> None:
+    """A planned second cohort, one withdrawal and one transfer, made through the same
+    services (and audit trail) as the pages use."""
+    from cohort.services.enrolments import transfer, withdraw
+
+    second = create_cohort(
+        admin,
+        CohortDetails(
+            name=SECOND_COHORT_NAME,
+            slug="cohort-2",
+            description="The second run of the programme, open for nominations.",
+            start_date=SECOND_COHORT_START,
+            status=CohortStatus.PLANNED,
+        ),
+        commit=False,
+    )
+    by_name = {person.full_name: person for person in people}
+    enrolment_of = {
+        e.user_id: e for e in db.session.scalars(select(Enrolment).where(Enrolment.cohort_id == cohort.id))
+    }
+    withdraw(
+        admin,
+        enrolment_of[by_name["James Thornton"].id],
+        "Moved to a new role in the department and cannot attend the sessions",
+        date(2026, 10, 19),
+    )
+    transfer(admin, enrolment_of[by_name["Callum Reid"].id], second, date(2026, 11, 2))
+    newcomers = [("Ffion Roberts", "WG"), ("Ewan Stewart", "SG")]
+    domains = {code: domain for code, _name, domain, _aliases in DEPARTMENTS}
+    for name, code in newcomers:
+        person = _user(
+            participant_email(name, domains[code]), name, Role.PARTICIPANT, departments[code], password_hash
+        )
+        db.session.flush()
+        enrolment = Enrolment(
+            cohort=second, user=person, status=EnrolmentStatus.ACTIVE, enrolled_on=date(2026, 11, 16)
+        )
+        db.session.add(enrolment)
+        db.session.flush()
+        audit.record(admin, "create", enrolment, f"Enrolled {name} in {second.name}")
 
 
 def seed_scale(cohorts: int) -> int:

@@ -4,10 +4,8 @@ and paging that never fails on a strange page number."""
 from __future__ import annotations
 
 import json
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from math import ceil
 from typing import Any
 
 from sqlalchemy import Select, func, select
@@ -16,51 +14,9 @@ from sqlalchemy.orm import joinedload, selectinload
 from cohort.extensions import db
 from cohort.filters import LONDON
 from cohort.models import AuditEvent, Department, Enrolment, Role, User
+from cohort.paging import Page, clean_search, paginate  # noqa: F401 - used by the admin routes
 
 SYSTEM_ACTOR = "system"
-MAX_SEARCH_LENGTH = 200
-
-
-@dataclass(frozen=True)
-class Page:
-    items: list
-    number: int  # 1-based, always within 1..pages
-    pages: int  # at least 1, even when there is nothing to show
-    total: int
-    per_page: int
-
-    @property
-    def first(self) -> int:
-        return (self.number - 1) * self.per_page + 1 if self.total else 0
-
-    @property
-    def last(self) -> int:
-        return min(self.number * self.per_page, self.total)
-
-
-def page_number(raw: str | None) -> int:
-    """The page asked for; anything that is not a whole number means the first page."""
-    try:
-        return max(1, int(raw or "1"))
-    except ValueError:
-        return 1
-
-
-def paginate(query: Select, raw_page: str | None, per_page: int) -> Page:
-    """A page of the query's rows; past the end means the last page."""
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-    pages = max(1, ceil(total / per_page))
-    number = min(page_number(raw_page), pages)
-    items = list(db.session.scalars(query.limit(per_page).offset((number - 1) * per_page)).unique())
-    return Page(items=items, number=number, pages=pages, total=total, per_page=per_page)
-
-
-def clean_search(text: str | None) -> str:
-    """A search term without control or invisible characters (PostgreSQL refuses NUL)."""
-    text = "".join(
-        ch if unicodedata.category(ch)[0] != "C" else " " for ch in (text or "")[:MAX_SEARCH_LENGTH]
-    )
-    return " ".join(text.split())
 
 
 # Departments ---------------------------------------------------------------

@@ -27,6 +27,7 @@ from cohort.auth.access import admin_required
 from cohort.extensions import db
 from cohort.forms import ConfirmForm
 from cohort.models import Department, Role, User
+from cohort.paging import pagination_params
 from cohort.services import accounts
 from cohort.services import departments as department_service
 from cohort.services.accounts import AccountError
@@ -51,31 +52,6 @@ def _get_or_404(model, object_id: int):
 
 def _status(form) -> int:
     return 400 if form.errors else 200
-
-
-def _pagination(page: queries.Page, args: dict, label: str) -> dict | None:
-    """Parameters for govukPagination: first, last and the pages around the current one."""
-    if page.pages <= 1:
-        return None
-
-    def href(number: int) -> str:
-        return url_for(request.endpoint, **args, page=number)
-
-    shown = sorted(
-        {1, page.pages, page.number - 1, page.number, page.number + 1} & set(range(1, page.pages + 1))
-    )
-    items, previous = [], 0
-    for number in shown:
-        if number - previous > 1:
-            items.append({"ellipsis": True})
-        items.append({"number": number, "href": href(number), "current": number == page.number})
-        previous = number
-    params: dict = {"items": items, "landmarkLabel": label}
-    if page.number > 1:
-        params["previous"] = {"href": href(page.number - 1)}
-    if page.number < page.pages:
-        params["next"] = {"href": href(page.number + 1)}
-    return params
 
 
 def _choose(field, choices: list[tuple[str, str]]) -> str:
@@ -171,7 +147,7 @@ def list_users():
         filters=filters,
         page=page,
         filtering=bool(args),
-        pagination=_pagination(page, args, "Pages of users"),
+        pagination=pagination_params(page, args, "Pages of users"),
     )
 
 
@@ -387,7 +363,7 @@ def audit_log():
             "date_to": form.date_to.data,
             "q": form.q.data,
         }
-        pagination = _pagination(page, {k: v for k, v in args.items() if v}, "Pages of the audit log")
+        pagination = pagination_params(page, {k: v for k, v in args.items() if v}, "Pages of the audit log")
         codes = queries.department_codes()
         rows = [(event, queries.changes(event, codes)) for event in page.items]
     else:

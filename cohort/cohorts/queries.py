@@ -8,9 +8,7 @@ from sqlalchemy import Select, case, func, select
 
 from cohort.extensions import db
 from cohort.models import Cohort, Department, Enrolment, EnrolmentStatus, User
-
-# Enrolments that hold a place in the cohort (count against capacity).
-PLACE_HOLDING = (EnrolmentStatus.ACTIVE, EnrolmentStatus.COMPLETED, EnrolmentStatus.NOT_COMPLETED)
+from cohort.services.enrolments import PLACE_HOLDING
 
 
 @dataclass(frozen=True)

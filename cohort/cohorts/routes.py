@@ -6,14 +6,14 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
 
 from cohort.auth.access import admin_required, cohort_for, visible_cohorts
 from cohort.cohorts import bp
 from cohort.cohorts.forms import CohortForm
 from cohort.cohorts.queries import cohort_rows, department_counts
 from cohort.extensions import db
-from cohort.models import BankHolidayDivision, Cohort, CohortStatus, Enrolment, Role, User
+from cohort.models import BankHolidayDivision, Cohort, CohortStatus, Enrolment, EnrolmentStatus, Role, User
+from cohort.participants.queries import SORTS, enrolment_list
 from cohort.services.cohorts import CohortDetails, CohortError, update_cohort
 from cohort.services.cohorts import create_cohort as create
 
@@ -127,24 +127,30 @@ def show_cohort(slug: str):
     role = current_user.role
     enrolments: list[Enrolment] = []
     counts = []
+    filters = {"department": "", "status": "", "sort": "name"}
     if role in (Role.ADMIN, Role.FACILITATOR, Role.SPONSOR):
         department_id = current_user.department_id if role == Role.SPONSOR else None
         counts = department_counts(cohort, department_id)
-        query = (
-            select(Enrolment)
-            .options(joinedload(Enrolment.user).joinedload(User.department))
-            .join(User, User.id == Enrolment.user_id)
-            .where(Enrolment.cohort_id == cohort.id)
-            .order_by(User.full_name)
+        args = request.args
+        if department_id is None and args.get("department", "").isdigit():
+            department_id = int(args["department"])
+            filters["department"] = args["department"]
+        status = args.get("status", "")
+        if status in {s.value for s in EnrolmentStatus}:
+            filters["status"] = status
+        if args.get("sort") in SORTS:
+            filters["sort"] = args["sort"]
+        enrolments = list(
+            db.session.scalars(
+                enrolment_list(
+                    current_user, cohort_id=cohort.id, department_id=department_id,
+                    status=EnrolmentStatus(filters["status"]) if filters["status"] else None,
+                    sort=filters["sort"],
+                )
+            ).unique()
         )
-        if department_id is not None:
-            query = query.where(User.department_id == department_id)
-        enrolments = list(db.session.scalars(query))
     return render_template(
-        "cohorts/show.html",
-        title=cohort.name,
-        cohort=cohort,
-        enrolments=enrolments,
-        counts=counts,
-        enrolled=sum(n for _, n in counts),
+        "cohorts/show.html", title=cohort.name, cohort=cohort, enrolments=enrolments,
+        counts=counts, enrolled=sum(n for _, n in counts), filters=filters,
+        statuses=list(EnrolmentStatus), sorts=list(SORTS),
     )

@@ -11,6 +11,7 @@ from cohort.models import Role
 _ITEMS = [
     ("main.dashboard", "Dashboard", set(Role), "main.dashboard"),
     ("cohorts.list_cohorts", "Cohorts", {Role.ADMIN, Role.FACILITATOR, Role.SPONSOR}, "cohorts."),
+    ("participants.list_participants", "Participants", {Role.ADMIN, Role.FACILITATOR, Role.SPONSOR}, "participants."),
     ("admin.list_departments", "Departments", {Role.ADMIN}, "admin.departments"),
     ("admin.list_users", "Users", {Role.ADMIN}, "admin.users"),
     ("admin.audit_log", "Audit log", {Role.ADMIN}, "admin.audit"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from cohort.extensions import db
-from cohort.models import Cohort, Department, Enrolment, Role, User
+from cohort.models import Cohort, CohortStatus, Department, Enrolment, EnrolmentStatus, Role, User
 from cohort.seed import DEMO_PASSWORD, demo_logins
 
 
@@ -20,11 +20,17 @@ def test_seed_demo_fills_an_empty_database_once(app):
     assert "programme.manager@example.gov.uk" in result.output
     assert DEMO_PASSWORD in result.output
     first = (count(Department), count(User), count(Cohort), count(Enrolment))
-    assert first == (12, 30, 1, 25)
+    # 5 staff, 25 participants in cohort 1, two newcomers in the planned cohort 2;
+    # one of cohort 1 transferred to cohort 2 (a second enrolment) and one withdrawn.
+    assert first == (12, 32, 2, 28)
     codes = set(db.session.scalars(select(Department.code)))
     assert {"MOJ", "UKHSA", "DVLA", "WG", "SG", "GDS", "HMRC", "DWP", "MOD", "DHSC", "DfT", "CO"} == codes
-    cohort = db.session.scalar(select(Cohort))
+    cohort = db.session.scalar(select(Cohort).where(Cohort.slug == "cohort-1"))
     assert cohort.name == "AI Accelerator — Cohort 1"
+    statuses = db.session.scalars(select(Enrolment.status).where(Enrolment.cohort_id == cohort.id)).all()
+    assert statuses.count(EnrolmentStatus.WITHDRAWN) == 1 and statuses.count(EnrolmentStatus.TRANSFERRED) == 1
+    second = db.session.scalar(select(Cohort).where(Cohort.slug == "cohort-2"))
+    assert second.status == CohortStatus.PLANNED and second.start_date.weekday() == 0
     assert cohort.start_date.weekday() == 0
     assert len(cohort.facilitators) == 2
     per_department = dict(
@@ -64,10 +70,10 @@ def test_seed_keeps_accents_and_apostrophes(app):
 def test_scale_adds_cohorts_of_25_without_duplicating(app):
     runner = app.test_cli_runner()
     assert runner.invoke(args=["seed-demo", "--scale", "2"]).exit_code == 0
-    assert count(Cohort) == 3 and count(Enrolment) == 75
+    assert count(Cohort) == 4 and count(Enrolment) == 78
     result = runner.invoke(args=["seed-demo", "--scale", "3"])
     assert "1 new cohort" in result.output
-    assert count(Cohort) == 4 and count(Enrolment) == 100
+    assert count(Cohort) == 5 and count(Enrolment) == 103
 
 
 def test_create_admin_makes_a_programme_manager_who_can_sign_in(app, client):

@@ -8,8 +8,11 @@ anonymous), 400 bad request, 403 wrong role, 404 out of scope.
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from cohort import create_app
+from cohort.extensions import db
+from cohort.models import Enrolment
 
 ROLES = ("anonymous", "participant", "facilitator", "sponsor", "admin")
 
@@ -53,6 +56,18 @@ EXPECTED = {
     "admin.reactivate_user": admin_only(302),
     "admin.new_password_link": admin_only(302),
     "admin.audit_log": admin_only(),
+    # Enrolment (issue 3)
+    "participants.enrol": admin_only(),
+    "participants.withdraw_enrolment": admin_only(),
+    "participants.reinstate_enrolment": admin_only(302),
+    "participants.transfer_enrolment": admin_only(),
+    "participants.list_participants": {
+        "anonymous": 302, "participant": 403, "facilitator": 200, "sponsor": 200, "admin": 200,
+    },
+    # The other participant (DVLA, in the facilitator's cohort): not the MOJ sponsor's, not the participant's own.
+    "participants.show_participant": {
+        "anonymous": 302, "participant": 404, "facilitator": 200, "sponsor": 404, "admin": 200,
+    },
 }
 
 UNCHECKED = {"static"}  # Flask's own static files
@@ -63,6 +78,9 @@ def _url_values(world) -> dict:
         "slug": world.cohort.slug,
         "department_id": world.moj.id,
         "user_id": world.other_participant.id,
+        "enrolment_id": db.session.scalar(
+            select(Enrolment.id).where(Enrolment.user_id == world.other_participant.id)
+        ),
         "token": "not-a-real-token",
         "filename": "images/favicon.svg",
     }

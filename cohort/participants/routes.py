@@ -1,0 +1,218 @@
+"""Enrolment: enrol one person, withdraw, reinstate, transfer; participant profiles and lists."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from cohort.auth.access import admin_required, cohort_for, refuse, roles_required
+from cohort.auth.tokens import make_password_token
+from cohort.extensions import db
+from cohort.forms import ConfirmForm
+from cohort.models import (
+    Cohort,
+    CohortStatus,
+    Department,
+    Enrolment,
+    EnrolmentStatus,
+    Role,
+    cohort_facilitators,
+)
+from cohort.paging import paginate, pagination_params
+from cohort.participants import bp, queries
+from cohort.participants.forms import EnrolForm, TransferForm, WithdrawForm
+from cohort.services.enrolments import (
+    CLOSED_STATUSES,
+    EnrolmentError,
+    NewPerson,
+    enrol_person,
+    places_taken,
+    reinstate,
+    transfer,
+    withdraw,
+)
+
+MAX_ID = 2**31 - 1
+
+
+def _enrolment_or_404(enrolment_id: int) -> Enrolment:
+    enrolment = db.session.get(Enrolment, enrolment_id) if 0 < enrolment_id <= MAX_ID else None
+    if enrolment is None:
+        abort(404)
+    return enrolment
+
+
+def _department_choices(blank: str) -> list[tuple[str, str]]:
+    departments = db.session.scalars(select(Department).order_by(Department.name))
+    return [("", blank)] + [(str(d.id), f"{d.name} ({d.code})") for d in departments]
+
+
+def _error_onto(form, error: EnrolmentError, default_field: str) -> None:
+    field = getattr(form, error.field or default_field, None) or getattr(form, default_field)
+    field.errors = [*field.errors, str(error)] if isinstance(field.errors, list) else [str(error)]
+
+
+@bp.route("/cohorts/<slug>/enrol", methods=["GET", "POST"])
+@admin_required
+def enrol(slug: str):
+    cohort = cohort_for(current_user, slug)
+    form = EnrolForm()
+    form.department.choices = _department_choices("Select a department")
+    if request.method == "GET" and form.enrolled_on.data is None:
+        form.enrolled_on.data = date.today()
+    if form.validate_on_submit():
+        person = NewPerson(
+            email=form.email.data,
+            full_name=form.full_name.data or None,
+            department_id=int(form.department.data) if form.department.data else None,
+            job_title=form.job_title.data or None,
+            grade=form.grade.data or None,
+        )
+        try:
+            result = enrol_person(current_user, cohort, person, on=form.enrolled_on.data or date.today())
+        except EnrolmentError as error:
+            _error_onto(form, error, "email")
+        else:
+            message = f"{result.user.full_name} enrolled in {cohort.name}."
+            if result.new_account:
+                message += " A new participant account was created: send them their password link."
+                if current_app.config["SHOW_PASSWORD_LINKS"]:
+                    link = url_for("auth.set_password", token=make_password_token(result.user), _external=True)
+                    current_app.logger.info("password link for %s: %s", result.user.email, link)
+                    message += f" In development the link is: {link}"
+            flash(message, "success")
+            return redirect(url_for("cohorts.show_cohort", slug=cohort.slug))
+    taken = places_taken(cohort)
+    return render_template(
+        "participants/enrol.html", title=f"Enrol a participant in {cohort.name}", form=form,
+        cohort=cohort, taken=taken,
+    ), (400 if form.errors else 200)
+
+
+@bp.route("/enrolments/<int:enrolment_id>/withdraw", methods=["GET", "POST"])
+@admin_required
+def withdraw_enrolment(enrolment_id: int):
+    enrolment = _enrolment_or_404(enrolment_id)
+    form = WithdrawForm()
+    if request.method == "GET":
+        form.withdrawn_on.data = date.today()
+    if form.validate_on_submit():
+        try:
+            withdraw(current_user, enrolment, form.reason.data, form.withdrawn_on.data)
+        except EnrolmentError as error:
+            db.session.rollback()
+            _error_onto(form, error, "reason")
+        else:
+            flash(f"{enrolment.user.full_name} withdrawn from {enrolment.cohort.name}.", "success")
+            return redirect(url_for("participants.show_participant", user_id=enrolment.user_id))
+    return render_template(
+        "participants/withdraw.html", title=f"Withdraw {enrolment.user.full_name}", form=form,
+        enrolment=enrolment,
+    ), (400 if form.errors else 200)
+
+
+@bp.route("/enrolments/<int:enrolment_id>/reinstate", methods=["POST"])
+@admin_required
+def reinstate_enrolment(enrolment_id: int):
+    enrolment = _enrolment_or_404(enrolment_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            reinstate(current_user, enrolment)
+        except EnrolmentError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            flash(f"{enrolment.user.full_name} reinstated in {enrolment.cohort.name}.", "success")
+    return redirect(url_for("participants.show_participant", user_id=enrolment.user_id))
+
+
+def _transfer_choices(enrolment: Enrolment) -> list[tuple[str, str]]:
+    cohorts = db.session.scalars(
+        select(Cohort)
+        .where(Cohort.id != enrolment.cohort_id, Cohort.status.not_in(CLOSED_STATUSES))
+        .order_by(Cohort.start_date, Cohort.name)
+    )
+    return [("", "Select a cohort")] + [
+        (c.slug, f"{c.name} (starts {c.start_date.day} {c.start_date:%B %Y})") for c in cohorts
+    ]
+
+
+@bp.route("/enrolments/<int:enrolment_id>/transfer", methods=["GET", "POST"])
+@admin_required
+def transfer_enrolment(enrolment_id: int):
+    enrolment = _enrolment_or_404(enrolment_id)
+    form = TransferForm()
+    form.to_cohort.choices = _transfer_choices(enrolment)
+    if request.method == "GET":
+        form.transfer_on.data = date.today()
+    if form.validate_on_submit():
+        to_cohort = db.session.scalar(select(Cohort).where(Cohort.slug == form.to_cohort.data))
+        try:
+            transfer(current_user, enrolment, to_cohort, form.transfer_on.data)
+        except EnrolmentError as error:
+            _error_onto(form, error, "to_cohort")
+        else:
+            flash(f"{enrolment.user.full_name} transferred to {to_cohort.name}.", "success")
+            return redirect(url_for("participants.show_participant", user_id=enrolment.user_id))
+    return render_template(
+        "participants/transfer.html", title=f"Transfer {enrolment.user.full_name}", form=form,
+        enrolment=enrolment,
+    ), (400 if form.errors else 200)
+
+
+@bp.route("/participants/<int:user_id>")
+@login_required
+def show_participant(user_id: int):
+    person = queries.participant_for(current_user, user_id)
+    if person is None:
+        refuse(404, f"participant {user_id} not visible")
+    enrolments = queries.enrolments_of(person)
+    if current_user.role == Role.FACILITATOR:
+        # A facilitator sees the person's enrolments in the cohorts they run, not elsewhere.
+        mine = set(
+            db.session.scalars(
+                select(cohort_facilitators.c.cohort_id).where(cohort_facilitators.c.user_id == current_user.id)
+            )
+        )
+        enrolments = [e for e in enrolments if e.cohort_id in mine]
+    return render_template(
+        "participants/show.html", title=person.full_name, person=person, enrolments=enrolments,
+        came_from=queries.transferred_from(enrolments), history=queries.status_history(enrolments),
+        confirm_form=ConfirmForm(), can_change=current_user.role == Role.ADMIN,
+    )
+
+
+@bp.route("/participants/")
+@roles_required(Role.ADMIN, Role.FACILITATOR, Role.SPONSOR)
+def list_participants():
+    args = request.args
+    status = args.get("status", "")
+    status_value = EnrolmentStatus(status) if status in {s.value for s in EnrolmentStatus} else None
+    department_id = None
+    departments = []
+    if current_user.role != Role.SPONSOR:
+        departments = _department_choices("All departments")
+        if args.get("department", "") in {value for value, _ in departments[1:]}:
+            department_id = int(args["department"])
+    sort = args.get("sort", "name") if args.get("sort") in queries.SORTS else "name"
+    query = queries.enrolment_list(
+        current_user, department_id=department_id, status=status_value, search=args.get("q", ""), sort=sort,
+    )
+    page = paginate(query, args.get("page"), current_app.config["USERS_PER_PAGE"])
+    kept = {k: v for k, v in {"q": args.get("q", ""), "status": status, "sort": sort,
+                               "department": str(department_id or "")}.items() if v}
+    return render_template(
+        "participants/list.html", title="Participants", page=page, departments=departments,
+        department=str(department_id or ""), status=status if status_value else "", sort=sort,
+        q=args.get("q", ""), statuses=list(EnrolmentStatus), sorts=list(queries.SORTS),
+        pagination=pagination_params(page, kept, "Pages of participants"),
+    )
+
+
+@bp.app_template_global()
+def cohort_is_closed(cohort: Cohort) -> bool:
+    return cohort.status in (CohortStatus.FINISHED, CohortStatus.ARCHIVED)

@@ -1,0 +1,320 @@
+"""Enrolment: putting people into cohorts, withdrawing, reinstating, transferring.
+
+Every change is audited. Capacity and "one enrolment per person per cohort" are
+checked here with clear messages, and the database enforces the second one too.
+While a change is being made the cohort's row is locked (SELECT … FOR UPDATE on
+PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers), so two
+simultaneous enrolments cannot both take the last place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from cohort.extensions import db
+from cohort.models import (
+    Cohort,
+    CohortStatus,
+    Department,
+    Enrolment,
+    EnrolmentStatus,
+    Role,
+    User,
+    normalise_email,
+)
+from cohort.services import accounts, audit
+
+# Enrolments that hold a place in the cohort (count against capacity).
+PLACE_HOLDING = (EnrolmentStatus.ACTIVE, EnrolmentStatus.COMPLETED, EnrolmentStatus.NOT_COMPLETED)
+CLOSED_STATUSES = (CohortStatus.FINISHED, CohortStatus.ARCHIVED)
+ENROLMENT_AUDIT_FIELDS = (
+    "cohort_id",
+    "user_id",
+    "status",
+    "enrolled_on",
+    "withdrawn_on",
+    "withdrawal_reason",
+    "transferred_to_id",
+    "job_title",
+    "grade",
+)
+MAX_REASON = 500
+
+
+class EnrolmentError(ValueError):
+    """A change that cannot be made, in words for the programme manager; `field` names the form field."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class NewPerson:
+    """Who to enrol: found by email, or created as a new participant from the rest."""
+
+    email: str
+    full_name: str | None = None
+    department_id: int | None = None
+    job_title: str | None = None
+    grade: str | None = None
+
+
+@dataclass(frozen=True)
+class EnrolResult:
+    enrolment: Enrolment
+    user: User
+    new_account: bool
+
+
+def places_taken(cohort: Cohort) -> int:
+    return (
+        db.session.scalar(
+            select(func.count(Enrolment.id)).where(
+                Enrolment.cohort_id == cohort.id, Enrolment.status.in_(PLACE_HOLDING)
+            )
+        )
+        or 0
+    )
+
+
+def _lock(cohort: Cohort) -> Cohort:
+    """Take the cohort's row lock for the rest of the transaction (PostgreSQL)."""
+    return db.session.execute(select(Cohort).where(Cohort.id == cohort.id).with_for_update()).scalar_one()
+
+
+def _check_open(cohort: Cohort) -> None:
+    if cohort.status in CLOSED_STATUSES:
+        raise EnrolmentError(f"{cohort.name} is {cohort.status.value}: its enrolments can no longer change")
+
+
+def _check_room(cohort: Cohort, needed: int = 1) -> None:
+    taken = places_taken(cohort)
+    if taken + needed > cohort.capacity:
+        free = max(cohort.capacity - taken, 0)
+        if needed == 1:
+            raise EnrolmentError(
+                f"{cohort.name} is full: {taken} of {cohort.capacity} places are taken. "
+                "Raise its capacity or withdraw someone first"
+            )
+        raise EnrolmentError(
+            f"{cohort.name} has {free} free place{'s' if free != 1 else ''} "
+            f"({taken} of {cohort.capacity} taken) but {needed} people would be enrolled"
+        )
+
+
+def _snapshot(enrolment: Enrolment) -> dict:
+    return audit.snapshot(enrolment, ENROLMENT_AUDIT_FIELDS)
+
+
+def _find_or_create_person(actor: User | None, person: NewPerson) -> tuple[User, bool]:
+    email = normalise_email(person.email)
+    user = db.session.scalar(select(User).where(User.email == email))
+    if user is not None:
+        if user.role != Role.PARTICIPANT:
+            raise EnrolmentError(
+                f"{email} belongs to a {user.role.label.lower()} account: only participants can be enrolled",
+                "email",
+            )
+        if not user.is_active_account:
+            raise EnrolmentError(f"{user.full_name}'s account is deactivated: reactivate it first", "email")
+        return user, False
+    if not person.full_name:
+        raise EnrolmentError(
+            "Enter the person's full name: there is no account with this email yet", "full_name"
+        )
+    department = db.session.get(Department, person.department_id) if person.department_id else None
+    if department is None:
+        raise EnrolmentError(
+            "Select the person's department: there is no account with this email yet", "department"
+        )
+    user = accounts.invite_user(
+        actor,
+        email=email,
+        full_name=person.full_name,
+        role=Role.PARTICIPANT,
+        department=department,
+        job_title=person.job_title,
+        commit=False,
+    )
+    return user, True
+
+
+def _enrol(actor: User | None, cohort: Cohort, user: User, on: date, job_title=None, grade=None) -> Enrolment:
+    existing = db.session.scalar(
+        select(Enrolment).where(Enrolment.cohort_id == cohort.id, Enrolment.user_id == user.id)
+    )
+    if existing is not None:
+        raise EnrolmentError(
+            f"{user.full_name} is already enrolled in {cohort.name} ({existing.status.label.lower()})",
+            "email",
+        )
+    enrolment = Enrolment(
+        cohort=cohort,
+        user=user,
+        status=EnrolmentStatus.ACTIVE,
+        enrolled_on=on,
+        job_title=(job_title or user.job_title or None),
+        grade=grade or None,
+    )
+    db.session.add(enrolment)
+    db.session.flush()
+    audit.record(
+        actor, "create", enrolment, f"Enrolled {user.full_name} in {cohort.name}", after=_snapshot(enrolment)
+    )
+    return enrolment
+
+
+def enrol_person(
+    actor: User | None, cohort: Cohort, person: NewPerson, on: date | None = None
+) -> EnrolResult:
+    """Enrol one person (an existing participant, or a new one created here). Commits."""
+    try:
+        cohort = _lock(cohort)
+        _check_open(cohort)
+        user, new_account = _find_or_create_person(actor, person)
+        _check_room(cohort)
+        enrolment = _enrol(actor, cohort, user, on or date.today(), person.job_title, person.grade)
+        db.session.commit()
+    except IntegrityError:
+        # Another request enrolled the same person (or took the email) at the same moment.
+        db.session.rollback()
+        raise EnrolmentError(f"{person.email} is already enrolled in {cohort.name}", "email") from None
+    except EnrolmentError:
+        db.session.rollback()
+        raise
+    return EnrolResult(enrolment, user, new_account)
+
+
+def enrol_many(
+    actor: User | None, cohort: Cohort, people: list[NewPerson], on: date | None = None
+) -> list[EnrolResult]:
+    """Enrol everyone or no one (spreadsheet imports). Commits once at the end."""
+    on = on or date.today()
+    try:
+        cohort = _lock(cohort)
+        _check_open(cohort)
+        _check_room(cohort, len(people))
+        results = []
+        for person in people:
+            user, new_account = _find_or_create_person(actor, person)
+            results.append(
+                EnrolResult(
+                    _enrol(actor, cohort, user, on, person.job_title, person.grade), user, new_account
+                )
+            )
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise EnrolmentError(
+            "Someone else changed this cohort's enrolments while the import ran: nothing was imported. "
+            "Upload the file again to see the current preview"
+        ) from None
+    except EnrolmentError:
+        db.session.rollback()
+        raise
+    return results
+
+
+def withdraw(actor: User, enrolment: Enrolment, reason: str, on: date) -> None:
+    reason = (reason or "").strip()
+    if not reason:
+        raise EnrolmentError("Enter the reason for withdrawing", "reason")
+    if len(reason) > MAX_REASON:
+        raise EnrolmentError(f"Reason must be {MAX_REASON} characters or fewer", "reason")
+    if enrolment.status != EnrolmentStatus.ACTIVE:
+        raise EnrolmentError(
+            f"Only an active enrolment can be withdrawn (this one is {enrolment.status.label.lower()})"
+        )
+    if on < enrolment.enrolled_on:
+        raise EnrolmentError("The withdrawal date cannot be before the person was enrolled", "withdrawn_on")
+    _check_open(enrolment.cohort)
+    _lock(enrolment.cohort)
+    before = _snapshot(enrolment)
+    enrolment.status = EnrolmentStatus.WITHDRAWN
+    enrolment.withdrawn_on = on
+    enrolment.withdrawal_reason = reason
+    audit.record(
+        actor,
+        "withdraw",
+        enrolment,
+        f"Withdrew {enrolment.user.full_name} from {enrolment.cohort.name}: {reason}",
+        before=before,
+        after=_snapshot(enrolment),
+    )
+    db.session.commit()
+
+
+def reinstate(actor: User, enrolment: Enrolment) -> None:
+    if enrolment.status != EnrolmentStatus.WITHDRAWN:
+        raise EnrolmentError("Only a withdrawn enrolment can be reinstated")
+    try:
+        _lock(enrolment.cohort)
+        _check_open(enrolment.cohort)
+        _check_room(enrolment.cohort)
+    except EnrolmentError:
+        db.session.rollback()
+        raise
+    before = _snapshot(enrolment)
+    enrolment.status = EnrolmentStatus.ACTIVE
+    enrolment.withdrawn_on = None
+    enrolment.withdrawal_reason = None
+    audit.record(
+        actor,
+        "reinstate",
+        enrolment,
+        f"Reinstated {enrolment.user.full_name} in {enrolment.cohort.name}",
+        before=before,
+        after=_snapshot(enrolment),
+    )
+    db.session.commit()
+
+
+def transfer(actor: User, enrolment: Enrolment, to_cohort: Cohort, on: date) -> Enrolment:
+    """Move an active participant to another cohort. The old enrolment stays, marked
+    transferred and pointing at the new one. Commits."""
+    if enrolment.status != EnrolmentStatus.ACTIVE:
+        raise EnrolmentError(
+            f"Only an active enrolment can be transferred (this one is {enrolment.status.label.lower()})"
+        )
+    if to_cohort.id == enrolment.cohort_id:
+        raise EnrolmentError("Choose a different cohort to transfer to", "to_cohort")
+    try:
+        _lock(enrolment.cohort)
+        to_cohort = _lock(to_cohort)
+        _check_open(enrolment.cohort)
+        if to_cohort.status in CLOSED_STATUSES:
+            raise EnrolmentError(
+                f"{to_cohort.name} is {to_cohort.status.value}: choose a cohort that is still to run",
+                "to_cohort",
+            )
+        _check_room(to_cohort)
+        before = _snapshot(enrolment)
+        new = _enrol(actor, to_cohort, enrolment.user, on, enrolment.job_title, enrolment.grade)
+        enrolment.status = EnrolmentStatus.TRANSFERRED
+        enrolment.transferred_to = new
+        db.session.flush()
+        audit.record(
+            actor,
+            "transfer",
+            enrolment,
+            f"Transferred {enrolment.user.full_name} from {enrolment.cohort.name} to {to_cohort.name}",
+            before=before,
+            after=_snapshot(enrolment),
+        )
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise EnrolmentError(
+            f"{enrolment.user.full_name} is already enrolled in {to_cohort.name}", "to_cohort"
+        ) from None
+    except EnrolmentError as error:
+        db.session.rollback()
+        if error.field == "email":
+            error.field = "to_cohort"
+        raise
+    return new
