@@ -1,5 +1,6 @@
 """All models, imported here so Alembic and the app see every table."""
 
+from cohort.models.attendance import AttendanceMark, CatchUp, CheckIn, CheckInAttempt, MarkSource
 from cohort.models.audit import AuditEvent
 from cohort.models.cohort import (
     BankHolidayDivision,
@@ -9,19 +10,27 @@ from cohort.models.cohort import (
 )
 from cohort.models.department import Department, DepartmentAlias
 from cohort.models.enrolment import Enrolment, EnrolmentStatus
+from cohort.models.schedule import CalendarFeed, Session
 from cohort.models.security import SignInAttempt
 from cohort.models.user import Role, User, normalise_email
 
 __all__ = [
+    "AttendanceMark",
     "AuditEvent",
     "BankHolidayDivision",
+    "CalendarFeed",
+    "CatchUp",
+    "CheckIn",
+    "CheckInAttempt",
     "Cohort",
     "CohortStatus",
     "Department",
     "DepartmentAlias",
     "Enrolment",
     "EnrolmentStatus",
+    "MarkSource",
     "Role",
+    "Session",
     "SignInAttempt",
     "User",
     "cohort_facilitators",

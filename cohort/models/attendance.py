@@ -1,0 +1,110 @@
+"""Attendance marks, catch-ups for missed mandatory sessions, and self check-in windows."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from cohort.domain.attendance import Mark
+from cohort.extensions import db
+from cohort.models.base import UTCDateTime, str_enum, utcnow
+from cohort.models.enrolment import Enrolment
+from cohort.models.schedule import Session
+from cohort.models.user import User
+
+
+class MarkSource(enum.StrEnum):
+    REGISTER = "register"
+    CHECK_IN = "check-in"
+
+
+class AttendanceMark(db.Model):
+    """One mark per (session, enrolment) (DESIGN.md §3), with who recorded it and when."""
+
+    __tablename__ = "attendance_marks"
+    __table_args__ = (
+        UniqueConstraint("session_id", "enrolment_id", name="uq_attendance_marks_session_enrolment"),
+        Index("ix_attendance_marks_enrolment_id", "enrolment_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolments.id", ondelete="RESTRICT"))
+    mark: Mapped[Mark] = mapped_column(str_enum(Mark, "attendance_mark"))
+    note: Mapped[str | None] = mapped_column(String(500))
+    source: Mapped[MarkSource] = mapped_column(
+        str_enum(MarkSource, "attendance_source"), default=MarkSource.REGISTER
+    )
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    session: Mapped[Session] = relationship()
+    enrolment: Mapped[Enrolment] = relationship()
+    recorded_by: Mapped[User | None] = relationship()
+
+
+class CatchUp(db.Model):
+    """What someone did to make up a mandatory session they missed (DESIGN.md §5)."""
+
+    __tablename__ = "catch_ups"
+    __table_args__ = (
+        UniqueConstraint("session_id", "enrolment_id", name="uq_catch_ups_session_enrolment"),
+        CheckConstraint("what_was_done <> ''", name="what_was_done_not_empty"),
+        Index("ix_catch_ups_enrolment_id", "enrolment_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolments.id", ondelete="RESTRICT"))
+    what_was_done: Mapped[str] = mapped_column(Text)
+    completed_on: Mapped[date] = mapped_column(Date)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    session: Mapped[Session] = relationship()
+    enrolment: Mapped[Enrolment] = relationship()
+    recorded_by: Mapped[User | None] = relationship()
+
+
+class CheckIn(db.Model):
+    """A self check-in window for a session: participants who enter its code while it is
+    open are marked present, or late once `late_after_minutes` have passed since the start."""
+
+    __tablename__ = "check_ins"
+    __table_args__ = (
+        CheckConstraint("closes_at > opens_at", name="closes_after_opening"),
+        CheckConstraint("late_after_minutes BETWEEN 0 AND 480", name="late_after_range"),
+        CheckConstraint("code <> ''", name="code_not_empty"),
+        Index("ix_check_ins_session_id", "session_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
+    # Unique for ever, so a code names one window (and an old code never reopens).
+    code: Mapped[str] = mapped_column(String(12), unique=True)
+    opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    late_after_minutes: Mapped[int] = mapped_column(default=10)
+    closed_early: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    session: Mapped[Session] = relationship()
+    opened_by: Mapped[User | None] = relationship()
+
+    def is_open(self, at: datetime) -> bool:
+        return self.opens_at <= at < self.closes_at
+
+
+class CheckInAttempt(db.Model):
+    """A code typed at check-in, kept so every server worker sees the same wrong-code count."""
+
+    __tablename__ = "check_in_attempts"
+    __table_args__ = (Index("ix_check_in_attempts_user_at", "user_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    succeeded: Mapped[bool] = mapped_column(Boolean)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

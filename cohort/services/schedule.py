@@ -1,0 +1,457 @@
+"""A cohort's timetable: adding, changing and cancelling sessions, and the standard
+programme, each change audited (DESIGN.md §3, §8).
+
+Times come in as a date and London wall-clock times and are stored in UTC,
+worked out with zoneinfo for that date, so a 09:30 session stays at 09:30
+across the clock change.
+
+Checks come in two strengths: problems (`ScheduleError`: end before start, a
+facilitator booked twice, a time that does not exist) stop the change;
+warnings (outside the cohort's weeks, on a bank holiday, at a weekend) need
+the person to confirm, and are returned so the page can say what they are.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from cohort.domain import bank_holidays
+from cohort.domain.schedule import PlannedSession, SessionKind, standard_programme
+from cohort.domain.times import london_to_utc, wall_clock_exists
+from cohort.extensions import db
+from cohort.filters import date_time
+from cohort.models import CalendarFeed, Cohort, Role, Session, User
+from cohort.models.base import utcnow
+from cohort.services import audit
+
+log = logging.getLogger("cohort.schedule")
+
+SESSION_AUDIT_FIELDS = (
+    "cohort_id",
+    "kind",
+    "title",
+    "description",
+    "starts_at",
+    "ends_at",
+    "location",
+    "online_link",
+    "facilitator_id",
+    "mandatory",
+    "cancelled_at",
+    "cancellation_reason",
+)
+
+
+class ScheduleError(ValueError):
+    """A change that cannot be made; `field` names the form field at fault."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class ScheduleWarning:
+    """Something unusual the person must confirm before the change is saved."""
+
+    code: str  # outside-weeks, bank-holiday, weekend, existing-sessions
+    message: str
+
+
+class NeedsConfirmation(Exception):  # noqa: N818 - not an error: a question for the person
+    def __init__(self, warnings: list[ScheduleWarning]):
+        super().__init__("; ".join(w.message for w in warnings))
+        self.warnings = warnings
+
+
+@dataclass
+class SessionDetails:
+    kind: SessionKind
+    title: str
+    day: date
+    start: time
+    end: time
+    description: str | None = None
+    location: str | None = None
+    online_link: str | None = None
+    facilitator_id: int | None = None
+    mandatory: bool = False
+
+    @property
+    def starts_at(self) -> datetime:
+        return london_to_utc(self.day, self.start)
+
+    @property
+    def ends_at(self) -> datetime:
+        return london_to_utc(self.day, self.end)
+
+
+def _long_day(day: date) -> str:
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def snapshot(session: Session) -> dict:
+    return audit.snapshot(session, SESSION_AUDIT_FIELDS)
+
+
+def cohort_last_day(cohort: Cohort) -> date:
+    """The Sunday that ends the cohort's last week."""
+    return cohort.start_date + timedelta(weeks=cohort.length_weeks, days=-1)
+
+
+def holiday_on(cohort: Cohort, day: date) -> str | None:
+    return bank_holidays.holidays(cohort.bank_holiday_division.value).get(day)
+
+
+def facilitator_choices(cohort: Cohort, current: User | None = None) -> list[User]:
+    """Who may run a session: the cohort's facilitators (and whoever already runs it)."""
+    people = [f for f in cohort.facilitators if f.is_active_account and f.role == Role.FACILITATOR]
+    if current is not None and all(p.id != current.id for p in people):
+        people.append(current)
+    return people
+
+
+def clashes(facilitator_id: int, starts_at: datetime, ends_at: datetime, ignore_id: int | None = None):
+    """Sessions (of any cohort, not cancelled) the facilitator runs that overlap the times."""
+    query = (
+        select(Session)
+        .options(joinedload(Session.cohort))
+        .where(
+            Session.facilitator_id == facilitator_id,
+            Session.cancelled_at.is_(None),
+            Session.starts_at < ends_at,
+            Session.ends_at > starts_at,
+        )
+        .order_by(Session.starts_at)
+    )
+    if ignore_id is not None:
+        query = query.where(Session.id != ignore_id)
+    return list(db.session.scalars(query))
+
+
+def check(
+    cohort: Cohort, details: SessionDetails, session: Session | None = None
+) -> tuple[list[ScheduleError], list[ScheduleWarning]]:
+    """The problems and warnings of a session's details, without changing anything."""
+    errors: list[ScheduleError] = []
+    warnings: list[ScheduleWarning] = []
+    for name, value in (("start", details.start), ("end", details.end)):
+        if not wall_clock_exists(details.day, value):
+            errors.append(
+                ScheduleError(
+                    f"{'Start' if name == 'start' else 'End'} time {value:%H:%M} does not exist on "
+                    f"{_long_day(details.day)}: the clocks go forward. Choose another time",
+                    name,
+                )
+            )
+    if errors:
+        return errors, warnings
+    if details.ends_at <= details.starts_at:
+        errors.append(ScheduleError("End time must be after the start time", "end"))
+        return errors, warnings
+
+    if details.facilitator_id is not None:
+        allowed = {
+            p.id for p in facilitator_choices(cohort, session.facilitator if session is not None else None)
+        }
+        if details.facilitator_id not in allowed:
+            errors.append(ScheduleError("Choose a facilitator of this cohort from the list", "facilitator"))
+        else:
+            for other in clashes(
+                details.facilitator_id,
+                details.starts_at,
+                details.ends_at,
+                ignore_id=session.id if session is not None else None,
+            ):
+                person = db.session.get(User, details.facilitator_id)
+                errors.append(
+                    ScheduleError(
+                        f"{person.full_name if person else 'The facilitator'} is already running "
+                        f"“{other.title}” ({other.cohort.name}) from {date_time(other.starts_at)} "
+                        f"to {date_time(other.ends_at)}. Choose another facilitator or time",
+                        "facilitator",
+                    )
+                )
+                break
+
+    last_day = cohort_last_day(cohort)
+    if not cohort.start_date <= details.day <= last_day:
+        warnings.append(
+            ScheduleWarning(
+                "outside-weeks",
+                f"{_long_day(details.day)} is outside the cohort’s {cohort.length_weeks} weeks "
+                f"({cohort.start_date.day} {cohort.start_date:%B %Y} to {last_day.day} {last_day:%B %Y})",
+            )
+        )
+    if name := holiday_on(cohort, details.day):
+        warnings.append(
+            ScheduleWarning(
+                "bank-holiday",
+                f"{_long_day(details.day)} is a bank holiday in "
+                f"{cohort.bank_holiday_division.label} ({name})",
+            )
+        )
+    elif details.day.weekday() >= 5:
+        warnings.append(ScheduleWarning("weekend", f"{_long_day(details.day)} is at the weekend"))
+    return errors, warnings
+
+
+def _validate(cohort: Cohort, details: SessionDetails, session: Session | None, confirmed: bool) -> None:
+    errors, warnings = check(cohort, details, session)
+    if errors:
+        raise errors[0]
+    if warnings and not confirmed:
+        raise NeedsConfirmation(warnings)
+
+
+def _apply(session: Session, details: SessionDetails) -> None:
+    session.kind = details.kind
+    session.title = details.title
+    session.description = details.description or None
+    session.starts_at = details.starts_at
+    session.ends_at = details.ends_at
+    session.location = details.location or None
+    session.online_link = details.online_link or None
+    session.facilitator_id = details.facilitator_id
+    session.mandatory = details.mandatory
+
+
+def create_session(
+    actor: User | None, cohort: Cohort, details: SessionDetails, confirmed: bool = False, commit: bool = True
+) -> Session:
+    """Add a session; raises ScheduleError or NeedsConfirmation (nothing written)."""
+    _validate(cohort, details, None, confirmed)
+    session = Session(cohort=cohort, sequence=0)
+    _apply(session, details)
+    db.session.add(session)
+    db.session.flush()
+    audit.record(
+        actor,
+        "create",
+        session,
+        f"Added {details.kind.label.lower()} “{session.title}” to {cohort.name}",
+        after=snapshot(session),
+    )
+    if commit:
+        db.session.commit()
+    return session
+
+
+def update_session(actor: User, session: Session, details: SessionDetails, confirmed: bool = False) -> bool:
+    """Change a session; returns False when nothing changed. Commits."""
+    _validate(session.cohort, details, session, confirmed)
+    before = snapshot(session)
+    _apply(session, details)
+    after = snapshot(session)
+    if before == after:
+        db.session.rollback()
+        return False
+    session.sequence += 1
+    session.updated_at = utcnow()
+    db.session.flush()
+    audit.record(
+        actor, "update", session, f"Changed “{session.title}” in {session.cohort.name}", before, after
+    )
+    db.session.commit()
+    return True
+
+
+def cancel_session(actor: User, session: Session, reason: str, at: datetime | None = None) -> None:
+    """Cancel a session: it keeps its record (and marks) and drops out of rates. Commits."""
+    if session.cancelled:
+        raise ScheduleError("This session is already cancelled", "reason")
+    reason = reason.strip()
+    if not reason:
+        raise ScheduleError("Enter why the session is cancelled", "reason")
+    before = snapshot(session)
+    session.cancelled_at = at or utcnow()
+    session.cancellation_reason = reason
+    session.cancelled_by_id = actor.id
+    session.sequence += 1
+    session.updated_at = utcnow()
+    db.session.flush()
+    audit.record(
+        actor,
+        "cancel",
+        session,
+        f"Cancelled “{session.title}” in {session.cohort.name}",
+        before=before,
+        after=snapshot(session),
+    )
+    db.session.commit()
+
+
+def reinstate_session(actor: User, session: Session) -> None:
+    """Undo a cancellation. The facilitator must still be free. Commits."""
+    if not session.cancelled:
+        raise ScheduleError("This session is not cancelled")
+    if session.facilitator_id is not None:
+        for other in clashes(
+            session.facilitator_id, session.starts_at, session.ends_at, ignore_id=session.id
+        ):
+            raise ScheduleError(
+                f"{session.facilitator.full_name if session.facilitator else 'The facilitator'} "
+                f"is now running “{other.title}” ({other.cohort.name}) at that time. "
+                "Change the session's facilitator or time first"
+            )
+    before = snapshot(session)
+    session.cancelled_at = None
+    session.cancellation_reason = None
+    session.cancelled_by_id = None
+    session.sequence += 1
+    session.updated_at = utcnow()
+    db.session.flush()
+    audit.record(
+        actor,
+        "reinstate",
+        session,
+        f"Reinstated “{session.title}” in {session.cohort.name}",
+        before=before,
+        after=snapshot(session),
+    )
+    db.session.commit()
+
+
+# The standard programme ------------------------------------------------------
+
+
+def plan_for(cohort: Cohort) -> list[PlannedSession]:
+    return standard_programme(
+        cohort.start_date,
+        cohort.length_weeks,
+        bank_holidays.holidays(cohort.bank_holiday_division.value),
+    )
+
+
+def session_count(cohort: Cohort) -> int:
+    return (
+        db.session.scalar(
+            select(func.count(Session.id)).where(
+                Session.cohort_id == cohort.id, Session.cancelled_at.is_(None)
+            )
+        )
+        or 0
+    )
+
+
+def programme_warnings(cohort: Cohort, plan: list[PlannedSession]) -> list[ScheduleWarning]:
+    warnings = []
+    existing = session_count(cohort)
+    if existing:
+        warnings.append(
+            ScheduleWarning(
+                "existing-sessions",
+                f"This cohort already has {existing} session{'s' if existing != 1 else ''}. "
+                f"Applying the standard programme adds {len(plan)} more beside them",
+            )
+        )
+    last_day = cohort_last_day(cohort)
+    for p in plan:
+        if p.day > last_day:
+            warnings.append(
+                ScheduleWarning(
+                    "outside-weeks",
+                    f"“{p.title}” moves off {p.moved_because} to {_long_day(p.day)}, "
+                    "after the cohort’s last week",
+                )
+            )
+    return warnings
+
+
+def _free_facilitator(people: list[User], turn: int, starts_at: datetime, ends_at: datetime) -> int | None:
+    """The next facilitator in turn who is free then (None when nobody is)."""
+    for i in range(len(people)):
+        person = people[(turn + i) % len(people)]
+        if not clashes(person.id, starts_at, ends_at):
+            return person.id
+    return None
+
+
+def apply_standard_programme(
+    actor: User | None, cohort: Cohort, confirmed: bool = False, commit: bool = True
+) -> list[Session]:
+    """Add the standard programme's sessions, the facilitators taking turns. Raises
+    NeedsConfirmation when the cohort already has sessions (applying twice) or a
+    session would move past the last week, unless confirmed."""
+    plan = plan_for(cohort)
+    warnings = programme_warnings(cohort, plan)
+    if warnings and not confirmed:
+        raise NeedsConfirmation(warnings)
+    people = facilitator_choices(cohort)
+    created = []
+    for n, planned in enumerate(plan):
+        starts_at = london_to_utc(planned.day, planned.start)
+        ends_at = london_to_utc(planned.day, planned.end)
+        session = Session(
+            cohort=cohort,
+            kind=planned.kind,
+            title=planned.title,
+            description=planned.description,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            mandatory=planned.mandatory,
+            facilitator_id=_free_facilitator(people, n, starts_at, ends_at) if people else None,
+            sequence=0,
+        )
+        db.session.add(session)
+        db.session.flush()  # so the next session's clash check sees this one
+        created.append(session)
+        audit.record(
+            actor,
+            "create",
+            session,
+            f"Added {planned.kind.label.lower()} “{session.title}” to {cohort.name} (standard programme)",
+            after=snapshot(session),
+        )
+    audit.record(
+        actor,
+        "standard-programme",
+        cohort,
+        f"Applied the standard programme to {cohort.name}: {len(created)} sessions",
+        after={"sessions": len(created), "weeks": cohort.length_weeks},
+    )
+    if commit:
+        db.session.commit()
+    return created
+
+
+# Calendar feed links ------------------------------------------------------------
+
+
+def regenerate_calendar_feed(user: User) -> CalendarFeed:
+    """A new secret calendar link for the person; any old one stops working. Commits."""
+    feed = db.session.scalar(select(CalendarFeed).where(CalendarFeed.user_id == user.id))
+    had = feed is not None
+    if feed is None:
+        feed = CalendarFeed(user_id=user.id)
+        db.session.add(feed)
+    feed.token = secrets.token_urlsafe(32)
+    feed.created_at = utcnow()
+    db.session.flush()
+    audit.record(
+        user,
+        "calendar-link",
+        user,
+        f"{'Replaced' if had else 'Made'} the calendar feed link of {user.full_name} ({user.email})",
+    )
+    db.session.commit()
+    return feed
+
+
+def revoke_calendar_feed(user: User) -> bool:
+    """Turn the person's calendar link off; False when there was none. Commits."""
+    feed = db.session.scalar(select(CalendarFeed).where(CalendarFeed.user_id == user.id))
+    if feed is None:
+        return False
+    db.session.delete(feed)
+    audit.record(
+        user, "calendar-link", user, f"Turned off the calendar feed link of {user.full_name} ({user.email})"
+    )
+    db.session.commit()
+    return True
