@@ -35,9 +35,11 @@ test: install
 e2e: install
 	$(BIN)/pytest -m e2e $(PYTEST_ARGS)
 
-# Page timings and queries per page on the demo data plus scale cohorts.
+# Page timings and queries per page on the demo data plus scale cohorts;
+# then a 5,000-row nominations import (preview + commit).
 bench: install
 	$(BIN)/python benchmarks/pages.py $(BENCH_ARGS)
+	$(BIN)/python benchmarks/import_nominations.py
 
 lint: install
 	$(BIN)/ruff check .

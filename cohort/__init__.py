@@ -102,6 +102,7 @@ def _register_blueprints(app: Flask) -> None:
     from cohort.auth import bp as auth_bp
     from cohort.cohorts import bp as cohorts_bp
     from cohort.main import bp as main_bp
+    from cohort.nominations import bp as nominations_bp
     from cohort.participants import bp as participants_bp
 
     app.register_blueprint(main_bp)
@@ -109,3 +110,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(cohorts_bp, url_prefix="/cohorts")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(participants_bp)
+    app.register_blueprint(nominations_bp)  # full paths: /cohorts/<slug>/import…

@@ -78,3 +78,7 @@ def create_admin_command(email: str, full_name: str, password: str) -> None:
 def init_cli(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_admin_command)
+
+    from cohort.nominations.cli import import_participants_command
+
+    app.cli.add_command(import_participants_command)

@@ -11,7 +11,8 @@ from cohort.models import Role
 _ITEMS = [
     ("main.dashboard", "Dashboard", set(Role), "main.dashboard"),
     ("cohorts.list_cohorts", "Cohorts", {Role.ADMIN, Role.FACILITATOR, Role.SPONSOR}, "cohorts."),
-    ("participants.list_participants", "Participants", {Role.ADMIN, Role.FACILITATOR, Role.SPONSOR}, "participants."),
+    # Enrol, withdraw and transfer start from a cohort: only the list and profiles are "Participants".
+    ("participants.list_participants", "Participants", {Role.ADMIN, Role.FACILITATOR, Role.SPONSOR}, "participants.list_participants participants.show_participant"),
     ("admin.list_departments", "Departments", {Role.ADMIN}, "admin.departments"),
     ("admin.list_users", "Users", {Role.ADMIN}, "admin.users"),
     ("admin.audit_log", "Audit log", {Role.ADMIN}, "admin.audit"),
@@ -21,6 +22,8 @@ _ITEMS = [
 
 def _active(prefix: str) -> bool:
     endpoint = request.endpoint or ""
+    if " " in prefix:  # a list of endpoints
+        return endpoint in prefix.split()
     if prefix.endswith("."):
         return endpoint.startswith(prefix)
     if prefix.startswith("admin."):

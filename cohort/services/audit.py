@@ -6,6 +6,8 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import insert
+
 from cohort.extensions import db
 from cohort.models import AuditEvent, User
 
@@ -57,3 +59,26 @@ def record(
     )
     db.session.add(event)
     return event
+
+
+def record_many(actor: User | None, events: list[tuple[str, Any, str, dict[str, Any] | None]]) -> None:
+    """Add many "create" events at once: (action, saved record, summary, after) each.
+
+    For bulk changes such as a 5,000-row import, where building one ORM object per
+    event would be most of the work; the rows go in one multi-row INSERT.
+    """
+    actor_id = actor.id if actor is not None and actor.is_authenticated else None
+    rows = [
+        {
+            "actor_id": actor_id,
+            "action": action,
+            "entity_type": type(entity).__name__,
+            "entity_id": entity.id,
+            "summary": summary[:300],
+            "before": None,
+            "after": after,
+        }
+        for action, entity, summary, after in events
+    ]
+    if rows:
+        db.session.execute(insert(AuditEvent), rows)

@@ -60,6 +60,16 @@ CASES = [
     Case("participant-forbidden", "/admin/users", role="participant", status=403),
     Case("facilitator-dashboard", "/dashboard", role="facilitator"),
     Case("sponsor-dashboard", "/dashboard", role="sponsor", department="MOJ"),
+    # Enrolment (issue 3). Seeded ids are stable: Amara Okafor is user 6, her enrolment 1.
+    Case("cohort-participants-filtered", "/cohorts/cohort-1?status=withdrawn&sort=department", role="admin"),
+    Case("enrol", "/cohorts/cohort-2/enrol", role="admin"),
+    Case("enrol-errors", "/cohorts/cohort-2/enrol", role="admin", action=_submit_empty("Enrol")),
+    Case("participants-admin", "/participants/", role="admin"),
+    Case("participants-sponsor", "/participants/", role="sponsor", department="MOJ"),
+    Case("participant-profile-admin", "/participants/6", role="admin"),
+    Case("participant-profile-own", "/participants/6", role="participant"),
+    Case("withdraw", "/enrolments/1/withdraw", role="admin"),
+    Case("transfer", "/enrolments/1/transfer", role="admin"),
 ]
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from cohort.extensions import db
 from cohort.models import AuditEvent, CohortStatus, Enrolment, EnrolmentStatus, Role, User
-from cohort.services.enrolments import EnrolmentError, NewPerson, enrol_person
+from cohort.services.enrolments import EnrolmentError, NewPerson, enrol_many, enrol_person
 from tests import factories
 
 
@@ -320,3 +320,59 @@ def test_two_simultaneous_enrolments_of_one_person_make_exactly_one(app, world):
     assert "Twice Over is already enrolled in AI Accelerator — Cohort 2" in refusal
     count = db.session.scalar(select(func.count(Enrolment.id)).where(Enrolment.user_id == person.id))
     assert count == 1
+
+
+# --- enrol_many: the bulk path behind a spreadsheet import --------------------------------
+
+
+def _count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_enrol_many_enrols_new_and_known_people_with_an_audit_event_each(world):
+    known = factories.make_user(Role.PARTICIPANT, world.moj, full_name="Zoë Ng")
+    events_before = _count(AuditEvent)
+    results = enrol_many(
+        world.admin,
+        world.other_cohort,
+        [
+            NewPerson(email=known.email.upper()),
+            NewPerson(email="sian.oneill@gov.wales", full_name="Siân O'Neill", department_id=world.moj.id),
+        ],
+        on=date(2026, 10, 1),
+    )
+    assert [(r.user.full_name, r.new_account) for r in results] == [("Zoë Ng", False), ("Siân O'Neill", True)]
+    assert {e.user.full_name for e in enrolments_in(world.other_cohort)} >= {"Zoë Ng", "Siân O'Neill"}
+    events = list(db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)))[events_before:]
+    assert sorted((e.entity_type, e.action) for e in events) == [
+        ("Enrolment", "create"),
+        ("Enrolment", "create"),
+        ("User", "create"),
+    ]
+    assert all(e.actor_id == world.admin.id and e.entity_id for e in events)
+
+
+@pytest.mark.parametrize(
+    "problem, message",
+    [
+        ("duplicate", "appears more than once in the file"),
+        ("enrolled", "is already enrolled in"),
+        ("sponsor", "belongs to a department sponsor account"),
+        ("no department", "Select the person's department"),
+    ],
+)
+def test_enrol_many_writes_nothing_when_any_person_is_refused(world, problem, message):
+    people = [NewPerson(email="first.new@justice.gov.uk", full_name="First New", department_id=world.moj.id)]
+    if problem == "duplicate":
+        people.append(people[0])
+    elif problem == "enrolled":
+        people.append(NewPerson(email=world.participant.email))
+    elif problem == "sponsor":
+        people.append(NewPerson(email=world.sponsor.email))
+    else:
+        people.append(NewPerson(email="lost@example.gov.uk", full_name="No Department"))
+    db.session.commit()
+    counts = (_count(User), _count(Enrolment), _count(AuditEvent))
+    with pytest.raises(EnrolmentError, match=message):
+        enrol_many(world.admin, world.cohort, people)
+    assert (_count(User), _count(Enrolment), _count(AuditEvent)) == counts

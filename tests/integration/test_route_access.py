@@ -68,6 +68,12 @@ EXPECTED = {
     "participants.show_participant": {
         "anonymous": 302, "participant": 404, "facilitator": 200, "sponsor": 404, "admin": 200,
     },
+    # Nominations import (issue 3): with nothing uploaded, the preview sends the admin to
+    # the upload page and a confirm is refused on that page.
+    "nominations.upload": admin_only(),
+    "nominations.preview": admin_only(302),
+    "nominations.confirm": admin_only(400),
+    "nominations.sample": admin_only(),
 }
 
 UNCHECKED = {"static"}  # Flask's own static files

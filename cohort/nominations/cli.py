@@ -1,0 +1,109 @@
+"""`flask import-participants FILE --cohort SLUG [--dry-run]`: the web import's checks
+and all-or-nothing enrolment, from the command line.
+
+Prints the summary and one line per problem ("Row 7: …"). Exit status 0 when the
+people were enrolled (or, with --dry-run, when the file could be imported); 1 when
+the file is refused, a row is in error, the cohort is unknown, full or closed —
+and nothing is written then. Audit events name no user (the system).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from cohort.extensions import db
+from cohort.imports.reading import MAX_FILE_BYTES, MAX_ROWS
+from cohort.models import Cohort
+from cohort.nominations.importer import (
+    EnrolmentError,
+    ImportRefused,
+    NotImported,
+    build_preview,
+    enrol_checked,
+)
+
+
+def _fail(*lines: str) -> None:
+    for line in lines:
+        click.echo(line, err=True)
+    db.session.rollback()
+    raise SystemExit(1)
+
+
+def _find_cohort(slug: str) -> Cohort:
+    cohort = db.session.scalar(select(Cohort).where(Cohort.slug == slug.strip()))
+    if cohort is None:
+        slugs = db.session.scalars(
+            select(Cohort.slug).order_by(Cohort.start_date, Cohort.slug).limit(21)
+        ).all()
+        known = ", ".join(slugs[:20]) + (", …" if len(slugs) > 20 else "") if slugs else "there are none yet"
+        _fail(f"There is no cohort with the web address name '{slug}'. Cohorts: {known}.")
+    return cohort
+
+
+def _read(path: Path) -> bytes:
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            # Said here rather than by the reader, so a huge file is never loaded.
+            _fail(
+                f"{path.name} is larger than 5 MB (it is {math.ceil(size / 1024 / 1024 * 10) / 10:.1f} MB). "
+                f"Split it into smaller files of at most {MAX_ROWS:,} rows and import each one."
+            )
+        return path.read_bytes()
+    except FileNotFoundError:
+        _fail(f"There is no file {path}.")
+    except IsADirectoryError:
+        _fail(f"{path} is a folder, not a file.")
+    except OSError as error:
+        _fail(f"{path} cannot be read: {error.strerror or error}.")
+    raise AssertionError("unreachable")
+
+
+@click.command("import-participants")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--cohort", "slug", required=True, help="The cohort's web address name, for example cohort-2.")
+@click.option("--dry-run", is_flag=True, help="Check the file and say what would happen; write nothing.")
+@with_appcontext
+def import_participants_command(file: Path, slug: str, dry_run: bool) -> None:
+    """Enrol the people in a nominations spreadsheet (CSV or .xlsx) in a cohort: all or none."""
+    cohort = _find_cohort(slug)
+    data = _read(file)
+    click.echo(f"Checking {file.name} for {cohort.name} ({cohort.slug})")
+    try:
+        checked = build_preview(cohort, file.name, data)
+    except ImportRefused as refused:
+        _fail(*refused.problems, "Nothing was imported.")
+        return
+    click.echo(checked.preview.summary())
+    for line in checked.problem_lines():
+        click.echo(line)
+    if not checked.preview.ok:
+        _fail("Nothing was imported: fix the rows in error and run the command again.")
+    if checked.blockers:
+        _fail("Nothing was imported.")
+    if not checked.rows_to_enrol:
+        db.session.rollback()
+        click.echo(f"Nothing to do: everyone in the file is already enrolled in {cohort.name}.")
+        return
+    if dry_run:
+        db.session.rollback()
+        click.echo(f"Dry run, nothing written. Importing would enrol {checked.what_it_would_do()}.")
+        return
+
+    try:
+        result = enrol_checked(None, checked)
+    except (NotImported, EnrolmentError) as error:
+        _fail(f"Nothing was imported: {error}")
+        return
+    click.echo(f"{result.summary()}.")
+    if result.new_accounts:
+        click.echo(
+            "New participants have no password yet: a programme manager makes each one a password "
+            "link from their page under Users ('Make a new password link') and sends it to them."
+        )
