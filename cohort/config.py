@@ -105,4 +105,7 @@ def load_config() -> dict:
         # No e-mail is sent yet: the admin hands the password link over by hand.
         "SHOW_PASSWORD_LINKS": _flag("SHOW_PASSWORD_LINKS", not production),
         "AUDIT_EVENTS_PER_PAGE": 50,
+        # Uploaded nomination files wait here between preview and confirm; every
+        # worker must see the same folder (default: instance/imports).
+        "IMPORT_UPLOAD_FOLDER": os.environ.get("IMPORT_UPLOAD_FOLDER") or None,
     }

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -25,6 +26,31 @@ def _submit_empty(button: str) -> Callable[[Tab], None]:
         with tab.page.expect_navigation():
             tab.page.get_by_role("button", name=button).click()
         expect(tab.page.locator(".govuk-error-summary")).to_be_visible()
+
+    return action
+
+
+SAMPLE_NOMINATIONS = Path(__file__).resolve().parents[2] / "docs" / "sample-nominations.csv"
+# A nominations file with a row of each kind of problem, as a department might send it.
+BAD_NOMINATIONS = (
+    "Email,First name,Last name,Department\n"
+    "zoe.ng@justice.gov.uk,Zoë,Ng,MoJ\n"
+    "not-an-email,Bad,Email,MoJ\n"
+    "ann.lee@dvla.gov.uk,Ann,Lee,Ministry of Magic\n"
+    "amara.okafor@justice.gov.uk,Amara,Okafor,MOJ\n"
+).encode()
+
+
+def _upload(name: str, content: bytes) -> Callable[[Tab], None]:
+    def action(tab: Tab) -> None:
+        tab.page.get_by_label("Nominations file").set_input_files(
+            {"name": name, "mimeType": "text/csv", "buffer": content}
+        )
+        with tab.page.expect_navigation():
+            tab.page.get_by_role("button", name="Upload and check").click()
+        expect(
+            tab.page.get_by_role("heading", name="Check the nominations before you import them")
+        ).to_be_visible()
 
     return action
 
@@ -70,6 +96,25 @@ CASES = [
     Case("participant-profile-own", "/participants/6", role="participant"),
     Case("withdraw", "/enrolments/1/withdraw", role="admin"),
     Case("transfer", "/enrolments/1/transfer", role="admin"),
+    Case("import-upload", "/cohorts/cohort-2/import", role="admin"),
+    Case(
+        "import-upload-errors",
+        "/cohorts/cohort-2/import",
+        role="admin",
+        action=_submit_empty("Upload and check"),
+    ),
+    Case(
+        "import-preview",
+        "/cohorts/cohort-2/import",
+        role="admin",
+        action=_upload("sample-nominations.csv", SAMPLE_NOMINATIONS.read_bytes()),
+    ),
+    Case(
+        "import-preview-errors",
+        "/cohorts/cohort-2/import",
+        role="admin",
+        action=_upload("bad.csv", BAD_NOMINATIONS),
+    ),
 ]
 
 
