@@ -13,7 +13,7 @@ import logging
 import secrets
 from datetime import UTC, datetime
 
-from flask import Flask, current_app, flash, g, redirect, request, session, url_for
+from flask import Flask, abort, current_app, flash, g, redirect, request, session, url_for
 from flask_login import current_user, logout_user
 
 security_log = logging.getLogger("cohort.security")
@@ -75,7 +75,18 @@ def start_session() -> None:
     session[SESSION_LAST_SEEN] = now
 
 
+def _refuse_nul_characters():
+    """No address or search holds a NUL character; PostgreSQL would refuse it mid-query
+    (a 500), so such a request is answered here: not found, or a bad request."""
+    if "\x00" in request.path:
+        abort(404)
+    if any("\x00" in key or "\x00" in value for key, value in request.args.items(multi=True)):
+        abort(400)
+
+
 def init_security(app: Flask) -> None:
+    app.before_request(_refuse_nul_characters)
+
     @app.before_request
     def _timeouts():
         if _is_static(request.path):

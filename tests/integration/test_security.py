@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from werkzeug.exceptions import InternalServerError  # noqa: F401 - documents what a 500 is
 
 from cohort import create_app
@@ -87,3 +88,21 @@ def test_footer_links_to_accessibility_and_privacy(client):
     assert 'href="/accessibility"' in page and 'href="/privacy"' in page
     assert "govuk-footer__crown" not in page  # internal service: no crown logo
     assert "GDS Transport" not in page
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/cohorts/%00", 404),
+        ("/cohorts/cohort-1%00/schedule", 404),
+        ("/participants/?q=%00", 400),
+        ("/admin/users?q=a%00b", 400),
+        ("/admin/audit?%00=1", 400),
+    ],
+)
+def test_nul_characters_in_addresses_and_searches_are_refused_not_a_500(client, world, sign_in, path, status):
+    # PostgreSQL refuses strings holding NUL: they must never reach a query.
+    sign_in(world.admin)
+    response = client.get(path)
+    assert response.status_code == status
+    assert "Sorry, there is a problem with the service" not in response.text
