@@ -35,11 +35,12 @@ test: install
 e2e: install
 	$(BIN)/pytest -m e2e $(PYTEST_ARGS)
 
-# Page timings and queries per page on the demo data plus scale cohorts;
-# then a 5,000-row nominations import (preview + commit).
+# Page timings and queries per page on the demo data plus scale cohorts; a 5,000-row
+# nominations import (preview + commit); the attendance pages at 25 and 200 participants.
 bench: install
 	$(BIN)/python benchmarks/pages.py $(BENCH_ARGS)
 	$(BIN)/python benchmarks/import_nominations.py
+	$(BIN)/python benchmarks/attendance.py
 
 lint: install
 	$(BIN)/ruff check .

@@ -89,7 +89,9 @@ def build_csv(rows: int, tag: str, seed: int = 7) -> bytes:
         code, name, domain, aliases = rng.choice(DEPARTMENTS)
         department = rng.choice([code, name, *aliases])
         local = f"{_ascii(first)}.{_ascii(last)}".lower().replace("'", "").replace(" ", "")
-        writer.writerow([f"{local}.{tag}{n}@{domain}", first, last, department, rng.choice(TITLES), rng.choice(GRADES)])
+        writer.writerow(
+            [f"{local}.{tag}{n}@{domain}", first, last, department, rng.choice(TITLES), rng.choice(GRADES)]
+        )
     return out.getvalue().encode("utf-8-sig")  # Excel's "CSV UTF-8": with a BOM
 
 
@@ -116,11 +118,15 @@ def raise_capacity(cohort: Cohort, capacity: int) -> None:
     conn = db.session.connection()
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql("PRAGMA ignore_check_constraints = ON")
-        conn.execute(text("UPDATE cohorts SET capacity = :c WHERE id = :id"), {"c": capacity, "id": cohort.id})
+        conn.execute(
+            text("UPDATE cohorts SET capacity = :c WHERE id = :id"), {"c": capacity, "id": cohort.id}
+        )
         conn.exec_driver_sql("PRAGMA ignore_check_constraints = OFF")
     else:
         conn.exec_driver_sql("ALTER TABLE cohorts DROP CONSTRAINT ck_cohorts_capacity_range")
-        conn.execute(text("UPDATE cohorts SET capacity = :c WHERE id = :id"), {"c": capacity, "id": cohort.id})
+        conn.execute(
+            text("UPDATE cohorts SET capacity = :c WHERE id = :id"), {"c": capacity, "id": cohort.id}
+        )
         conn.exec_driver_sql(
             "ALTER TABLE cohorts ADD CONSTRAINT ck_cohorts_capacity_range "
             "CHECK (capacity BETWEEN 1 AND 200) NOT VALID"
@@ -130,9 +136,15 @@ def raise_capacity(cohort: Cohort, capacity: int) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rows", type=int, default=5000, help="rows in the file (the import's limit is 5,000)")
-    parser.add_argument("--existing-users", type=int, default=10_000, help="participants already in the database")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--rows", type=int, default=5000, help="rows in the file (the import's limit is 5,000)"
+    )
+    parser.add_argument(
+        "--existing-users", type=int, default=10_000, help="participants already in the database"
+    )
     parser.add_argument("--database-url", help="default: a new SQLite file in a temporary folder")
     parser.add_argument("--tracemalloc", action="store_true", help="also trace Python allocations (slower)")
     args = parser.parse_args()
@@ -185,7 +197,9 @@ def main() -> int:
 
             with step("commit", args.tracemalloc, results):
                 result = enrol_checked(None, checked)
-            enrolled = db.session.scalar(select(func.count(Enrolment.id)).where(Enrolment.cohort_id == cohort.id))
+            enrolled = db.session.scalar(
+                select(func.count(Enrolment.id)).where(Enrolment.cohort_id == cohort.id)
+            )
             assert enrolled == args.rows == len(result.results)
             print(f"  {result.summary()}")
 

@@ -99,11 +99,14 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from cohort.admin import bp as admin_bp
+    from cohort.attendance import bp as attendance_bp
     from cohort.auth import bp as auth_bp
     from cohort.cohorts import bp as cohorts_bp
     from cohort.main import bp as main_bp
     from cohort.nominations import bp as nominations_bp
     from cohort.participants import bp as participants_bp
+    from cohort.schedule import bp as schedule_bp
+    from cohort.skills import bp as skills_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
@@ -111,3 +114,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(participants_bp)
     app.register_blueprint(nominations_bp)  # full paths: /cohorts/<slug>/import…
+    app.register_blueprint(schedule_bp)  # full paths: /cohorts/<slug>/schedule, /my-schedule, /calendar/…
+    app.register_blueprint(attendance_bp)  # full paths: /cohorts/<slug>/sessions/<id>/register, /check-in …
+    app.register_blueprint(skills_bp)  # full paths: /skills, /cohorts/<slug>/progress, /my-progress …

@@ -8,9 +8,18 @@ from flask import Flask
 from flask.cli import with_appcontext
 
 from cohort.auth.passwords import password_problem
+from cohort.domain.times import clock_time, long_day
 from cohort.extensions import db
 from cohort.models import Role
-from cohort.seed import DEMO_PASSWORD, database_is_empty, demo_logins, seed_demo, seed_scale
+from cohort.seed import (
+    DEMO_PASSWORD,
+    DemoSeed,
+    database_is_empty,
+    demo_check_in,
+    demo_logins,
+    seed_demo,
+    seed_scale,
+)
 from cohort.services import accounts
 
 
@@ -20,6 +29,33 @@ def _print_logins() -> None:
         extra = f", {login.department}" if login.department else ""
         click.echo(f"  {login.role.label:<20} {login.email:<40} {login.full_name}{extra}")
     click.echo()
+
+
+def _print_demo(seeded: DemoSeed) -> None:
+    click.echo(
+        f"Cohort 1 started on {long_day(seeded.cohort_start)} and is in week {seeded.week} of 12: "
+        f"{seeded.sessions} sessions, registers taken for {seeded.registers} that have ended"
+        + (f" (“{seeded.unmarked}” still to take)" if seeded.unmarked else "")
+        + (f", “{seeded.cancelled}” cancelled" if seeded.cancelled else "")
+        + "."
+    )
+    if seeded.at_risk:
+        click.echo(f"At risk: {', '.join(seeded.at_risk)}.")
+
+
+def _print_check_in() -> None:
+    participant = demo_logins()[-1]
+    check_in = demo_check_in()
+    if check_in is None:
+        click.echo(
+            "\nThe demo self check-in has closed. To get a new one, seed an empty database "
+            "(or sign in as a facilitator and open a check-in for a running session)."
+        )
+        return
+    click.echo(
+        f"\nTry self check-in: code {check_in.code} for “{check_in.session.title}”, open until "
+        f"{clock_time(check_in.closes_at)} today. Sign in as {participant.email} and enter it at /check-in."
+    )
 
 
 @click.command("seed-demo")
@@ -33,15 +69,19 @@ def _print_logins() -> None:
 def seed_demo_command(scale: int) -> None:
     """Add the demo departments, people and cohort (only to an empty database)."""
     if database_is_empty():
-        seed_demo()
+        seeded = seed_demo()
         db.session.commit()
-        click.echo("Demo data added: 12 departments, 5 staff, 27 participants in a running and a planned cohort.")
+        click.echo(
+            "Demo data added: 12 departments, 5 staff, 27 participants in a running and a planned cohort."
+        )
+        _print_demo(seeded)
     else:
         click.echo("The database already has data: no demo data added.")
     if scale:
         created = seed_scale(scale)
         db.session.commit()
         click.echo(f"Scale data: {created} new cohort(s) of 25 participants ({scale} asked for).")
+    _print_check_in()
     _print_logins()
 
 

@@ -12,9 +12,11 @@ from __future__ import annotations
 import logging
 import secrets
 from datetime import UTC, datetime
+from urllib.parse import unquote_to_bytes
 
 from flask import Flask, abort, current_app, flash, g, redirect, request, session, url_for
 from flask_login import current_user, logout_user
+from werkzeug.datastructures import ImmutableMultiDict
 
 security_log = logging.getLogger("cohort.security")
 
@@ -76,12 +78,16 @@ def start_session() -> None:
 
 
 def _refuse_nul_characters():
-    """No address or search holds a NUL character; PostgreSQL would refuse it mid-query
-    (a 500), so such a request is answered here: not found, or a bad request."""
+    """No address holds a NUL character, and no search or filter can mean one; PostgreSQL
+    would refuse it mid-query (a 500). An address with one is not found; in the query
+    string NUL characters are dropped, so searches and filters behave as if never typed."""
     if "\x00" in request.path:
         abort(404)
-    if any("\x00" in key or "\x00" in value for key, value in request.args.items(multi=True)):
-        abort(400)
+    if "\x00" in unquote_to_bytes(request.query_string).decode("latin-1"):
+        request.args = ImmutableMultiDict(
+            (key.replace("\x00", ""), value.replace("\x00", ""))
+            for key, value in request.args.items(multi=True)
+        )
 
 
 def init_security(app: Flask) -> None:

@@ -107,3 +107,90 @@ def sign_in_as(client, user: User | None) -> None:
         session["_fresh"] = True
         session[SESSION_SIGNED_IN_AT] = now
         session[SESSION_LAST_SEEN] = now
+
+
+# Skills and progress (issue 5) ------------------------------------------------------------
+
+
+def make_skill(name: str | None = None, category: str = "Engineering", *, retired: bool = False, levels=None):
+    from cohort.models import Skill
+
+    n = next(_counter)
+    skill = Skill(
+        name=name or f"Skill {n}", category=category, description=f"What skill {n} is", retired=retired
+    )
+    for level, text in enumerate(levels or [f"Level {i} of skill {n}" for i in range(5)]):
+        setattr(skill, f"level_{level}", text)
+    db.session.add(skill)
+    db.session.flush()
+    return skill
+
+
+def assess_skill(cohort: Cohort, skill, target: int = 3):
+    """Make the cohort assess this skill, with this target level."""
+    from cohort.models import CohortSkill
+
+    cohort_skill = CohortSkill(cohort_id=cohort.id, skill_id=skill.id, target_level=target)
+    db.session.add(cohort_skill)
+    db.session.flush()
+    return cohort_skill
+
+
+def skill_id_in(cohort: Cohort) -> int:
+    """A skill the cohort assesses (made on first use), for URLs in tests."""
+    from sqlalchemy import select
+
+    from cohort.models import CohortSkill
+
+    found = db.session.scalar(select(CohortSkill.skill_id).where(CohortSkill.cohort_id == cohort.id).limit(1))
+    if found is None:
+        found = assess_skill(cohort, make_skill("Python and software engineering")).skill_id
+    return found
+
+
+def make_assessment(enrolment, skill, level: int, checkpoint="baseline", source="facilitator", by=None):
+    from cohort.domain.progress import Checkpoint, Source
+    from cohort.models import Assessment
+
+    assessment = Assessment(
+        enrolment_id=enrolment.id,
+        skill_id=skill.id,
+        checkpoint=Checkpoint(checkpoint),
+        source=Source(source),
+        level=level,
+        assessed_by_id=by.id if by is not None else None,
+    )
+    db.session.add(assessment)
+    db.session.flush()
+    return assessment
+
+
+def make_log_entry(
+    enrolment, activity: str = "Read about feature stores", hours: float = 1.5, on: date | None = None
+):
+    from cohort.models import LearningLogEntry
+
+    entry = LearningLogEntry(
+        enrolment_id=enrolment.id,
+        entry_date=on or enrolment.cohort.start_date,
+        activity=activity,
+        hours=hours,
+    )
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+def log_entry_id_for(user: User) -> int:
+    """An entry in this participant's learning log (made on first use), for URLs in tests."""
+    from sqlalchemy import select
+
+    from cohort.models import LearningLogEntry
+
+    found = db.session.scalar(
+        select(LearningLogEntry.id).join(Enrolment).where(Enrolment.user_id == user.id).limit(1)
+    )
+    if found is None:
+        enrolment = db.session.scalar(select(Enrolment).where(Enrolment.user_id == user.id).limit(1))
+        found = make_log_entry(enrolment).id
+    return found

@@ -7,12 +7,14 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from cohort.attendance.queries import cohort_attendance, enrolment_rows
 from cohort.auth.access import admin_required, cohort_for, visible_cohorts
 from cohort.cohorts import bp
 from cohort.cohorts.forms import CohortForm
 from cohort.cohorts.queries import cohort_rows, department_counts
 from cohort.extensions import db
 from cohort.models import BankHolidayDivision, Cohort, CohortStatus, Enrolment, EnrolmentStatus, Role, User
+from cohort.models.base import utcnow
 from cohort.participants.queries import SORTS, enrolment_list
 from cohort.services.cohorts import CohortDetails, CohortError, update_cohort
 from cohort.services.cohorts import create_cohort as create
@@ -143,14 +145,36 @@ def show_cohort(slug: str):
         enrolments = list(
             db.session.scalars(
                 enrolment_list(
-                    current_user, cohort_id=cohort.id, department_id=department_id,
+                    current_user,
+                    cohort_id=cohort.id,
+                    department_id=department_id,
                     status=EnrolmentStatus(filters["status"]) if filters["status"] else None,
                     sort=filters["sort"],
                 )
             ).unique()
         )
     return render_template(
-        "cohorts/show.html", title=cohort.name, cohort=cohort, enrolments=enrolments,
-        counts=counts, enrolled=sum(n for _, n in counts), filters=filters,
-        statuses=list(EnrolmentStatus), sorts=list(SORTS),
+        "cohorts/show.html",
+        title=cohort.name,
+        cohort=cohort,
+        enrolments=enrolments,
+        counts=counts,
+        enrolled=sum(n for _, n in counts),
+        filters=filters,
+        statuses=list(EnrolmentStatus),
+        sorts=list(SORTS),
+        attendance=_attendance_summary(cohort),
     )
+
+
+def _attendance_summary(cohort: Cohort):
+    """Staff and sponsors: the cohort's figures (a sponsor's: their department's), four
+    queries whatever its size. A participant: their own figures."""
+    now = utcnow()
+    if current_user.role == Role.PARTICIPANT:
+        mine = db.session.scalar(
+            select(Enrolment).where(Enrolment.cohort_id == cohort.id, Enrolment.user_id == current_user.id)
+        )
+        return enrolment_rows([mine], now)[mine.id] if mine is not None else None
+    sponsor = current_user.role == Role.SPONSOR
+    return cohort_attendance(cohort, now, current_user.department_id if sponsor else None)

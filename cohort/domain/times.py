@@ -6,7 +6,7 @@ worked out for that date with zoneinfo, never by adding a fixed offset.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 LONDON = ZoneInfo("Europe/London")
@@ -48,6 +48,11 @@ def week_of(start_date: date, instant: datetime | date) -> int:
     return (day - start_date).days // 7 + 1
 
 
+def week_start(start_date: date, week: int) -> date:
+    """The Monday of a cohort's week (week 1 starts on the cohort's start date)."""
+    return start_date + timedelta(weeks=week - 1)
+
+
 def clock_time(instant: datetime) -> str:
     """9:30am, 2pm, 12:15pm: GOV.UK style, in London time."""
     local = in_london(instant)
@@ -56,3 +61,15 @@ def clock_time(instant: datetime) -> str:
     if local.minute == 0:
         return f"{hour}{suffix}"
     return f"{hour}:{local:%M}{suffix}"
+
+
+def long_day(day: date | datetime) -> str:
+    """Tuesday 8 September 2026 (a moment is taken in London time)."""
+    if isinstance(day, datetime):
+        day = london_date(day)
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def time_range(starts_at: datetime, ends_at: datetime) -> str:
+    """9:30am to 12:30pm, in London time."""
+    return f"{clock_time(starts_at)} to {clock_time(ends_at)}"

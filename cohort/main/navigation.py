@@ -12,9 +12,29 @@ _ITEMS = [
     ("main.dashboard", "Dashboard", set(Role), "main.dashboard"),
     ("cohorts.list_cohorts", "Cohorts", {Role.ADMIN, Role.FACILITATOR, Role.SPONSOR}, "cohorts."),
     # Enrol, withdraw and transfer start from a cohort: only the list and profiles are "Participants".
-    ("participants.list_participants", "Participants", {Role.ADMIN, Role.FACILITATOR, Role.SPONSOR}, "participants.list_participants participants.show_participant"),
+    (
+        "participants.list_participants",
+        "Participants",
+        {Role.ADMIN, Role.FACILITATOR, Role.SPONSOR},
+        "participants.list_participants participants.show_participant",
+    ),
+    ("schedule.my_schedule", "My schedule", {Role.PARTICIPANT}, "schedule.my_schedule"),
+    ("attendance.check_in", "Check in", {Role.PARTICIPANT}, "attendance.check_in"),
+    ("skills.my_progress", "My progress", {Role.PARTICIPANT}, "skills.my_progress skills.self_assessment"),
+    (
+        "skills.my_learning_log",
+        "Learning log",
+        {Role.PARTICIPANT},
+        "skills.my_learning_log skills.add_log_entry skills.edit_log_entry",
+    ),
     ("admin.list_departments", "Departments", {Role.ADMIN}, "admin.departments"),
     ("admin.list_users", "Users", {Role.ADMIN}, "admin.users"),
+    (
+        "skills.list_skills",
+        "Skills",
+        {Role.ADMIN},
+        "skills.list_skills skills.create_skill skills.edit_skill",
+    ),
     ("admin.audit_log", "Audit log", {Role.ADMIN}, "admin.audit"),
     ("auth.account", "Your account", set(Role), "auth."),
 ]

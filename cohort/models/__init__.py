@@ -12,9 +12,11 @@ from cohort.models.department import Department, DepartmentAlias
 from cohort.models.enrolment import Enrolment, EnrolmentStatus
 from cohort.models.schedule import CalendarFeed, Session
 from cohort.models.security import SignInAttempt
+from cohort.models.skills import Assessment, CohortSkill, LearningLogComment, LearningLogEntry, Skill
 from cohort.models.user import Role, User, normalise_email
 
 __all__ = [
+    "Assessment",
     "AttendanceMark",
     "AuditEvent",
     "BankHolidayDivision",
@@ -23,15 +25,19 @@ __all__ = [
     "CheckIn",
     "CheckInAttempt",
     "Cohort",
+    "CohortSkill",
     "CohortStatus",
     "Department",
     "DepartmentAlias",
     "Enrolment",
     "EnrolmentStatus",
+    "LearningLogComment",
+    "LearningLogEntry",
     "MarkSource",
     "Role",
     "Session",
     "SignInAttempt",
+    "Skill",
     "User",
     "cohort_facilitators",
     "normalise_email",

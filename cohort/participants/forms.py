@@ -45,13 +45,21 @@ class EnrolForm(FlaskForm):
         "Job title (optional)",
         widget=GovTextInput(),
         filters=[strip_filter],
-        validators=[Optional(), Length(max=120, message="Job title must be 120 characters or fewer"), PlainText("Job title")],
+        validators=[
+            Optional(),
+            Length(max=120, message="Job title must be 120 characters or fewer"),
+            PlainText("Job title"),
+        ],
     )
     grade = StringField(
         "Grade (optional)",
         widget=GovTextInput(),
         filters=[strip_filter],
-        validators=[Optional(), Length(max=40, message="Grade must be 40 characters or fewer"), PlainText("Grade")],
+        validators=[
+            Optional(),
+            Length(max=40, message="Grade must be 40 characters or fewer"),
+            PlainText("Grade"),
+        ],
     )
     enrolled_on = DayMonthYearField("Enrolled on", what="Enrolment date", validators=[Optional()])
     submit = SubmitField("Enrol", widget=GovSubmitInput())
@@ -69,7 +77,9 @@ class WithdrawForm(FlaskForm):
         ],
     )
     withdrawn_on = DayMonthYearField(
-        "Date of withdrawal", what="Date of withdrawal", validators=[InputRequired("Enter the date of withdrawal")]
+        "Date of withdrawal",
+        what="Date of withdrawal",
+        validators=[InputRequired("Enter the date of withdrawal")],
     )
     submit = SubmitField("Withdraw", widget=GovSubmitInput())
 

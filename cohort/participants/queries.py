@@ -33,9 +33,7 @@ def participant_scope(viewer: User) -> Select:
     if viewer.role == Role.SPONSOR:
         return query.where(User.department_id == viewer.department_id)
     if viewer.role == Role.FACILITATOR:
-        return query.where(
-            exists().where(Enrolment.user_id == User.id, _in_facilitators_cohorts(viewer))
-        )
+        return query.where(exists().where(Enrolment.user_id == User.id, _in_facilitators_cohorts(viewer)))
     return query.where(User.id == viewer.id)
 
 
@@ -128,5 +126,8 @@ def enrolment_list(
         query = query.where(
             or_(User.full_name.ilike(pattern, escape="\\"), User.email.ilike(pattern, escape="\\"))
         )
-    order = [Department.code if column == "department_code" else column for column in SORTS.get(sort, SORTS["name"])]
+    order = [
+        Department.code if column == "department_code" else column
+        for column in SORTS.get(sort, SORTS["name"])
+    ]
     return query.order_by(*order, Enrolment.id)

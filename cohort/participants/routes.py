@@ -8,6 +8,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from cohort.attendance.queries import enrolment_rows
 from cohort.auth.access import admin_required, cohort_for, refuse, roles_required
 from cohort.auth.tokens import make_password_token
 from cohort.extensions import db
@@ -21,6 +22,7 @@ from cohort.models import (
     Role,
     cohort_facilitators,
 )
+from cohort.models.base import utcnow
 from cohort.paging import paginate, pagination_params
 from cohort.participants import bp, queries
 from cohort.participants.forms import EnrolForm, TransferForm, WithdrawForm
@@ -80,15 +82,20 @@ def enrol(slug: str):
             if result.new_account:
                 message += " A new participant account was created: send them their password link."
                 if current_app.config["SHOW_PASSWORD_LINKS"]:
-                    link = url_for("auth.set_password", token=make_password_token(result.user), _external=True)
+                    link = url_for(
+                        "auth.set_password", token=make_password_token(result.user), _external=True
+                    )
                     current_app.logger.info("password link for %s: %s", result.user.email, link)
                     message += f" In development the link is: {link}"
             flash(message, "success")
             return redirect(url_for("cohorts.show_cohort", slug=cohort.slug))
     taken = places_taken(cohort)
     return render_template(
-        "participants/enrol.html", title=f"Enrol a participant in {cohort.name}", form=form,
-        cohort=cohort, taken=taken,
+        "participants/enrol.html",
+        title=f"Enrol a participant in {cohort.name}",
+        form=form,
+        cohort=cohort,
+        taken=taken,
     ), (400 if form.errors else 200)
 
 
@@ -109,7 +116,9 @@ def withdraw_enrolment(enrolment_id: int):
             flash(f"{enrolment.user.full_name} withdrawn from {enrolment.cohort.name}.", "success")
             return redirect(url_for("participants.show_participant", user_id=enrolment.user_id))
     return render_template(
-        "participants/withdraw.html", title=f"Withdraw {enrolment.user.full_name}", form=form,
+        "participants/withdraw.html",
+        title=f"Withdraw {enrolment.user.full_name}",
+        form=form,
         enrolment=enrolment,
     ), (400 if form.errors else 200)
 
@@ -159,7 +168,9 @@ def transfer_enrolment(enrolment_id: int):
             flash(f"{enrolment.user.full_name} transferred to {to_cohort.name}.", "success")
             return redirect(url_for("participants.show_participant", user_id=enrolment.user_id))
     return render_template(
-        "participants/transfer.html", title=f"Transfer {enrolment.user.full_name}", form=form,
+        "participants/transfer.html",
+        title=f"Transfer {enrolment.user.full_name}",
+        form=form,
         enrolment=enrolment,
     ), (400 if form.errors else 200)
 
@@ -175,14 +186,22 @@ def show_participant(user_id: int):
         # A facilitator sees the person's enrolments in the cohorts they run, not elsewhere.
         mine = set(
             db.session.scalars(
-                select(cohort_facilitators.c.cohort_id).where(cohort_facilitators.c.user_id == current_user.id)
+                select(cohort_facilitators.c.cohort_id).where(
+                    cohort_facilitators.c.user_id == current_user.id
+                )
             )
         )
         enrolments = [e for e in enrolments if e.cohort_id in mine]
     return render_template(
-        "participants/show.html", title=person.full_name, person=person, enrolments=enrolments,
-        came_from=queries.transferred_from(enrolments), history=queries.status_history(enrolments),
-        confirm_form=ConfirmForm(), can_change=current_user.role == Role.ADMIN,
+        "participants/show.html",
+        title=person.full_name,
+        person=person,
+        enrolments=enrolments,
+        attendance=enrolment_rows(enrolments, utcnow()),
+        came_from=queries.transferred_from(enrolments),
+        history=queries.status_history(enrolments),
+        confirm_form=ConfirmForm(),
+        can_change=current_user.role == Role.ADMIN,
     )
 
 
@@ -200,15 +219,34 @@ def list_participants():
             department_id = int(args["department"])
     sort = args.get("sort", "name") if args.get("sort") in queries.SORTS else "name"
     query = queries.enrolment_list(
-        current_user, department_id=department_id, status=status_value, search=args.get("q", ""), sort=sort,
+        current_user,
+        department_id=department_id,
+        status=status_value,
+        search=args.get("q", ""),
+        sort=sort,
     )
     page = paginate(query, args.get("page"), current_app.config["USERS_PER_PAGE"])
-    kept = {k: v for k, v in {"q": args.get("q", ""), "status": status, "sort": sort,
-                               "department": str(department_id or "")}.items() if v}
+    kept = {
+        k: v
+        for k, v in {
+            "q": args.get("q", ""),
+            "status": status,
+            "sort": sort,
+            "department": str(department_id or ""),
+        }.items()
+        if v
+    }
     return render_template(
-        "participants/list.html", title="Participants", page=page, departments=departments,
-        department=str(department_id or ""), status=status if status_value else "", sort=sort,
-        q=args.get("q", ""), statuses=list(EnrolmentStatus), sorts=list(queries.SORTS),
+        "participants/list.html",
+        title="Participants",
+        page=page,
+        departments=departments,
+        department=str(department_id or ""),
+        status=status if status_value else "",
+        sort=sort,
+        q=args.get("q", ""),
+        statuses=list(EnrolmentStatus),
+        sorts=list(queries.SORTS),
         pagination=pagination_params(page, kept, "Pages of participants"),
     )
 

@@ -18,7 +18,6 @@ from datetime import date, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
 from cohort.domain.attendance import ATTENDED, Mark
 from cohort.domain.times import london_date
@@ -155,6 +154,8 @@ def record_catch_up(
         raise AttendanceError("This session has not ended yet")
     if mark in ATTENDED:
         raise AttendanceError(f"{_who(enrolment)} attended this session: there is nothing to catch up")
+    if london_date(session.starts_at) < enrolment.enrolled_on:
+        raise AttendanceError(f"{_who(enrolment)} joined after this session: there is nothing to catch up")
     if not what_was_done:
         raise AttendanceError("Enter what was done to catch up", "what_was_done")
     if completed_on > london_date(at):
@@ -195,8 +196,9 @@ def new_code() -> str:
 
 
 def normalise_code(text: str | None) -> str:
-    """What a person typed, as a code: upper case, spaces and dashes dropped."""
-    return "".join(ch for ch in (text or "").upper() if ch not in " -\t")[:20]
+    """What a person typed, as a code: upper case, only letters and digits (spaces, dashes
+    and anything stranger dropped), at most 20 characters."""
+    return "".join(ch for ch in (text or "").upper() if ch.isascii() and ch.isalnum())[:20]
 
 
 def open_check_in_for(session: Session, at: datetime) -> CheckIn | None:
@@ -236,36 +238,45 @@ def open_check_in(
     if (current := open_check_in_for(session, at)) is not None:
         return current
     closes_at = min(at + timedelta(minutes=minutes), session.ends_at)
-    for _ in range(5):
-        check_in = CheckIn(
-            session=session,
-            code=new_code(),
-            opened_by_id=actor.id,
-            opens_at=at,
-            closes_at=closes_at,
-            late_after_minutes=late_after_minutes,
-            closed_early=False,
-        )
-        db.session.add(check_in)
-        try:
-            db.session.flush()
-        except IntegrityError:  # the code was used before: draw another
-            db.session.rollback()
-            continue
-        audit.record(
-            actor,
-            "open-check-in",
-            session,
-            f"Opened self check-in for “{session.title}” until {closes_at:%H:%M} UTC",
-            after={
-                "check_in_id": check_in.id,
-                "opens_at": at.isoformat(),
-                "closes_at": closes_at.isoformat(),
-                "late_after_minutes": late_after_minutes,
-            },
-        )
-        db.session.commit()
-        return check_in
+    code = _unused_code()
+    check_in = CheckIn(
+        session=session,
+        code=code,
+        opened_by_id=actor.id,
+        opens_at=at,
+        closes_at=closes_at,
+        late_after_minutes=late_after_minutes,
+        closed_early=False,
+    )
+    db.session.add(check_in)
+    db.session.flush()
+    audit.record(
+        actor,
+        "open-check-in",
+        session,
+        f"Opened self check-in for “{session.title}” until {closes_at:%H:%M} UTC",
+        after={
+            "check_in_id": check_in.id,
+            "opens_at": at.isoformat(),
+            "closes_at": closes_at.isoformat(),
+            "late_after_minutes": late_after_minutes,
+        },
+    )
+    db.session.commit()
+    return check_in
+
+
+def _unused_code() -> str:
+    """A code no check-in has had (codes are unique for ever, so an old one never reopens).
+
+    Checked before inserting rather than by catching the unique violation: rolling back
+    would also throw away the caller's unsaved work (the demo seed opens a check-in for a
+    session it has not committed yet). 25⁶ codes make a second draw all but unheard of.
+    """
+    for _ in range(10):
+        code = new_code()
+        if db.session.scalar(select(CheckIn.id).where(CheckIn.code == code)) is None:
+            return code
     raise AttendanceError("Could not make a new code. Try again")  # pragma: no cover
 
 
@@ -307,6 +318,11 @@ def _limits() -> tuple[int, timedelta]:
         int(config.get("CHECK_IN_MAX_FAILURES", 5)),
         timedelta(minutes=int(config.get("CHECK_IN_WINDOW_MINUTES", 10))),
     )
+
+
+def wait_minutes() -> int:
+    """How long someone who has entered too many wrong codes waits, at most."""
+    return int(_limits()[1].total_seconds() // 60)
 
 
 def recent_wrong_codes(user: User, at: datetime) -> int:

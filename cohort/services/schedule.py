@@ -8,7 +8,8 @@ across the clock change.
 Checks come in two strengths: problems (`ScheduleError`: end before start, a
 facilitator booked twice, a time that does not exist) stop the change;
 warnings (outside the cohort's weeks, on a bank holiday, at a weekend) need
-the person to confirm, and are returned so the page can say what they are.
+the person to confirm, and are returned so the page can say what they are;
+they are asked again only when a session's date changes.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from sqlalchemy.orm import joinedload
 
 from cohort.domain import bank_holidays
 from cohort.domain.schedule import PlannedSession, SessionKind, standard_programme
-from cohort.domain.times import london_to_utc, wall_clock_exists
+from cohort.domain.times import clock_time, london_to_utc, long_day, wall_clock_exists
 from cohort.extensions import db
 from cohort.filters import date_time
 from cohort.models import CalendarFeed, Cohort, Role, Session, User
@@ -92,12 +93,20 @@ class SessionDetails:
         return london_to_utc(self.day, self.end)
 
 
-def _long_day(day: date) -> str:
-    return f"{day:%A} {day.day} {day:%B %Y}"
-
-
 def snapshot(session: Session) -> dict:
     return audit.snapshot(session, SESSION_AUDIT_FIELDS)
+
+
+def sessions_of(cohort: Cohort) -> list[Session]:
+    """The cohort's sessions (cancelled ones too) in time order, with their facilitators (one query)."""
+    return list(
+        db.session.scalars(
+            select(Session)
+            .options(joinedload(Session.facilitator))
+            .where(Session.cohort_id == cohort.id)
+            .order_by(Session.starts_at, Session.id)
+        )
+    )
 
 
 def cohort_last_day(cohort: Cohort) -> date:
@@ -146,7 +155,7 @@ def check(
             errors.append(
                 ScheduleError(
                     f"{'Start' if name == 'start' else 'End'} time {value:%H:%M} does not exist on "
-                    f"{_long_day(details.day)}: the clocks go forward. Choose another time",
+                    f"{long_day(details.day)}: the clocks go forward. Choose another time",
                     name,
                 )
             )
@@ -163,42 +172,43 @@ def check(
         if details.facilitator_id not in allowed:
             errors.append(ScheduleError("Choose a facilitator of this cohort from the list", "facilitator"))
         else:
-            for other in clashes(
+            busy = clashes(
                 details.facilitator_id,
                 details.starts_at,
                 details.ends_at,
                 ignore_id=session.id if session is not None else None,
-            ):
-                person = db.session.get(User, details.facilitator_id)
+            )
+            if busy:
+                other, person = busy[0], db.session.get(User, details.facilitator_id)
                 errors.append(
                     ScheduleError(
                         f"{person.full_name if person else 'The facilitator'} is already running "
                         f"“{other.title}” ({other.cohort.name}) from {date_time(other.starts_at)} "
-                        f"to {date_time(other.ends_at)}. Choose another facilitator or time",
+                        f"to {clock_time(other.ends_at)}. Choose another facilitator or time",
                         "facilitator",
                     )
                 )
-                break
 
+    if session is not None and session.day == details.day:
+        return errors, warnings  # its date was confirmed when it was set
     last_day = cohort_last_day(cohort)
     if not cohort.start_date <= details.day <= last_day:
         warnings.append(
             ScheduleWarning(
                 "outside-weeks",
-                f"{_long_day(details.day)} is outside the cohort’s {cohort.length_weeks} weeks "
-                f"({cohort.start_date.day} {cohort.start_date:%B %Y} to {last_day.day} {last_day:%B %Y})",
+                f"{long_day(details.day)} is outside the cohort’s {cohort.length_weeks} weeks "
+                f"({long_day(cohort.start_date)} to {long_day(last_day)})",
             )
         )
     if name := holiday_on(cohort, details.day):
         warnings.append(
             ScheduleWarning(
                 "bank-holiday",
-                f"{_long_day(details.day)} is a bank holiday in "
-                f"{cohort.bank_holiday_division.label} ({name})",
+                f"{long_day(details.day)} is a bank holiday in {cohort.bank_holiday_division.label} ({name})",
             )
         )
     elif details.day.weekday() >= 5:
-        warnings.append(ScheduleWarning("weekend", f"{_long_day(details.day)} is at the weekend"))
+        warnings.append(ScheduleWarning("weekend", f"{long_day(details.day)} is at the weekend"))
     return errors, warnings
 
 
@@ -357,7 +367,7 @@ def programme_warnings(cohort: Cohort, plan: list[PlannedSession]) -> list[Sched
             warnings.append(
                 ScheduleWarning(
                     "outside-weeks",
-                    f"“{p.title}” moves off {p.moved_because} to {_long_day(p.day)}, "
+                    f"“{p.title}” moves off {p.moved_because} to {long_day(p.day)}, "
                     "after the cohort’s last week",
                 )
             )

@@ -55,6 +55,14 @@ def _upload(name: str, content: bytes) -> Callable[[Tab], None]:
     return action
 
 
+def _press(button: str) -> Callable[[Tab], None]:
+    def action(tab: Tab) -> None:
+        with tab.page.expect_navigation():
+            tab.page.get_by_role("button", name=button).first.click()
+
+    return action
+
+
 @dataclass(frozen=True)
 class Case:
     name: str  # test id and screenshot name
@@ -115,6 +123,53 @@ CASES = [
         role="admin",
         action=_upload("bad.csv", BAD_NOMINATIONS),
     ),
+    # Schedule and attendance (issue 4). Sessions 1–19 are cohort 1's standard programme in
+    # order (3 Ethics: Transparency, 11 week 8 workshop, 12 Ethics: Bias and fairness, 16 cancelled),
+    # 20 is cohort 2's first, 39 the drop-in with an open check-in; Hannah Kowalski is enrolment 7.
+    Case("timetable", "/cohorts/cohort-1/schedule", role="admin"),
+    Case("timetable-participant", "/cohorts/cohort-1/schedule", role="participant"),
+    Case("session", "/cohorts/cohort-1/sessions/3", role="admin"),
+    Case("session-cancelled", "/cohorts/cohort-1/sessions/16", role="facilitator"),
+    Case("session-new", "/cohorts/cohort-1/schedule/new", role="admin"),
+    Case(
+        "session-new-errors",
+        "/cohorts/cohort-1/schedule/new",
+        role="admin",
+        action=_submit_empty("Add the session"),
+    ),
+    Case("session-edit", "/cohorts/cohort-1/sessions/3/edit", role="admin"),
+    Case("session-cancel", "/cohorts/cohort-1/sessions/3/cancel", role="admin"),
+    Case("standard-programme", "/cohorts/cohort-2/schedule/standard", role="admin"),
+    Case("my-schedule", "/my-schedule", role="participant"),
+    Case("calendar-links", "/account/calendar", role="participant"),
+    Case("register", "/cohorts/cohort-1/sessions/11/register", role="facilitator"),
+    Case(
+        "register-all-present",
+        "/cohorts/cohort-1/sessions/12/register",
+        role="facilitator",
+        action=_press("Mark everyone not yet marked as present"),
+    ),
+    Case("cohort-attendance", "/cohorts/cohort-1/attendance", role="admin"),
+    Case("cohort-attendance-sponsor", "/cohorts/cohort-1/attendance", role="sponsor", department="MOJ"),
+    Case("participant-attendance", "/cohorts/cohort-1/attendance/7", role="facilitator"),
+    Case("catch-up", "/cohorts/cohort-1/attendance/7/catch-up/12", role="facilitator"),
+    Case("run-check-in", "/cohorts/cohort-1/sessions/39/check-in", role="facilitator"),
+    Case("check-in", "/check-in", role="participant"),
+    Case("check-in-errors", "/check-in", role="participant", action=_submit_empty("Check in")),
+    # Skills and progress (issue 5).
+    Case("skills-framework", "/skills", role="admin"),
+    Case("skill-new-errors", "/skills/new", role="admin", action=_submit_empty("Save skill")),
+    Case("cohort-skills", "/cohorts/cohort-1/skills", role="admin"),
+    Case("assessment-grid", "/cohorts/cohort-1/assessments/midpoint", role="facilitator"),
+    Case("assess-one", "/cohorts/cohort-1/assessments/midpoint/1", role="facilitator"),
+    Case("cohort-progress", "/cohorts/cohort-1/progress", role="admin"),
+    Case("cohort-progress-sponsor", "/cohorts/cohort-1/progress", role="sponsor", department="MOJ"),
+    Case("participant-progress", "/cohorts/cohort-1/progress/4", role="facilitator"),
+    Case("participant-log", "/cohorts/cohort-1/learning-log/1", role="facilitator"),
+    Case("my-progress", "/my-progress", role="participant"),
+    Case("self-assessment", "/my-progress/self-assessment/final", role="participant"),
+    Case("my-learning-log", "/my-learning-log", role="participant"),
+    Case("log-entry-errors", "/my-learning-log/new", role="participant", action=_submit_empty("Save entry")),
 ]
 
 

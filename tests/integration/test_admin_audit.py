@@ -195,7 +195,6 @@ def test_dates_are_days_in_london(world, sign_in):
         ({"date_from": "31/2/2026"}, "Date from must be a real date, like 27/3/2026"),
         ({"date_from": "yesterday"}, "Date from must be a real date, like 27/3/2026"),
         ({"date_to": "2026-13-01"}, "Date to must be a real date, like 27/3/2026"),
-        ({"date_to": "2026-01-01\x00"}, "Date to must be a real date, like 27/3/2026"),
         ({"date_from": "99999-01-01"}, "Date from must be a real date, like 27/3/2026"),
         ({"date_to": "9999-12-31"}, "Date to must be a real date, like 27/3/2026"),
         ({"date_from": "0001-01-01"}, "Date from must be a real date, like 27/3/2026"),

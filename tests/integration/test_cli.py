@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import func, select
 
 from cohort.extensions import db
-from cohort.models import Cohort, CohortStatus, Department, Enrolment, EnrolmentStatus, Role, User
+from cohort.models import (
+    AttendanceMark,
+    CatchUp,
+    CheckIn,
+    Cohort,
+    CohortStatus,
+    Department,
+    Enrolment,
+    EnrolmentStatus,
+    Role,
+    Session,
+    User,
+)
 from cohort.seed import DEMO_PASSWORD, demo_logins
 
 
@@ -19,10 +33,20 @@ def test_seed_demo_fills_an_empty_database_once(app):
     assert result.exit_code == 0, result.output
     assert "programme.manager@example.gov.uk" in result.output
     assert DEMO_PASSWORD in result.output
+    assert "is in week 9 of 12" in result.output
+    assert "At risk: Daniel Whitfield, Hannah Kowalski." in result.output
+    code = db.session.scalar(select(CheckIn.code))
+    assert f"Try self check-in: code {code} " in result.output
     first = (count(Department), count(User), count(Cohort), count(Enrolment))
     # 5 staff, 25 participants in cohort 1, two newcomers in the planned cohort 2;
     # one of cohort 1 transferred to cohort 2 (a second enrolment) and one withdrawn.
     assert first == (12, 32, 2, 28)
+    # The standard programme in both cohorts (19 sessions each) and a drop-in with a
+    # check-in open today; registers of the ended sessions; two catch-ups.
+    schedule = (count(Session), count(CheckIn), count(CatchUp))
+    assert schedule == (39, 1, 2)
+    marks = count(AttendanceMark)
+    assert marks > 200
     codes = set(db.session.scalars(select(Department.code)))
     assert {"MOJ", "UKHSA", "DVLA", "WG", "SG", "GDS", "HMRC", "DWP", "MOD", "DHSC", "DfT", "CO"} == codes
     cohort = db.session.scalar(select(Cohort).where(Cohort.slug == "cohort-1"))
@@ -46,7 +70,9 @@ def test_seed_demo_fills_an_empty_database_once(app):
     again = runner.invoke(args=["seed-demo"])
     assert again.exit_code == 0
     assert "already has data" in again.output
+    assert f"Try self check-in: code {code} " in again.output  # still open
     assert (count(Department), count(User), count(Cohort), count(Enrolment)) == first
+    assert (count(Session), count(CheckIn), count(CatchUp), count(AttendanceMark)) == (*schedule, marks)
 
 
 def test_demo_logins_work(app, client):
@@ -74,6 +100,19 @@ def test_scale_adds_cohorts_of_25_without_duplicating(app):
     result = runner.invoke(args=["seed-demo", "--scale", "3"])
     assert "1 new cohort" in result.output
     assert count(Cohort) == 5 and count(Enrolment) == 103
+    assert count(Session) == 39  # scale cohorts have no timetable
+
+
+def test_seed_demo_says_when_the_demo_check_in_has_closed(app):
+    runner = app.test_cli_runner()
+    runner.invoke(args=["seed-demo"])
+    check_in = db.session.scalar(select(CheckIn))
+    check_in.closes_at = check_in.opens_at + timedelta(seconds=1)
+    db.session.commit()
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0
+    assert "The demo self check-in has closed" in result.output
+    assert check_in.code not in result.output
 
 
 def test_create_admin_makes_a_programme_manager_who_can_sign_in(app, client):

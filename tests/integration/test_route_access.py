@@ -13,6 +13,8 @@ from sqlalchemy import select
 from cohort import create_app
 from cohort.extensions import db
 from cohort.models import Enrolment
+from tests.factories import log_entry_id_for, skill_id_in
+from tests.sessions import session_id_in
 
 ROLES = ("anonymous", "participant", "facilitator", "sponsor", "admin")
 
@@ -62,11 +64,19 @@ EXPECTED = {
     "participants.reinstate_enrolment": admin_only(302),
     "participants.transfer_enrolment": admin_only(),
     "participants.list_participants": {
-        "anonymous": 302, "participant": 403, "facilitator": 200, "sponsor": 200, "admin": 200,
+        "anonymous": 302,
+        "participant": 403,
+        "facilitator": 200,
+        "sponsor": 200,
+        "admin": 200,
     },
     # The other participant (DVLA, in the facilitator's cohort): not the MOJ sponsor's, not the participant's own.
     "participants.show_participant": {
-        "anonymous": 302, "participant": 404, "facilitator": 200, "sponsor": 404, "admin": 200,
+        "anonymous": 302,
+        "participant": 404,
+        "facilitator": 200,
+        "sponsor": 404,
+        "admin": 200,
     },
     # Nominations import (issue 3): with nothing uploaded, the preview sends the admin to
     # the upload page and a confirm is refused on that page.
@@ -74,6 +84,166 @@ EXPECTED = {
     "nominations.preview": admin_only(302),
     "nominations.confirm": admin_only(400),
     "nominations.sample": admin_only(),
+    # --- Schedule and calendar feeds (issue 4) ---
+    # Laying out the timetable is the programme manager's; everyone who sees the cohort sees it.
+    "schedule.timetable": signed_in(200),
+    "schedule.show_session": signed_in(200),
+    "schedule.create_session": admin_only(),
+    "schedule.edit_session": admin_only(),
+    "schedule.cancel_session": admin_only(),
+    "schedule.reinstate_session": admin_only(302),  # the session is not cancelled: back to its page
+    "schedule.apply_standard": admin_only(),
+    "schedule.my_schedule": {
+        "anonymous": 302,
+        "participant": 200,
+        "facilitator": 403,
+        "sponsor": 403,
+        "admin": 403,
+    },
+    "schedule.calendar_links": signed_in(200),
+    "schedule.new_calendar_link": signed_in(302),
+    "schedule.revoke_calendar_link": signed_in(302),
+    # The secret link is the key (no sign-in); "not-a-real-token" opens nothing.
+    "schedule.personal_feed": everyone(404),
+    "schedule.cohort_feed": everyone(404),
+    # --- end schedule ---
+    # --- Attendance: registers, check-in, catch-ups (issue 4) ---
+    # Registers and check-ins are staff work (the facilitator's cohort); figures are also the
+    # sponsor's to read (the other participant is DVLA: not the MOJ sponsor's, so 404).
+    "attendance.register": {
+        "anonymous": 302,
+        "participant": 403,
+        "facilitator": 200,
+        "sponsor": 403,
+        "admin": 200,
+    },
+    "attendance.cohort_attendance": {
+        "anonymous": 302,
+        "participant": 403,
+        "facilitator": 200,
+        "sponsor": 200,
+        "admin": 200,
+    },
+    "attendance.participant_attendance": {
+        "anonymous": 302,
+        "participant": 403,
+        "facilitator": 200,
+        "sponsor": 404,
+        "admin": 200,
+    },
+    # The table's session is a workshop, not mandatory: there is no catch-up to record for it.
+    "attendance.record_catch_up": {
+        "anonymous": 302,
+        "participant": 403,
+        "facilitator": 404,
+        "sponsor": 403,
+        "admin": 404,
+    },
+    # The session has ended: the page says so and offers no check-in; closing answers with the page.
+    "attendance.run_check_in": {
+        "anonymous": 302,
+        "participant": 403,
+        "facilitator": 200,
+        "sponsor": 403,
+        "admin": 200,
+    },
+    "attendance.close_check_in": {
+        "anonymous": 302,
+        "participant": 403,
+        "facilitator": 302,
+        "sponsor": 403,
+        "admin": 302,
+    },
+    "attendance.check_in": {
+        "anonymous": 302,
+        "participant": 200,
+        "facilitator": 403,
+        "sponsor": 403,
+        "admin": 403,
+    },
+    # --- end attendance ---
+    # --- Skills, assessments, learning log, progress (issue 5) ---
+    # The framework and each cohort's skills are the programme manager's.
+    "skills.list_skills": admin_only(),
+    "skills.create_skill": admin_only(),
+    "skills.edit_skill": admin_only(),
+    "skills.retire_skill": admin_only(302),
+    "skills.unretire_skill": admin_only(302),
+    "skills.cohort_skills": admin_only(),
+    "skills.copy_skills": admin_only(400),  # no cohort chosen to copy from
+    # Facilitators (of this cohort) and programme managers assess; the other participant is DVLA's.
+    "skills.assessment_grid": {
+        "anonymous": 302,
+        "participant": 403,
+        "facilitator": 200,
+        "sponsor": 403,
+        "admin": 200,
+    },
+    "skills.assess_participant": {
+        "anonymous": 302,
+        "participant": 403,
+        "facilitator": 200,
+        "sponsor": 403,
+        "admin": 200,
+    },
+    "skills.self_assessment": {
+        "anonymous": 302,
+        "participant": 200,
+        "facilitator": 403,
+        "sponsor": 403,
+        "admin": 403,
+    },
+    "skills.my_progress": {
+        "anonymous": 302,
+        "participant": 200,
+        "facilitator": 403,
+        "sponsor": 403,
+        "admin": 403,
+    },
+    "skills.cohort_progress": {
+        "anonymous": 302,
+        "participant": 403,
+        "facilitator": 200,
+        "sponsor": 200,
+        "admin": 200,
+    },
+    "skills.participant_progress": {
+        "anonymous": 302,
+        "participant": 403,
+        "facilitator": 200,
+        "sponsor": 404,
+        "admin": 200,
+    },
+    # Learning logs: the participant writes theirs; facilitators of the cohort read and comment.
+    "skills.my_learning_log": {
+        "anonymous": 302,
+        "participant": 200,
+        "facilitator": 403,
+        "sponsor": 403,
+        "admin": 403,
+    },
+    "skills.add_log_entry": {
+        "anonymous": 302,
+        "participant": 200,
+        "facilitator": 403,
+        "sponsor": 403,
+        "admin": 403,
+    },
+    "skills.edit_log_entry": {
+        "anonymous": 302,
+        "participant": 200,
+        "facilitator": 403,
+        "sponsor": 403,
+        "admin": 403,
+    },
+    "skills.participant_log": {
+        "anonymous": 302,
+        "participant": 403,
+        "facilitator": 200,
+        "sponsor": 403,
+        "admin": 200,
+    },
+    # --- end skills ---
 }
 
 UNCHECKED = {"static"}  # Flask's own static files
@@ -87,8 +257,12 @@ def _url_values(world) -> dict:
         "enrolment_id": db.session.scalar(
             select(Enrolment.id).where(Enrolment.user_id == world.other_participant.id)
         ),
-        "token": "not-a-real-token",
+        "token": "not-a-real-token",  # also the calendar feeds': an unknown link is 404 for everyone
+        "session_id": session_id_in(world.cohort),  # a workshop in the cohort's first week (ended)
         "filename": "images/favicon.svg",
+        "skill_id": skill_id_in(world.cohort),  # a skill the cohort assesses
+        "checkpoint": "baseline",
+        "entry_id": log_entry_id_for(world.participant),  # the participant's own learning log entry
     }
 
 

@@ -95,12 +95,15 @@ def test_footer_links_to_accessibility_and_privacy(client):
     [
         ("/cohorts/%00", 404),
         ("/cohorts/cohort-1%00/schedule", 404),
-        ("/participants/?q=%00", 400),
-        ("/admin/users?q=a%00b", 400),
-        ("/admin/audit?%00=1", 400),
+        ("/participants/?q=%00", 200),
+        ("/admin/users?q=a%00b", 200),
+        ("/admin/audit?%00=1", 200),
+        ("/cohorts/cohort-1/schedule?week=%00", 404),  # world's cohorts have other addresses
     ],
 )
-def test_nul_characters_in_addresses_and_searches_are_refused_not_a_500(client, world, sign_in, path, status):
+def test_nul_characters_in_addresses_are_not_found_and_dropped_from_searches(
+    client, world, sign_in, path, status
+):
     # PostgreSQL refuses strings holding NUL: they must never reach a query.
     sign_in(world.admin)
     response = client.get(path)

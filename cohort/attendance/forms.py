@@ -1,0 +1,77 @@
+"""Forms of attendance: the register (its rows are read by hand, one per person),
+catch-ups, opening a check-in and entering a check-in code."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovSubmitInput, GovTextInput
+from wtforms import StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+
+from cohort.forms import DayMonthYearField, PlainText, WholeNumberField, strip_filter
+
+NOTE_MAX = 500
+
+
+class RegisterForm(FlaskForm):
+    """Only the CSRF token and the buttons: the marks and notes are one pair of fields per
+    person, named mark-<enrolment id> and note-<enrolment id>, read in routes.py."""
+
+    save = SubmitField("Save register", widget=GovSubmitInput())
+    all_present = SubmitField("Mark everyone not yet marked as present", widget=GovSubmitInput())
+
+
+class CatchUpForm(FlaskForm):
+    what_was_done = TextAreaField(
+        "What was done to catch up?",
+        widget=GovCharacterCount(),
+        filters=[strip_filter],
+        validators=[
+            DataRequired("Enter what was done to catch up"),
+            Length(max=2000, message="What was done must be 2000 characters or fewer"),
+            PlainText("What was done", allow_newlines=True),
+        ],
+        description="For example: watched the recording and discussed the module with Tom Gallagher",
+    )
+    completed_on = DayMonthYearField(
+        "When was it done?",
+        what="Date",
+        validators=[InputRequired("Enter the date the catch-up was done")],
+    )
+    submit = SubmitField("Save catch-up", widget=GovSubmitInput())
+
+
+class OpenCheckInForm(FlaskForm):
+    minutes = WholeNumberField(
+        "Keep it open for (minutes)",
+        what="Minutes open",
+        default=15,
+        validators=[
+            InputRequired("Enter how many minutes to keep the check-in open"),
+            NumberRange(min=1, max=240, message="Keep the check-in open for between 1 and 240 minutes"),
+        ],
+    )
+    late_after_minutes = WholeNumberField(
+        "Late after (minutes from the start)",
+        what="Late after",
+        default=10,
+        validators=[
+            InputRequired("Enter after how many minutes people are marked late"),
+            NumberRange(min=0, max=480, message="Late after must be between 0 and 480 minutes"),
+        ],
+    )
+    submit = SubmitField("Open check-in", widget=GovSubmitInput())
+
+
+class CheckInCodeForm(FlaskForm):
+    code = StringField(
+        "Check-in code",
+        widget=GovTextInput(),
+        filters=[strip_filter],
+        validators=[
+            DataRequired("Enter the check-in code shown by your facilitator"),
+            Length(max=20, message="Check-in code must be 20 characters or fewer"),
+            PlainText("Check-in code"),
+        ],
+    )
+    submit = SubmitField("Check in", widget=GovSubmitInput())

@@ -1,0 +1,443 @@
+"""Changing the skills framework, cohort skills, assessments and learning logs, each change audited.
+
+Assessments are refused, with a message a person can act on, when the level is
+not 0–4, the cohort does not assess the skill, or the person assessing is a
+facilitator who does not run the participant's cohort. A grid saves only the
+cells that changed, one audit event each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import contains_eager
+
+from cohort.domain.progress import MAX_LEVEL, MIN_LEVEL, Checkpoint, Source, is_level, level_label
+from cohort.extensions import db
+from cohort.models import (
+    Assessment,
+    Cohort,
+    CohortSkill,
+    Enrolment,
+    EnrolmentStatus,
+    LearningLogComment,
+    LearningLogEntry,
+    Role,
+    Skill,
+    User,
+)
+from cohort.models.base import utcnow
+from cohort.services import audit
+
+SKILL_FIELDS = ("name", "category", "description", "level_0", "level_1", "level_2", "level_3", "level_4")
+ENTRY_FIELDS = ("entry_date", "activity", "hours", "reflection", "link")
+
+
+class SkillError(ValueError):
+    """A change that cannot be made; `field` names the form field at fault."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+# The framework ---------------------------------------------------------------------
+
+
+@dataclass
+class SkillDetails:
+    name: str
+    category: str
+    description: str | None = None
+    levels: list[str | None] = field(default_factory=lambda: [None] * 5)
+
+
+def _apply(skill: Skill, details: SkillDetails) -> None:
+    name = details.name.strip()
+    category = details.category.strip()
+    if not name:
+        raise SkillError("Enter the skill's name", "name")
+    if not category:
+        raise SkillError("Enter the skill's category", "category")
+    clash = db.session.scalar(
+        select(Skill.id).where(func.lower(Skill.name) == name.lower(), Skill.id != (skill.id or 0))
+    )
+    if clash is not None:
+        raise SkillError(f"There is already a skill called {name}", "name")
+    skill.name = name
+    skill.category = category
+    skill.description = (details.description or "").strip() or None
+    for level, text in enumerate(details.levels):
+        setattr(skill, f"level_{level}", (text or "").strip() or None)
+
+
+def create_skill(actor: User | None, details: SkillDetails) -> Skill:
+    skill = Skill(retired=False)
+    _apply(skill, details)
+    db.session.add(skill)
+    db.session.flush()
+    audit.record(
+        actor, "create", skill, f"Added skill {skill.name}", after=audit.snapshot(skill, SKILL_FIELDS)
+    )
+    db.session.commit()
+    return skill
+
+
+def update_skill(actor: User, skill: Skill, details: SkillDetails) -> None:
+    before = audit.snapshot(skill, SKILL_FIELDS)
+    _apply(skill, details)
+    audit.record(
+        actor, "update", skill, f"Changed skill {skill.name}", before, audit.snapshot(skill, SKILL_FIELDS)
+    )
+    db.session.commit()
+
+
+def set_retired(actor: User, skill: Skill, retired: bool) -> bool:
+    """Retire or bring back a skill; returns whether anything changed. A retired skill keeps its
+    assessments and its place in the cohorts that use it; it cannot be added to another cohort."""
+    if skill.retired == retired:
+        return False
+    skill.retired = retired
+    audit.record(
+        actor,
+        "retire" if retired else "unretire",
+        skill,
+        f"{'Retired' if retired else 'Brought back'} skill {skill.name}",
+        {"retired": not retired},
+        {"retired": retired},
+    )
+    db.session.commit()
+    return True
+
+
+# Skills a cohort assesses --------------------------------------------------------------
+
+
+def cohort_skills(cohort: Cohort) -> list[CohortSkill]:
+    """The cohort's skills with their targets, by category and name (one query)."""
+    return list(
+        db.session.scalars(
+            select(CohortSkill)
+            .join(Skill, Skill.id == CohortSkill.skill_id)
+            .options(contains_eager(CohortSkill.skill))
+            .where(CohortSkill.cohort_id == cohort.id)
+            .order_by(Skill.category, Skill.name)
+        )
+    )
+
+
+def _assessed_in(cohort: Cohort, skill_id: int) -> bool:
+    return bool(
+        db.session.scalar(
+            select(
+                exists().where(
+                    Assessment.skill_id == skill_id,
+                    Assessment.enrolment_id == Enrolment.id,
+                    Enrolment.cohort_id == cohort.id,
+                )
+            )
+        )
+    )
+
+
+def set_cohort_skills(actor: User, cohort: Cohort, targets: Mapping[int, int]) -> int:
+    """Make the cohort assess exactly these skills (skill id → target level); returns changes made.
+
+    Refused (nothing saved): a target outside 1–4, an unknown skill, a retired skill
+    the cohort does not already assess, or taking away a skill that has assessments.
+    """
+    current = {cs.skill_id: cs for cs in cohort_skills(cohort)}
+    skills = {s.id: s for s in db.session.scalars(select(Skill).where(Skill.id.in_(list(targets))))}
+    for skill_id, target in targets.items():
+        skill = skills.get(skill_id)
+        if skill is None:
+            raise SkillError("One of the skills chosen does not exist", "skills")
+        if not (isinstance(target, int) and 1 <= target <= MAX_LEVEL):
+            raise SkillError(
+                f"Target for {skill.name} must be a level from 1 to {MAX_LEVEL}", f"target-{skill_id}"
+            )
+        if skill.retired and skill_id not in current:
+            raise SkillError(f"{skill.name} is retired: it cannot be added to a cohort", "skills")
+    changes = 0
+    for skill_id, cohort_skill in current.items():
+        if skill_id in targets:
+            continue
+        if _assessed_in(cohort, skill_id):
+            raise SkillError(
+                f"{cohort_skill.skill.name} already has assessments in this cohort, so it cannot be taken away",
+                "skills",
+            )
+        audit.record(
+            actor,
+            "delete",
+            cohort_skill,
+            f"Stopped assessing {cohort_skill.skill.name} in {cohort.name}",
+            before={"skill": cohort_skill.skill.name, "target_level": cohort_skill.target_level},
+        )
+        db.session.delete(cohort_skill)
+        changes += 1
+    for skill_id, target in targets.items():
+        cohort_skill = current.get(skill_id)
+        name = skills[skill_id].name
+        if cohort_skill is None:
+            cohort_skill = CohortSkill(cohort_id=cohort.id, skill_id=skill_id, target_level=target)
+            db.session.add(cohort_skill)
+            db.session.flush()
+            audit.record(
+                actor,
+                "create",
+                cohort_skill,
+                f"Assessing {name} in {cohort.name}, target {level_label(target)}",
+                after={"skill": name, "target_level": target},
+            )
+            changes += 1
+        elif cohort_skill.target_level != target:
+            audit.record(
+                actor,
+                "update",
+                cohort_skill,
+                f"Target for {name} in {cohort.name} now {level_label(target)}",
+                {"target_level": cohort_skill.target_level},
+                {"target_level": target},
+            )
+            cohort_skill.target_level = target
+            changes += 1
+    db.session.commit()
+    return changes
+
+
+def copy_cohort_skills(actor: User, cohort: Cohort, source: Cohort) -> int:
+    """Give the cohort the same skills and targets as another, in one step."""
+    if source.id == cohort.id:
+        raise SkillError("Choose a different cohort to copy from", "source")
+    current = {cs.skill_id for cs in cohort_skills(cohort)}
+    # What is still in use comes across; a retired skill only if this cohort already assesses it.
+    targets = {
+        cs.skill_id: cs.target_level
+        for cs in cohort_skills(source)
+        if not cs.skill.retired or cs.skill_id in current
+    }
+    if not targets:
+        raise SkillError(f"{source.name} does not assess any skills that are still in use", "source")
+    return set_cohort_skills(actor, cohort, targets)
+
+
+# Assessments -------------------------------------------------------------------------
+
+
+def may_assess(user: User, cohort: Cohort) -> bool:
+    """Programme managers assess anyone; facilitators the participants of cohorts they run."""
+    if user.role == Role.ADMIN:
+        return True
+    return user.role == Role.FACILITATOR and any(f.id == user.id for f in cohort.facilitators)
+
+
+def _assessment_snapshot(a: Assessment | None) -> dict | None:
+    if a is None:
+        return None
+    return {"level": a.level, "evidence": a.evidence, "evidence_link": a.evidence_link}
+
+
+KEEP = "__keep__"  # a cell that does not carry evidence (the grid) keeps what was there
+
+
+@dataclass(frozen=True)
+class Cell:
+    """What a form says for one (enrolment, skill): a level (None: left blank) and evidence."""
+
+    level: int | None
+    evidence: str | None = KEEP
+    evidence_link: str | None = KEEP
+
+
+def _check_assessment(
+    actor: User, enrolment: Enrolment, skill_ids: set[int], skill_id: int, source: Source, level: object
+) -> None:
+    cohort = enrolment.cohort
+    if source == Source.FACILITATOR and not may_assess(actor, cohort):
+        raise SkillError("You can only assess participants in cohorts you facilitate")
+    if source == Source.SELF and actor.id != enrolment.user_id:
+        raise SkillError("You can only assess yourself")
+    if enrolment.status != EnrolmentStatus.ACTIVE and source == Source.SELF:
+        raise SkillError("Your place on this cohort is no longer active: self-assessments are closed")
+    if skill_id not in skill_ids:
+        skill = db.session.get(Skill, skill_id) if isinstance(skill_id, int) else None
+        what = skill.name if skill is not None else "This skill"
+        raise SkillError(f"{what} is not assessed in {cohort.name}", f"level-{enrolment.id}-{skill_id}")
+    if not is_level(level):
+        raise SkillError(
+            f"Level must be a whole number from {MIN_LEVEL} to {MAX_LEVEL}",
+            f"level-{enrolment.id}-{skill_id}",
+        )
+
+
+def existing_assessments(
+    enrolment_ids: Sequence[int], checkpoint: Checkpoint, source: Source
+) -> dict[tuple[int, int], Assessment]:
+    """(enrolment id, skill id) → assessment, for one checkpoint and source (one query)."""
+    if not enrolment_ids:
+        return {}
+    rows = db.session.scalars(
+        select(Assessment).where(
+            Assessment.enrolment_id.in_(list(enrolment_ids)),
+            Assessment.checkpoint == checkpoint,
+            Assessment.source == source,
+        )
+    )
+    return {(a.enrolment_id, a.skill_id): a for a in rows}
+
+
+def save_assessments(
+    actor: User,
+    cohort: Cohort,
+    checkpoint: Checkpoint,
+    source: Source,
+    enrolments: Sequence[Enrolment],
+    cells: Mapping[tuple[int, int], Cell],
+    at: datetime | None = None,
+) -> int:
+    """Save the cells that changed; returns how many. All or nothing: one refused cell saves none.
+
+    A blank cell leaves an existing assessment as it is (a level can be changed, not taken away).
+    """
+    at = at or utcnow()
+    by_id = {e.id: e for e in enrolments}
+    skill_names = {cs.skill_id: cs.skill.name for cs in cohort_skills(cohort)}
+    for enrolment_id, _skill_id in cells:
+        enrolment = by_id.get(enrolment_id)
+        if enrolment is None or enrolment.cohort_id != cohort.id:
+            raise SkillError("Someone in this form is not a participant of this cohort: nothing was saved")
+    existing = existing_assessments(list(by_id), checkpoint, source)
+    changed = 0
+    for (enrolment_id, skill_id), cell in cells.items():
+        if cell.level is None:
+            continue
+        enrolment = by_id[enrolment_id]
+        _check_assessment(actor, enrolment, set(skill_names), skill_id, source, cell.level)
+        old = existing.get((enrolment_id, skill_id))
+        if cell.evidence == KEEP:
+            evidence = old.evidence if old else None
+        else:
+            evidence = (cell.evidence or "").strip() or None
+        if cell.evidence_link == KEEP:
+            link = old.evidence_link if old else None
+        else:
+            link = (cell.evidence_link or "").strip() or None
+        if (
+            old is not None
+            and old.level == cell.level
+            and old.evidence == evidence
+            and old.evidence_link == link
+        ):
+            continue
+        before = _assessment_snapshot(old)
+        if old is None:
+            old = Assessment(
+                enrolment_id=enrolment_id, skill_id=skill_id, checkpoint=checkpoint, source=source
+            )
+            db.session.add(old)
+        old.level = cell.level
+        old.evidence = evidence
+        old.evidence_link = link
+        old.assessed_by_id = actor.id
+        old.assessed_at = at
+        db.session.flush()
+        who = "themselves" if source == Source.SELF else enrolment.user.full_name
+        was = f" (was {before['level']})" if before and before["level"] != cell.level else ""
+        audit.record(
+            actor,
+            "update" if before else "create",
+            old,
+            f"{checkpoint.label} {source.value} assessment of {who} for {skill_names[skill_id]}: "
+            f"{level_label(cell.level)}{was}",
+            before=before,
+            after=_assessment_snapshot(old),
+        )
+        changed += 1
+    db.session.commit()
+    return changed
+
+
+# Learning log --------------------------------------------------------------------------
+
+
+@dataclass
+class EntryDetails:
+    entry_date: date
+    activity: str
+    hours: float
+    reflection: str | None = None
+    link: str | None = None
+
+
+def _apply_entry(entry: LearningLogEntry, details: EntryDetails, today: date) -> None:
+    activity = details.activity.strip()
+    if not activity:
+        raise SkillError("Enter what you did", "activity")
+    if details.entry_date > today:
+        raise SkillError("Date must be today or in the past", "entry_date")
+    if not (0 < details.hours <= 24):
+        raise SkillError("Hours must be more than 0 and no more than 24", "hours")
+    entry.entry_date = details.entry_date
+    entry.activity = activity
+    entry.hours = details.hours
+    entry.reflection = (details.reflection or "").strip() or None
+    entry.link = (details.link or "").strip() or None
+
+
+def add_log_entry(actor: User, enrolment: Enrolment, details: EntryDetails, today: date) -> LearningLogEntry:
+    if actor.id != enrolment.user_id:
+        raise SkillError("You can only write in your own learning log")
+    entry = LearningLogEntry(enrolment_id=enrolment.id)
+    _apply_entry(entry, details, today)
+    db.session.add(entry)
+    db.session.flush()
+    audit.record(
+        actor,
+        "create",
+        entry,
+        f"Learning log: {entry.activity[:200]}",
+        after=audit.snapshot(entry, ENTRY_FIELDS),
+    )
+    db.session.commit()
+    return entry
+
+
+def update_log_entry(actor: User, entry: LearningLogEntry, details: EntryDetails, today: date) -> None:
+    if actor.id != entry.enrolment.user_id:
+        raise SkillError("You can only change your own learning log")
+    before = audit.snapshot(entry, ENTRY_FIELDS)
+    _apply_entry(entry, details, today)
+    entry.updated_at = utcnow()
+    audit.record(
+        actor,
+        "update",
+        entry,
+        f"Learning log changed: {entry.activity[:200]}",
+        before,
+        audit.snapshot(entry, ENTRY_FIELDS),
+    )
+    db.session.commit()
+
+
+def comment_on_entry(actor: User, entry: LearningLogEntry, body: str) -> LearningLogComment:
+    if not may_assess(actor, entry.enrolment.cohort):
+        raise SkillError("You can only comment on the learning logs of cohorts you facilitate", "body")
+    body = body.strip()
+    if not body:
+        raise SkillError("Enter your comment", "body")
+    comment = LearningLogComment(entry_id=entry.id, author_id=actor.id, body=body)
+    db.session.add(comment)
+    db.session.flush()
+    audit.record(
+        actor,
+        "create",
+        comment,
+        f"Commented on {entry.enrolment.user.full_name}'s learning log entry “{entry.activity[:120]}”",
+        after={"body": body},
+    )
+    db.session.commit()
+    return comment
