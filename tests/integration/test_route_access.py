@@ -244,6 +244,10 @@ EXPECTED = {
         "admin": 200,
     },
     # --- end skills ---
+    # --- Hackathons: challenges, teams, submissions, judging (issue 6) ---
+    # --- end hackathons ---
+    # --- Completion: settings, outcomes, finishing, reports (issue 7) ---
+    # --- end completion ---
 }
 
 UNCHECKED = {"static"}  # Flask's own static files
