@@ -8,7 +8,7 @@ from sqlalchemy.orm import joinedload
 from cohort.auth.access import visible_cohorts
 from cohort.cohorts.queries import PLACE_HOLDING, cohort_rows
 from cohort.extensions import db
-from cohort.models import Cohort, Department, Enrolment, Role, User
+from cohort.models import Cohort, Department, Enrolment, EnrolmentStatus, Role, User
 
 
 def admin(user: User):
@@ -29,6 +29,12 @@ def facilitator(user: User):
 
 
 def participant(user: User):
+    """Each enrolment with, for an active one: the week, what is next, attendance and flags."""
+    from cohort.attendance.queries import participant_detail
+    from cohort.domain.times import week_of
+    from cohort.models.base import utcnow
+
+    now = utcnow()
     enrolments = db.session.scalars(
         select(Enrolment)
         .options(joinedload(Enrolment.cohort))
@@ -36,7 +42,23 @@ def participant(user: User):
         .where(Enrolment.user_id == user.id)
         .order_by(Cohort.start_date.desc())
     ).all()
-    return "main/dashboard_participant.html", {"enrolments": enrolments}
+    details, nexts, weeks = {}, {}, {}
+    for enrolment in enrolments:  # a person has one or two enrolments, not many
+        if enrolment.status != EnrolmentStatus.ACTIVE:
+            continue
+        detail = participant_detail(enrolment, now)
+        details[enrolment.id] = detail
+        nexts[enrolment.id] = next(
+            (
+                line.session
+                for line in detail.lines
+                if not line.session.cancelled and line.session.ends_at > now
+            ),
+            None,
+        )
+        weeks[enrolment.id] = week_of(enrolment.cohort.start_date, now)
+    context = {"enrolments": enrolments, "details": details, "nexts": nexts, "weeks": weeks, "now": now}
+    return "main/dashboard_participant.html", context
 
 
 def sponsor(user: User):

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from cohort.domain.attendance import Mark
 from cohort.domain.schedule import SessionKind
-from cohort.domain.times import LONDON
+from cohort.domain.times import LONDON, week_of
 from cohort.extensions import db
 from cohort.models import AttendanceMark, CatchUp, Enrolment, EnrolmentStatus, MarkSource, Role
 from tests import factories
@@ -162,3 +162,34 @@ def test_my_schedule_links_to_the_calendar_page(client, world, sign_in):
     assert "Get your schedule in your calendar" in client.get("/my-schedule").text
     client.post("/account/calendar/new")
     assert "Your calendar links" in client.get("/my-schedule").text
+
+
+def test_dashboard_shows_the_week_what_is_next_attendance_and_why_at_risk(client, world, sign_in, timetable):
+    sign_in(world.participant)
+    text = client.get("/dashboard").text
+    week = week_of(world.cohort.start_date, datetime.now(UTC))
+    if week > world.cohort.length_weeks:
+        assert f"All {world.cohort.length_weeks} weeks are over." in text
+    else:
+        assert f"Week {week} of {world.cohort.length_weeks}, ending" in text
+    next_part = text[text.index(">Next<") :]
+    assert "Coming soon" in next_part and "Cancelled talk" not in next_part
+    assert "Attendance: <strong>50%</strong> (2 of 4 sessions that count)" in text
+    # Absent from a mandatory ethics module without catch-up, and below 80 %: both reasons shown.
+    assert '<p class="govuk-notification-banner__heading">You may not complete' in text
+    assert "Attendance 50% — needs 80%" in text
+    for link in ("/my-schedule", "/my-progress", "/my-learning-log"):
+        assert f'href="{link}"' in text
+
+
+def test_dashboard_of_a_withdrawn_participant_shows_only_their_place(client, world, sign_in):
+    enrolment = enrolment_of(world, world.participant)
+    enrolment.status, enrolment.withdrawn_on, enrolment.withdrawal_reason = (
+        "withdrawn",
+        date(2026, 10, 1),
+        "Moved post",
+    )
+    db.session.commit()
+    sign_in(world.participant)
+    text = client.get("/dashboard").text
+    assert "Withdrawn" in text and "Attendance:" not in text and "You may not complete" not in text
