@@ -8,7 +8,47 @@ from sqlalchemy.orm import joinedload
 from cohort.auth.access import visible_cohorts
 from cohort.cohorts.queries import PLACE_HOLDING, cohort_rows
 from cohort.extensions import db
-from cohort.models import Cohort, Department, Enrolment, EnrolmentStatus, Role, User
+from cohort.models import Cohort, CohortStatus, Department, Enrolment, EnrolmentStatus, Role, User
+
+TODAY_LIMIT = 20
+REGISTERS_LIMIT = 20
+
+
+def sessions_to_run(user: User) -> dict:
+    """For staff: today's sessions in their cohorts, and ended sessions with no register yet
+    (newest first). Two queries, whatever the number of participants or cohorts."""
+    from datetime import datetime, time, timedelta
+
+    from cohort.domain.times import LONDON, london_date
+    from cohort.models import AttendanceMark, Session
+    from cohort.models.base import utcnow
+
+    now = utcnow()
+    today = london_date(now)
+    day_starts = datetime.combine(today, time(0), LONDON)
+    day_ends = day_starts + timedelta(days=1)
+    cohort_ids = (
+        visible_cohorts(user).where(Cohort.status == CohortStatus.RUNNING).with_only_columns(Cohort.id)
+    )
+    base = (
+        select(Session)
+        .options(joinedload(Session.cohort), joinedload(Session.facilitator))
+        .where(Session.cohort_id.in_(cohort_ids), Session.cancelled_at.is_(None))
+    )
+    today_sessions = db.session.scalars(
+        base.where(Session.starts_at < day_ends, Session.ends_at > day_starts)
+        .order_by(Session.starts_at)
+        .limit(TODAY_LIMIT)
+    ).all()
+    unregistered = db.session.scalars(
+        base.where(
+            Session.ends_at <= now,
+            ~select(AttendanceMark.id).where(AttendanceMark.session_id == Session.id).exists(),
+        )
+        .order_by(Session.ends_at.desc())
+        .limit(REGISTERS_LIMIT)
+    ).all()
+    return {"today_sessions": today_sessions, "unregistered": unregistered, "now": now}
 
 
 def admin(user: User):
@@ -21,11 +61,14 @@ def admin(user: User):
         "departments": db.session.scalar(select(func.count(Department.id))),
         "users": db.session.scalar(select(func.count(User.id)).where(User.is_active_account.is_(True))),
     }
-    return "main/dashboard_admin.html", {"rows": rows, "totals": totals}
+    return "main/dashboard_admin.html", {"rows": rows, "totals": totals, **sessions_to_run(user)}
 
 
 def facilitator(user: User):
-    return "main/dashboard_facilitator.html", {"rows": cohort_rows(visible_cohorts(user))}
+    return "main/dashboard_facilitator.html", {
+        "rows": cohort_rows(visible_cohorts(user)),
+        **sessions_to_run(user),
+    }
 
 
 def participant(user: User):

@@ -21,6 +21,8 @@ def _grow(world, n: int) -> None:
     ("role", "path"),
     [
         ("admin", "/dashboard"),
+        ("facilitator", "/dashboard"),
+        ("participant", "/dashboard"),
         ("admin", "/cohorts/"),
         ("admin", "/cohorts/{slug}"),
         ("facilitator", "/cohorts/{slug}"),
