@@ -102,6 +102,8 @@ def _register_blueprints(app: Flask) -> None:
     from cohort.attendance import bp as attendance_bp
     from cohort.auth import bp as auth_bp
     from cohort.cohorts import bp as cohorts_bp
+    from cohort.completion import bp as completion_bp
+    from cohort.hackathons import bp as hackathons_bp
     from cohort.main import bp as main_bp
     from cohort.nominations import bp as nominations_bp
     from cohort.participants import bp as participants_bp
@@ -117,3 +119,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(schedule_bp)  # full paths: /cohorts/<slug>/schedule, /my-schedule, /calendar/…
     app.register_blueprint(attendance_bp)  # full paths: /cohorts/<slug>/sessions/<id>/register, /check-in …
     app.register_blueprint(skills_bp)  # full paths: /skills, /cohorts/<slug>/progress, /my-progress …
+    app.register_blueprint(completion_bp)  # full paths: /cohorts/<slug>/outcomes, /completion-rules, /finish
+    app.register_blueprint(hackathons_bp)  # full paths: /challenges, /cohorts/<slug>/hackathons/<id>/…

@@ -72,7 +72,8 @@ def seed_demo_command(scale: int) -> None:
         seeded = seed_demo()
         db.session.commit()
         click.echo(
-            "Demo data added: 12 departments, 5 staff, 27 participants in a running and a planned cohort."
+            "Demo data added: 12 departments, 5 staff, 39 participants in a finished, a running "
+            "and a planned cohort."
         )
         _print_demo(seeded)
     else:

@@ -254,7 +254,23 @@ def seed_demo(now: datetime | None = None) -> DemoSeed:
     admin = staff[STAFF[0].email]
     second, left_on = _seed_movements(cohort, people, admin, departments, password_hash)
     seeded = _seed_timetable(cohort, second, admin, people[0], left_on, now)
-    _seed_skills(cohort, second, admin, [staff[s.email] for s in STAFF if s.role == Role.FACILITATOR])
+    facilitators = [staff[s.email] for s in STAFF if s.role == Role.FACILITATOR]
+    _seed_skills(cohort, second, admin, facilitators)
+    # Issue 6: department challenges, a finished hackathon with published results, one to come.
+    from cohort.hackathons.demo import seed_hackathons
+
+    seed_hackathons(cohort, admin, facilitators, [staff[s.email] for s in STAFF if s.role == Role.SPONSOR])
+    # Issue 7: an earlier cohort, finished, with recorded outcomes and one override.
+    from cohort.completion.demo import seed_finished_cohort
+
+    seed_finished_cohort(
+        admin=admin,
+        facilitators=facilitators,
+        departments=list(departments.values()),
+        start=start - timedelta(weeks=20),
+        password_hash=password_hash,
+        now=now,
+    )
     return seeded
 
 

@@ -194,3 +194,158 @@ def log_entry_id_for(user: User) -> int:
         enrolment = db.session.scalar(select(Enrolment).where(Enrolment.user_id == user.id).limit(1))
         found = make_log_entry(enrolment).id
     return found
+
+
+# Hackathons (issue 6) ----------------------------------------------------------------------
+
+
+def make_challenge(department: Department, title: str | None = None, *, accepted: bool = True, by=None):
+    from cohort.models import Challenge, ChallengeStatus
+
+    n = next(_counter)
+    challenge = Challenge(
+        title=title or f"Challenge {n}",
+        problem_statement=f"The problem of challenge {n}",
+        department_id=department.id,
+        status=ChallengeStatus.ACCEPTED if accepted else ChallengeStatus.PROPOSED,
+        proposed_by_id=by.id if by is not None else None,
+    )
+    db.session.add(challenge)
+    db.session.flush()
+    return challenge
+
+
+def make_hackathon(
+    cohort: Cohort, *, days_from_today: int = 7, challenges=(), title: str | None = None, **settings
+):
+    """A hackathon session of the cohort, 9:30am to 4:30pm London time on a day relative to today
+    (negative: it has ended), with these challenges on offer and optional settings."""
+    from datetime import time, timedelta
+
+    from cohort.domain.schedule import SessionKind
+    from cohort.models import HackathonChallenge, HackathonSettings
+    from tests.sessions import make_session
+
+    day = date.today() + timedelta(days=days_from_today)
+    session = make_session(
+        cohort,
+        day,
+        time(9, 30),
+        time(16, 30),
+        kind=SessionKind.HACKATHON,
+        title=title or f"Hackathon on {day}",
+    )
+    for challenge in challenges:
+        db.session.add(HackathonChallenge(session_id=session.id, challenge_id=challenge.id))
+    if settings:
+        db.session.add(HackathonSettings(session_id=session.id, **settings))
+    db.session.flush()
+    return session
+
+
+def enrolment_of(cohort: Cohort, user: User) -> Enrolment:
+    from sqlalchemy import select
+
+    return db.session.scalar(
+        select(Enrolment).where(Enrolment.cohort_id == cohort.id, Enrolment.user_id == user.id)
+    )
+
+
+def make_team(session, members=(), *, name: str | None = None, challenge=None):
+    """A team of the hackathon; members are users enrolled in its cohort."""
+    from cohort.models import Team, TeamMember
+
+    n = next(_counter)
+    team = Team(
+        session_id=session.id,
+        name=name or f"Team {n}",
+        challenge_id=challenge.id if challenge is not None else None,
+        join_code=f"CODE{n:04d}",
+    )
+    db.session.add(team)
+    db.session.flush()
+    for user in members:
+        enrolment = enrolment_of(session.cohort, user)
+        db.session.add(TeamMember(team_id=team.id, session_id=session.id, enrolment_id=enrolment.id))
+    db.session.flush()
+    return team
+
+
+def make_submission(team, title: str | None = None, *, late: bool = False, at: datetime | None = None):
+    from cohort.models import Submission
+
+    submission = Submission(
+        team_id=team.id,
+        title=title or f"What {team.name} built",
+        summary="A model and a service around it",
+        repository_link="https://github.com/example/project",
+        demo_link=None,
+        data_used="Synthetic case records",
+        who_could_be_harmed="People whose cases are delayed",
+        bias_checked="Compared error rates by region",
+        human_decides="Every listing decision",
+        late=late,
+        submitted_at=at or datetime.now(UTC),
+        updated_at=at or datetime.now(UTC),
+    )
+    db.session.add(submission)
+    db.session.flush()
+    return submission
+
+
+def make_judge(session, user: User):
+    from cohort.models import HackathonJudge
+
+    judge = HackathonJudge(session_id=session.id, user_id=user.id)
+    db.session.add(judge)
+    db.session.flush()
+    return judge
+
+
+def make_score(submission, judge: User, marks=(3, 3, 3, 3), comment: str | None = None):
+    from cohort.models import Score
+
+    score = Score(
+        submission_id=submission.id,
+        judge_id=judge.id,
+        public_impact=marks[0],
+        technical_quality=marks[1],
+        responsible_ai=marks[2],
+        presentation=marks[3],
+        comment=comment,
+    )
+    db.session.add(score)
+    db.session.flush()
+    return score
+
+
+def hackathon_world(world) -> dict[str, int]:
+    """For URL tables: a hackathon next week in the world's cohort offering an MOJ challenge,
+    with team Alpha (the participant) that has handed in, and the facilitator as judge.
+    Made on first use; returns the ids."""
+    from sqlalchemy import select
+
+    from cohort.domain.schedule import SessionKind
+    from cohort.models import Challenge, HackathonJudge, Session, Submission, Team
+
+    session = db.session.scalar(
+        select(Session)
+        .where(Session.cohort_id == world.cohort.id, Session.kind == SessionKind.HACKATHON)
+        .limit(1)
+    )
+    if session is None:
+        challenge = make_challenge(world.moj, "Reducing the Crown Court backlog")
+        session = make_hackathon(world.cohort, challenges=[challenge], title="Hackathon 1")
+        team = make_team(session, [world.participant], name="Alpha", challenge=challenge)
+        make_submission(team, "Backlog forecaster")
+        make_judge(session, world.facilitator)
+    team = db.session.scalar(select(Team).where(Team.session_id == session.id, Team.name == "Alpha"))
+    return {
+        "hackathon_id": session.id,
+        "challenge_id": db.session.scalar(select(Challenge.id).order_by(Challenge.id).limit(1)),
+        "team_id": team.id,
+        "submission_id": db.session.scalar(select(Submission.id).where(Submission.team_id == team.id)),
+        "judge_id": db.session.scalar(
+            select(HackathonJudge.id).where(HackathonJudge.session_id == session.id)
+        ),
+    }

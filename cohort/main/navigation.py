@@ -27,6 +27,12 @@ _ITEMS = [
         {Role.PARTICIPANT},
         "skills.my_learning_log skills.add_log_entry skills.edit_log_entry",
     ),
+    (
+        "hackathons.list_challenges",
+        "Challenges",
+        {Role.ADMIN, Role.SPONSOR},
+        "hackathons.list_challenges hackathons.show_challenge hackathons.create_challenge hackathons.edit_challenge",
+    ),
     ("admin.list_departments", "Departments", {Role.ADMIN}, "admin.departments"),
     ("admin.list_users", "Users", {Role.ADMIN}, "admin.users"),
     (

@@ -9,7 +9,19 @@ from cohort.models.cohort import (
     cohort_facilitators,
 )
 from cohort.models.department import Department, DepartmentAlias
-from cohort.models.enrolment import Enrolment, EnrolmentStatus
+from cohort.models.enrolment import Enrolment, EnrolmentStatus, FinalOutcome, OutcomeOverride
+from cohort.models.hackathons import (
+    Challenge,
+    ChallengeStatus,
+    DataSensitivity,
+    HackathonChallenge,
+    HackathonJudge,
+    HackathonSettings,
+    Score,
+    Submission,
+    Team,
+    TeamMember,
+)
 from cohort.models.schedule import CalendarFeed, Session
 from cohort.models.security import SignInAttempt
 from cohort.models.skills import Assessment, CohortSkill, LearningLogComment, LearningLogEntry, Skill
@@ -21,6 +33,16 @@ __all__ = [
     "AuditEvent",
     "BankHolidayDivision",
     "CalendarFeed",
+    "Challenge",
+    "ChallengeStatus",
+    "DataSensitivity",
+    "HackathonChallenge",
+    "HackathonJudge",
+    "HackathonSettings",
+    "Score",
+    "Submission",
+    "Team",
+    "TeamMember",
     "CatchUp",
     "CheckIn",
     "CheckInAttempt",
@@ -31,9 +53,11 @@ __all__ = [
     "DepartmentAlias",
     "Enrolment",
     "EnrolmentStatus",
+    "FinalOutcome",
     "LearningLogComment",
     "LearningLogEntry",
     "MarkSource",
+    "OutcomeOverride",
     "Role",
     "Session",
     "SignInAttempt",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cohort.extensions import db
@@ -18,6 +18,17 @@ class EnrolmentStatus(enum.StrEnum):
     ACTIVE = "active"
     WITHDRAWN = "withdrawn"
     TRANSFERRED = "transferred"
+    COMPLETED = "completed"
+    NOT_COMPLETED = "not_completed"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class FinalOutcome(enum.StrEnum):
+    """What the end of a cohort records, and what an override may give (DESIGN.md §5)."""
+
     COMPLETED = "completed"
     NOT_COMPLETED = "not_completed"
 
@@ -52,6 +63,10 @@ class Enrolment(db.Model):
     job_title: Mapped[str | None] = mapped_column(String(120))
     grade: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # What finishing the cohort recorded (DESIGN.md §5): the outcome is then the status.
+    outcome_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The rule checks as they stood when the outcome was recorded: [{rule, title, state, reason}].
+    outcome_reasons: Mapped[list | None] = mapped_column(JSON)
 
     cohort: Mapped[Cohort] = relationship()
     user: Mapped[User] = relationship()
@@ -59,3 +74,22 @@ class Enrolment(db.Model):
 
     def __repr__(self) -> str:
         return f"<Enrolment cohort={self.cohort_id} user={self.user_id} {self.status}>"
+
+
+class OutcomeOverride(db.Model):
+    """A programme manager's override of the outcome the rules give one enrolment (DESIGN.md §5),
+    with its written reason and author; the current one per enrolment (earlier ones are in the
+    audit log)."""
+
+    __tablename__ = "outcome_overrides"
+    __table_args__ = (CheckConstraint("reason <> ''", name="reason_not_empty"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolments.id", ondelete="CASCADE"), unique=True)
+    outcome: Mapped[FinalOutcome] = mapped_column(str_enum(FinalOutcome, "override_outcome"))
+    reason: Mapped[str] = mapped_column(Text)
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    enrolment: Mapped[Enrolment] = relationship()
+    by: Mapped[User | None] = relationship()

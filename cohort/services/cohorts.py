@@ -66,7 +66,45 @@ def _snapshot(cohort: Cohort) -> dict:
     return data
 
 
+FINISH_ELSEWHERE = (
+    "A cohort is finished from its Outcomes page, which records each participant's outcome: "
+    "choose another status here"
+)
+
+
+def _check_status_change(details: CohortDetails, cohort: Cohort | None) -> None:
+    """Finishing records outcomes (cohort.completion), so it is not a status to pick here; a
+    finished cohort is read-only apart from archiving it (outcome corrections have their page)."""
+    current = cohort.status if cohort is not None else None
+    if details.status == CohortStatus.FINISHED and current != CohortStatus.FINISHED:
+        raise CohortError(FINISH_ELSEWHERE, "status")
+    if current in (CohortStatus.FINISHED, CohortStatus.ARCHIVED):
+        unchanged = _snapshot(cohort)
+        proposed = dict(
+            unchanged,
+            name=details.name,
+            slug=details.slug or cohort.slug,
+            description=details.description or None,
+            start_date=details.start_date.isoformat(),
+            length_weeks=details.length_weeks,
+            capacity=details.capacity,
+            bank_holiday_division=details.bank_holiday_division.value,
+            min_attendance=details.min_attendance,
+            require_mandatory=details.require_mandatory,
+            require_hackathon=details.require_hackathon,
+            skills_at_target=details.skills_at_target,
+            facilitator_ids=sorted(details.facilitator_ids),
+        )
+        if proposed != unchanged or details.status not in (CohortStatus.FINISHED, CohortStatus.ARCHIVED):
+            raise CohortError(
+                f"{cohort.name} is {current.value}: its details and rules can no longer change "
+                "(it can only be archived). Correct an outcome from its Outcomes page",
+                "status",
+            )
+
+
 def _validate(details: CohortDetails, cohort: Cohort | None) -> str:
+    _check_status_change(details, cohort)
     if details.start_date.weekday() != 0:
         raise CohortError("Start date must be a Monday", "start_date")
     if not 1 <= details.length_weeks <= 52:

@@ -12,18 +12,17 @@ from sqlalchemy import select
 
 from cohort.attendance import queries as attendance
 from cohort.attendance.queries import ParticipantRow
+from cohort.completion.facts import cohort_facts, enrolment_facts, hackathon_entries, overrides_for
+from cohort.domain.attendance import Mark
+from cohort.domain.completion import CohortFacts, Standing, outcome_for, programme_over
 from cohort.domain.progress import (
     Checkpoint,
     SkillsAtTarget,
     Source,
-    Standing,
     at_target,
     latest,
-    skills_at_target,
     uplift,
-    where_they_stand,
 )
-from cohort.domain.times import london_date
 from cohort.extensions import db
 from cohort.models import Assessment, Cohort, CohortSkill, Department, Enrolment, Session, User
 from cohort.services.skills import cohort_skills
@@ -101,29 +100,35 @@ def skill_progress(cohort_skills_: list[CohortSkill], assessments: dict[int, lis
     return rows
 
 
-def finished(cohort: Cohort, sessions: list[Session], at: datetime) -> bool:
-    """Has the cohort's last session ended? Not before its last day, whatever is on the timetable
-    so far (a timetable still being built would otherwise "finish" early); no sessions: not finished."""
-    ends = [s.ends_at for s in sessions if not s.cancelled]
-    return bool(ends) and max(ends) <= at and london_date(at) >= cohort.end_date
-
-
-def standing_for(
-    cohort: Cohort, row: ParticipantRow, skills: list[SkillProgress], is_finished: bool
-) -> Standing:
-    targets = {sp.skill.id: sp.target for sp in skills}
-    counted = skills_at_target({sp.skill.id: sp.current for sp in skills}, targets)
-    return where_they_stand(
-        figures=row.figures,
-        min_attendance=cohort.min_attendance,
-        missed_mandatory=row.missed,
-        require_mandatory=cohort.require_mandatory,
-        hackathons_ended=None,  # hackathon teams and submissions are not recorded yet
-        require_hackathon=cohort.require_hackathon,
-        skills=counted,
-        skills_share=cohort.skills_at_target,
-        finished=is_finished,
-    )
+def standings(
+    cohort: Cohort,
+    facts: CohortFacts,
+    enrolments: list[Enrolment],
+    marks: dict[int, dict[int, Mark]],
+    caught_up: dict[int, set[int]],
+    progress: dict[int, list[SkillProgress]],
+    at: datetime,
+) -> dict[int, Standing]:
+    """enrolment id → where they stand, by the completion engine (two queries: overrides, and
+    the hackathon entries of whichever feature records them)."""
+    ids = [e.id for e in enrolments]
+    overrides = overrides_for(ids)
+    entries = hackathon_entries(cohort, ids)
+    return {
+        e.id: outcome_for(
+            facts,
+            enrolment_facts(
+                e,
+                marks.get(e.id, {}),
+                caught_up.get(e.id, set()),
+                {sp.skill.id: sp.current for sp in progress[e.id]},
+                entries.get(e.id),
+                overrides.get(e.id),
+            ),
+            at,
+        )
+        for e in enrolments
+    }
 
 
 @dataclass
@@ -163,18 +168,17 @@ def cohort_progress(
     data = attendance.cohort_attendance(cohort, at, wanted)
     skills = cohort_skills(cohort)
     assessments = assessments_by_enrolment(r.enrolment.id for r in data.participants)
-    is_finished = finished(cohort, data.sessions, at)
-    rows = []
-    for participant in data.participants:
-        progress = skill_progress(skills, assessments.get(participant.enrolment.id, {}))
-        rows.append(
-            MatrixRow(
-                participant.enrolment,
-                participant,
-                progress,
-                standing_for(cohort, participant, progress, is_finished),
-            )
-        )
+    facts = cohort_facts(cohort, data.sessions, skills)
+    is_finished = programme_over(facts, at)
+    enrolments = [p.enrolment for p in data.participants]
+    progress = {e.id: skill_progress(skills, assessments.get(e.id, {})) for e in enrolments}
+    standing = standings(
+        cohort, facts, enrolments, attendance.marks_in(cohort), attendance.catch_ups_in(cohort), progress, at
+    )
+    rows = [
+        MatrixRow(p.enrolment, p, progress[p.enrolment.id], standing[p.enrolment.id])
+        for p in data.participants
+    ]
     departments = _departments_in(cohort) if only_department_id is None else []
     return CohortProgress(cohort, skills, rows, departments, is_finished)
 
@@ -211,18 +215,23 @@ class ParticipantProgress:
 
 
 def participant_progress(enrolment: Enrolment, at: datetime) -> ParticipantProgress:
+    cohort = enrolment.cohort
     detail = attendance.participant_detail(enrolment, at)
-    skills = skill_progress(
-        cohort_skills(enrolment.cohort), assessments_by_enrolment([enrolment.id])[enrolment.id]
-    )
+    the_skills = cohort_skills(cohort)
+    skills = skill_progress(the_skills, assessments_by_enrolment([enrolment.id])[enrolment.id])
     sessions = [line.session for line in detail.lines]
-    is_finished = finished(enrolment.cohort, sessions, at)
+    facts = cohort_facts(cohort, sessions, the_skills)
+    is_finished = programme_over(facts, at)
     upcoming = [s for s in sessions if not s.cancelled and s.ends_at > at][:5]
-    return ParticipantProgress(
-        enrolment,
-        detail,
-        skills,
-        standing_for(enrolment.cohort, detail.row, skills, is_finished),
-        is_finished,
-        upcoming,
+    marks = {line.session.id: line.mark.mark for line in detail.lines if line.mark is not None}
+    caught_up = {line.session.id for line in detail.lines if line.catch_up is not None}
+    standing = standings(
+        cohort,
+        facts,
+        [enrolment],
+        {enrolment.id: marks},
+        {enrolment.id: caught_up},
+        {enrolment.id: skills},
+        at,
     )
+    return ParticipantProgress(enrolment, detail, skills, standing[enrolment.id], is_finished, upcoming)

@@ -170,6 +170,28 @@ CASES = [
     Case("self-assessment", "/my-progress/self-assessment/final", role="participant"),
     Case("my-learning-log", "/my-learning-log", role="participant"),
     Case("log-entry-errors", "/my-learning-log/new", role="participant", action=_submit_empty("Save entry")),
+    # Completion (issue 7): the finished pilot cohort's enrolments start at 29.
+    Case("outcomes-finished", "/cohorts/pilot-cohort/outcomes", role="admin"),
+    Case("outcomes-finished-sponsor", "/cohorts/pilot-cohort/outcomes", role="sponsor", department="MOJ"),
+    Case("outcome-correction", "/cohorts/pilot-cohort/outcomes/29/override", role="admin"),
+    Case("outcomes-running", "/cohorts/cohort-1/outcomes", role="facilitator"),
+    Case("completion-rules", "/cohorts/cohort-1/completion-rules", role="admin"),
+    Case("finish-not-yet", "/cohorts/cohort-1/finish", role="admin"),
+    # Hackathons (issue 6): session 9 is the finished hackathon, 15 the one to come.
+    Case("challenges", "/challenges", role="admin"),
+    Case("challenge-new-errors", "/challenges/new", role="admin", action=_submit_empty("Save challenge")),
+    Case("challenge-proposed", "/challenges/5", role="admin"),
+    Case("challenges-sponsor", "/challenges", role="sponsor", department="DVLA"),
+    Case("hackathon-finished", "/cohorts/cohort-1/hackathons/9", role="admin"),
+    Case("hackathon-results", "/cohorts/cohort-1/hackathons/9/results", role="participant"),
+    Case("hackathon-teams", "/cohorts/cohort-1/hackathons/15/teams", role="admin"),
+    Case("hackathon-settings", "/cohorts/cohort-1/hackathons/15/settings", role="admin"),
+    Case("hackathon-judges", "/cohorts/cohort-1/hackathons/15/judges", role="admin"),
+    Case("hackathon-to-come", "/cohorts/cohort-1/hackathons/15", role="participant"),
+    Case("team-new", "/cohorts/cohort-1/hackathons/15/teams/new", role="participant"),
+    Case("team-join", "/cohorts/cohort-1/hackathons/15/teams/join", role="participant"),
+    Case("judging", "/cohorts/cohort-1/hackathons/9/judging", role="facilitator"),
+    Case("submission", "/cohorts/cohort-1/hackathons/9/teams/1/submission", role="facilitator"),
 ]
 
 

@@ -40,11 +40,12 @@ def test_seed_demo_fills_an_empty_database_once(app):
     first = (count(Department), count(User), count(Cohort), count(Enrolment))
     # 5 staff, 25 participants in cohort 1, two newcomers in the planned cohort 2;
     # one of cohort 1 transferred to cohort 2 (a second enrolment) and one withdrawn.
-    assert first == (12, 32, 2, 28)
+    assert first == (12, 44, 3, 40)  # with the finished pilot cohort of 12
     # The standard programme in both cohorts (19 sessions each) and a drop-in with a
-    # check-in open today; registers of the ended sessions; two catch-ups.
+    # check-in open today; registers of the ended sessions; two catch-ups; and the
+    # finished pilot cohort's 16 sessions and one catch-up.
     schedule = (count(Session), count(CheckIn), count(CatchUp))
-    assert schedule == (39, 1, 2)
+    assert schedule == (39 + 16, 1, 2 + 1)
     marks = count(AttendanceMark)
     assert marks > 200
     codes = set(db.session.scalars(select(Department.code)))
@@ -96,11 +97,11 @@ def test_seed_keeps_accents_and_apostrophes(app):
 def test_scale_adds_cohorts_of_25_without_duplicating(app):
     runner = app.test_cli_runner()
     assert runner.invoke(args=["seed-demo", "--scale", "2"]).exit_code == 0
-    assert count(Cohort) == 4 and count(Enrolment) == 78
+    assert count(Cohort) == 5 and count(Enrolment) == 90
     result = runner.invoke(args=["seed-demo", "--scale", "3"])
     assert "1 new cohort" in result.output
-    assert count(Cohort) == 5 and count(Enrolment) == 103
-    assert count(Session) == 39  # scale cohorts have no timetable
+    assert count(Cohort) == 6 and count(Enrolment) == 115
+    assert count(Session) == 39 + 16  # scale cohorts have no timetable
 
 
 def test_seed_demo_says_when_the_demo_check_in_has_closed(app):

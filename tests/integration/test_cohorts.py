@@ -182,3 +182,50 @@ def test_sponsor_dashboard_lists_own_department_only(client, world, sign_in):
     sign_in(world.other_sponsor)  # DVLA
     page = client.get("/dashboard").text
     assert "Zoë Ng" in page and "Siân O&#39;Neill" not in page
+
+
+def _as_posted(cohort, **changes):
+    """The edit form as the browser would post it for this cohort, with some changes."""
+    data = {
+        **VALID,
+        "name": cohort.name,
+        "slug": cohort.slug,
+        "description": cohort.description or "",
+        "start_date": [str(cohort.start_date.day), str(cohort.start_date.month), str(cohort.start_date.year)],
+        "length_weeks": str(cohort.length_weeks),
+        "capacity": str(cohort.capacity),
+        "bank_holiday_division": cohort.bank_holiday_division.value,
+        "status": cohort.status.value,
+        "min_attendance": str(round(cohort.min_attendance * 100)),
+        "skills_at_target": str(round(cohort.skills_at_target * 100)),
+        "facilitators": [str(f.id) for f in cohort.facilitators],
+    }
+    data.update(changes)
+    return data
+
+
+def test_finished_is_not_a_status_to_pick_when_creating_or_editing(client, world, sign_in):
+    sign_in(world.admin)
+    created = post(client, "/cohorts/new", status="finished")
+    assert created.status_code == 400 and "is finished from its Outcomes page" in created.text
+    edited = client.post(
+        f"/cohorts/{world.cohort.slug}/edit", data=_as_posted(world.cohort, status="finished")
+    )
+    assert edited.status_code == 400 and "is finished from its Outcomes page" in edited.text
+    assert db.session.get(Cohort, world.cohort.id).status != CohortStatus.FINISHED
+
+
+def test_a_finished_cohort_can_only_be_archived(client, world, sign_in):
+    world.cohort.status = CohortStatus.FINISHED
+    db.session.commit()
+    sign_in(world.admin)
+    url = f"/cohorts/{world.cohort.slug}/edit"
+    for change in ({"capacity": "30"}, {"min_attendance": "50"}, {"name": "Renamed"}, {"status": "running"}):
+        response = client.post(url, data=_as_posted(world.cohort, **change))
+        assert response.status_code == 400, change
+        assert "its details and rules can no longer change" in response.text
+    cohort = db.session.get(Cohort, world.cohort.id)
+    assert (cohort.capacity, cohort.min_attendance, cohort.status) == (25, 0.8, CohortStatus.FINISHED)
+    archived = client.post(url, data=_as_posted(world.cohort, status="archived"))
+    assert archived.status_code == 302
+    assert db.session.get(Cohort, world.cohort.id).status == CohortStatus.ARCHIVED

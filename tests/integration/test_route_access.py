@@ -13,7 +13,7 @@ from sqlalchemy import select
 from cohort import create_app
 from cohort.extensions import db
 from cohort.models import Enrolment
-from tests.factories import log_entry_id_for, skill_id_in
+from tests.factories import hackathon_world, log_entry_id_for, skill_id_in
 from tests.sessions import session_id_in
 
 ROLES = ("anonymous", "participant", "facilitator", "sponsor", "admin")
@@ -245,8 +245,124 @@ EXPECTED = {
     },
     # --- end skills ---
     # --- Hackathons: challenges, teams, submissions, judging (issue 6) ---
+    # A hackathon next week in the cohort, an MOJ challenge on offer, team Alpha (the participant)
+    # has handed in, the facilitator judges (tests/factories.py hackathon_world).
+    "hackathons.list_challenges": {
+        "anonymous": 302,
+        "participant": 403,
+        "facilitator": 403,
+        "sponsor": 200,
+        "admin": 200,
+    },
+    "hackathons.create_challenge": {
+        "anonymous": 302,
+        "participant": 403,
+        "facilitator": 403,
+        "sponsor": 200,
+        "admin": 200,
+    },
+    "hackathons.show_challenge": {
+        "anonymous": 302,
+        "participant": 403,
+        "facilitator": 403,
+        "sponsor": 200,
+        "admin": 200,
+    },
+    "hackathons.edit_challenge": admin_only(),
+    "hackathons.accept_challenge": admin_only(302),  # already accepted: says so and goes back
+    "hackathons.show_hackathon": signed_in(200),
+    "hackathons.hackathon_settings": admin_only(),
+    "hackathons.teams": {
+        "anonymous": 302,
+        "participant": 403,
+        "facilitator": 200,
+        "sponsor": 403,
+        "admin": 200,
+    },
+    "hackathons.create_team": {
+        "anonymous": 302,
+        "participant": 200,
+        "facilitator": 200,
+        "sponsor": 403,
+        "admin": 200,
+    },
+    "hackathons.join_team": {
+        "anonymous": 302,
+        "participant": 200,
+        "facilitator": 403,
+        "sponsor": 403,
+        "admin": 403,
+    },
+    "hackathons.leave_team": {
+        "anonymous": 302,
+        "participant": 302,
+        "facilitator": 403,
+        "sponsor": 403,
+        "admin": 403,
+    },
+    # Empty forms: the teams page again with the error (400).
+    "hackathons.add_member": {
+        "anonymous": 302,
+        "participant": 403,
+        "facilitator": 400,
+        "sponsor": 403,
+        "admin": 400,
+    },
+    "hackathons.auto_form_teams": {
+        "anonymous": 302,
+        "participant": 403,
+        "facilitator": 400,
+        "sponsor": 403,
+        "admin": 400,
+    },
+    # The other participant is not in Alpha: says so and goes back.
+    "hackathons.remove_member": {
+        "anonymous": 302,
+        "participant": 403,
+        "facilitator": 302,
+        "sponsor": 403,
+        "admin": 302,
+    },
+    "hackathons.submission": {
+        "anonymous": 302,
+        "participant": 200,
+        "facilitator": 200,
+        "sponsor": 403,
+        "admin": 200,
+    },
+    "hackathons.judges": admin_only(),
+    "hackathons.remove_judge": admin_only(302),
+    "hackathons.judging": {
+        "anonymous": 302,
+        "participant": 403,
+        "facilitator": 200,
+        "sponsor": 403,
+        "admin": 403,
+    },
+    "hackathons.score": {
+        "anonymous": 302,
+        "participant": 403,
+        "facilitator": 200,
+        "sponsor": 403,
+        "admin": 403,
+    },
+    "hackathons.results": signed_in(
+        200
+    ),  # before publication: "not published yet" for participants and sponsors
+    "hackathons.publish_results": admin_only(302),
+    "hackathons.unpublish_results": admin_only(302),  # not published: says so and goes back
     # --- end hackathons ---
     # --- Completion: settings, outcomes, finishing, reports (issue 7) ---
+    "completion.settings": admin_only(),
+    "completion.outcomes": {
+        "anonymous": 302,
+        "participant": 403,
+        "facilitator": 200,
+        "sponsor": 200,
+        "admin": 200,
+    },
+    "completion.override_outcome": admin_only(),  # the cohort is running: the page says when it can be done
+    "completion.finish_cohort": admin_only(),  # likewise: "cannot be finished yet"
     # --- end completion ---
 }
 
@@ -267,6 +383,7 @@ def _url_values(world) -> dict:
         "skill_id": skill_id_in(world.cohort),  # a skill the cohort assesses
         "checkpoint": "baseline",
         "entry_id": log_entry_id_for(world.participant),  # the participant's own learning log entry
+        **hackathon_world(world),  # hackathon_id, challenge_id, team_id, submission_id, judge_id
     }
 
 

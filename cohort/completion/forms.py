@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCharacterCount,
+    GovCheckboxInput,
+    GovRadioInput,
+    GovSubmitInput,
+)
+from wtforms import BooleanField, RadioField, SubmitField, TextAreaField
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange
+
+from cohort.forms import PlainText, WholeNumberField, strip_filter
+from cohort.models import FinalOutcome
+
+from .service import MAX_REASON
+
+
+class SettingsForm(FlaskForm):
+    min_attendance = WholeNumberField(
+        "Minimum attendance (%)",
+        what="Minimum attendance",
+        validators=[
+            InputRequired("Enter the minimum attendance, a whole percentage from 0 to 100"),
+            NumberRange(min=0, max=100, message="Minimum attendance must be a percentage from 0 to 100"),
+        ],
+    )
+    require_mandatory = BooleanField(
+        "Every mandatory session must be attended, or missed and caught up", widget=GovCheckboxInput()
+    )
+    require_hackathon = BooleanField(
+        "Every hackathon that has ended needs a submission made before its deadline",
+        widget=GovCheckboxInput(),
+    )
+    skills_at_target = WholeNumberField(
+        "Skills at target (%)",
+        what="Skills at target",
+        validators=[
+            InputRequired(
+                "Enter the share of skills that must reach their target, a whole percentage from 0 to 100"
+            ),
+            NumberRange(min=0, max=100, message="Skills at target must be a percentage from 0 to 100"),
+        ],
+    )
+    submit = SubmitField("Save completion rules", widget=GovSubmitInput())
+
+
+class OverrideForm(FlaskForm):
+    outcome = RadioField(
+        "Outcome",
+        widget=GovRadioInput(),
+        choices=[(o.value, o.label) for o in FinalOutcome],
+        validate_choice=False,
+        validators=[
+            InputRequired("Select completed or not completed"),
+            AnyOf([o.value for o in FinalOutcome], message="Select completed or not completed"),
+        ],
+    )
+    reason = TextAreaField(
+        "Reason",
+        widget=GovCharacterCount(),
+        filters=[strip_filter],
+        validators=[
+            DataRequired("Enter the reason for the override"),
+            Length(max=MAX_REASON, message=f"Reason must be {MAX_REASON} characters or fewer"),
+            PlainText("Reason", allow_newlines=True),
+        ],
+    )
+    submit = SubmitField("Save override", widget=GovSubmitInput())
+
+
+class FinishForm(FlaskForm):
+    submit = SubmitField("Finish the cohort", widget=GovSubmitInput())

@@ -1,0 +1,180 @@
+"""Completion rules, outcomes with reasons, overrides and finishing a cohort."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from cohort.auth.access import admin_required, cohort_for, refuse, roles_required
+from cohort.domain.completion import DEFAULT_RULES, Outcome
+from cohort.extensions import db
+from cohort.models import Cohort, CohortStatus, Enrolment, Role
+from cohort.models.base import utcnow
+
+from . import bp
+from .forms import FinishForm, OverrideForm, SettingsForm
+from .queries import cohort_outcomes
+from .service import CompletionError, Settings, finish, is_closed, override, update_settings
+
+MAX_ID = 2**31 - 1
+DEFAULTS = {
+    "min_attendance": round(DEFAULT_RULES.min_attendance * 100),
+    "skills_at_target": round(DEFAULT_RULES.skills_at_target * 100),
+}
+
+
+def _managed_cohort(slug: str) -> Cohort:
+    """Admins see every cohort; facilitators theirs; sponsors those with their department's people."""
+    return cohort_for(current_user, slug)
+
+
+def _enrolment_in(cohort: Cohort, enrolment_id: int) -> Enrolment:
+    enrolment = db.session.get(Enrolment, enrolment_id) if 0 < enrolment_id <= MAX_ID else None
+    if enrolment is None or enrolment.cohort_id != cohort.id:
+        refuse(404, f"enrolment {enrolment_id} not in cohort {cohort.slug}")
+    return enrolment
+
+
+@bp.route("/cohorts/<slug>/completion-rules", methods=["GET", "POST"])
+@admin_required
+def settings(slug: str):
+    cohort = _managed_cohort(slug)
+    closed = is_closed(cohort)
+    form = SettingsForm()
+    if request.method == "GET":
+        form.min_attendance.data = round(cohort.min_attendance * 100)
+        form.skills_at_target.data = round(cohort.skills_at_target * 100)
+        form.require_mandatory.data = cohort.require_mandatory
+        form.require_hackathon.data = cohort.require_hackathon
+    elif closed:
+        flash(f"{cohort.name} is {cohort.status.value}: its completion rules can no longer change.", "error")
+        return redirect(url_for("completion.settings", slug=cohort.slug))
+    elif form.validate_on_submit():
+        try:
+            changed = update_settings(
+                current_user,
+                cohort,
+                Settings(
+                    form.min_attendance.data,
+                    form.require_mandatory.data,
+                    form.require_hackathon.data,
+                    form.skills_at_target.data,
+                ),
+            )
+        except CompletionError as error:
+            db.session.rollback()
+            getattr(form, error.field or "min_attendance").errors = [str(error)]
+        else:
+            flash(
+                "Completion rules saved. Outcomes now follow the new rules."
+                if changed
+                else "Nothing changed: the completion rules are as they were.",
+                "success",
+            )
+            return redirect(url_for("completion.outcomes", slug=cohort.slug))
+    return render_template(
+        "completion/settings.html",
+        title=f"Completion rules – {cohort.name}",
+        cohort=cohort,
+        form=form,
+        closed=closed,
+        defaults=DEFAULTS,
+    ), (400 if form.errors else 200)
+
+
+@bp.route("/cohorts/<slug>/outcomes")
+@roles_required(Role.ADMIN, Role.FACILITATOR, Role.SPONSOR)
+def outcomes(slug: str):
+    cohort = _managed_cohort(slug)
+    only = current_user.department_id if current_user.role == Role.SPONSOR else None
+    data = cohort_outcomes(cohort, utcnow(), department_id=only)
+    return render_template(
+        "completion/outcomes.html",
+        title=f"Outcomes – {cohort.name}",
+        cohort=cohort,
+        data=data,
+        sponsor_view=only is not None,
+        is_admin=current_user.role == Role.ADMIN,
+        Outcome=Outcome,
+    )
+
+
+@bp.route("/cohorts/<slug>/outcomes/<int:enrolment_id>/override", methods=["GET", "POST"])
+@admin_required
+def override_outcome(slug: str, enrolment_id: int):
+    cohort = _managed_cohort(slug)
+    enrolment = _enrolment_in(cohort, enrolment_id)
+    now = utcnow()
+    found = cohort_outcomes(cohort, now)
+    row = next(r for r in found.rows if r.enrolment.id == enrolment.id)
+    allowed = (found.over or found.finished) and cohort.status != CohortStatus.ARCHIVED
+    allowed = allowed and enrolment.status.value not in ("withdrawn", "transferred")
+    form = OverrideForm()
+    if request.method == "GET" and row.standing.override is not None:
+        form.outcome.data = row.standing.override.outcome.value
+    if request.method == "POST" and not allowed:
+        flash(_not_now(cohort, enrolment), "error")
+        return redirect(url_for("completion.outcomes", slug=cohort.slug))
+    if form.validate_on_submit():
+        try:
+            override(current_user, enrolment, form.outcome.data, form.reason.data, now)
+        except CompletionError as error:
+            db.session.rollback()
+            if error.field in ("outcome", "reason"):
+                getattr(form, error.field).errors = [str(error)]
+            else:
+                flash(str(error), "error")
+                return redirect(url_for("completion.outcomes", slug=cohort.slug))
+        else:
+            flash(f"Outcome of {enrolment.user.full_name} saved with your reason.", "success")
+            return redirect(url_for("completion.outcomes", slug=cohort.slug) + f"#enrolment-{enrolment.id}")
+    return render_template(
+        "completion/override.html",
+        title=f"Override the outcome of {enrolment.user.full_name}",
+        cohort=cohort,
+        enrolment=enrolment,
+        row=row,
+        form=form,
+        allowed=allowed,
+        why_not=None if allowed else _not_now(cohort, enrolment),
+    ), (400 if form.errors else 200)
+
+
+def _not_now(cohort: Cohort, enrolment: Enrolment) -> str:
+    if enrolment.status.value in ("withdrawn", "transferred"):
+        return f"{enrolment.user.full_name} has {enrolment.status.label.lower()}: there is no outcome to override."
+    if cohort.status == CohortStatus.ARCHIVED:
+        return f"{cohort.name} is archived: its outcomes can no longer change."
+    return (
+        "Outcomes can be overridden once the cohort’s last session has ended "
+        f"({cohort.end_date.day} {cohort.end_date:%B %Y} at the earliest)."
+    )
+
+
+@bp.route("/cohorts/<slug>/finish", methods=["GET", "POST"])
+@admin_required
+def finish_cohort(slug: str):
+    cohort = _managed_cohort(slug)
+    form = FinishForm()
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            counts = finish(current_user, cohort, utcnow())
+        except CompletionError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            return redirect(url_for("completion.outcomes", slug=cohort.slug))
+        flash(
+            f"{cohort.name} is finished: {counts[Outcome.COMPLETED]} completed, "
+            f"{counts[Outcome.NOT_COMPLETED]} not completed. Outcomes are recorded.",
+            "success",
+        )
+        return redirect(url_for("completion.outcomes", slug=cohort.slug))
+    data = cohort_outcomes(cohort, utcnow())
+    return render_template(
+        "completion/finish.html",
+        title=f"Finish {cohort.name}",
+        cohort=cohort,
+        data=data,
+        form=form,
+        Outcome=Outcome,
+    ), (400 if form.errors else 200)
