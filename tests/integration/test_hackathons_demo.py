@@ -10,8 +10,7 @@ from sqlalchemy import func, select
 from cohort.domain.hackathons import require_hackathon_holds
 from cohort.domain.schedule import SessionKind
 from cohort.extensions import db
-from cohort.hackathons.demo import seed_hackathons
-from cohort.models import Challenge, ChallengeStatus, Cohort, Enrolment, EnrolmentStatus, Role, Session, User
+from cohort.models import Challenge, ChallengeStatus, Cohort, Enrolment, EnrolmentStatus, Session, User
 from cohort.seed import seed_demo
 from cohort.services import hackathons as service
 
@@ -19,15 +18,9 @@ NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # week 9 of the demo cohort
 
 
 def test_demo_hackathons(client, app):
-    seed_demo(NOW)
-    cohort = db.session.scalar(select(Cohort).where(Cohort.slug == "cohort-1"))
-    admin = db.session.scalar(select(User).where(User.role == Role.ADMIN))
-    facilitators = list(
-        db.session.scalars(select(User).where(User.role == Role.FACILITATOR).order_by(User.id))
-    )
-    sponsors = list(db.session.scalars(select(User).where(User.role == Role.SPONSOR).order_by(User.id)))
-    seed_hackathons(cohort, admin, facilitators, sponsors)
+    seed_demo(NOW)  # calls seed_hackathons
     db.session.commit()
+    cohort = db.session.scalar(select(Cohort).where(Cohort.slug == "cohort-1"))
 
     statuses = dict(
         db.session.execute(select(Challenge.status, func.count()).group_by(Challenge.status)).all()
