@@ -16,8 +16,9 @@ unrounded value, kept here as an exact fraction.
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from fractions import Fraction
@@ -37,6 +38,7 @@ class Mark(enum.StrEnum):
 
 
 ATTENDED = frozenset({Mark.PRESENT, Mark.LATE})
+_NO_MARKS = {mark.value: 0 for mark in Mark}
 
 
 @dataclass(frozen=True)
@@ -50,13 +52,18 @@ class SessionFacts:
     mandatory: bool = False
     title: str = ""
     week: int | None = None
+    starts_on: date = field(init=False, repr=False, compare=False)  # its London date, worked out once
+
+    def __post_init__(self):
+        object.__setattr__(self, "starts_on", london_date(self.starts_at))
 
 
 def counts_for(session: SessionFacts, enrolled_on: date, at: datetime) -> bool:
     """Does this session count towards the rate of someone who enrolled on `enrolled_on`, at `at`?"""
-    return not session.cancelled and session.ends_at <= at and london_date(session.starts_at) >= enrolled_on
+    return not session.cancelled and session.ends_at <= at and session.starts_on >= enrolled_on
 
 
+@functools.lru_cache(maxsize=4096)  # the same few rates come up again and again in a report
 def percentage(value: Fraction) -> int:
     """A share as a whole percentage, rounded half up: 159/200 (79.5 %) → 80."""
     exact = Decimal(value.numerator * 100) / Decimal(value.denominator)
@@ -106,7 +113,7 @@ class AttendanceFigures:
     def missed(self) -> int:
         return self.absent + self.unmarked
 
-    @property
+    @functools.cached_property  # figures never change once made; reports ask many times
     def rate(self) -> Fraction | None:
         return Fraction(self.attended, self.counted) if self.counted else None
 
@@ -140,21 +147,25 @@ class AttendanceFigures:
 
 def tally(marks: Iterable[Mark | str | None]) -> AttendanceFigures:
     """Figures for a list of marks of sessions that all count (None: no mark)."""
-    counts = dict.fromkeys(Mark, 0)
+    # Keyed by the plain values: a Mark is a str, so both kinds of key find the same count
+    # (and no Mark(...) call per mark, which a programme-wide report makes 100,000 times).
+    counts = dict(_NO_MARKS)
     unmarked = 0
     total = 0
     for mark in marks:
         total += 1
         if mark is None:
             unmarked += 1
+        elif mark in counts:
+            counts[mark] += 1
         else:
-            counts[Mark(mark)] += 1
+            raise ValueError(f"{mark!r} is not a mark")
     return AttendanceFigures(
         ended=total,
-        present=counts[Mark.PRESENT],
-        late=counts[Mark.LATE],
-        excused=counts[Mark.EXCUSED],
-        absent=counts[Mark.ABSENT],
+        present=counts["present"],
+        late=counts["late"],
+        excused=counts["excused"],
+        absent=counts["absent"],
         unmarked=unmarked,
     )
 
