@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 from flask import Flask
@@ -29,6 +32,34 @@ def date_time(value: datetime | None) -> str:
     return f"{long_date(local)} at {hour}:{local:%M}{suffix}"
 
 
+def share(value, empty: str = "–") -> str:
+    """A share from 0 to 1 (float, Fraction or Decimal) as a whole percentage rounded half up,
+    as DESIGN.md §4 shows rates: 0.795 → "80%". Missing (None, NaN) → `empty`."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return empty
+    if isinstance(value, Fraction):
+        exact = Decimal(value.numerator * 100) / Decimal(value.denominator)
+    else:
+        exact = Decimal(str(value)) * 100
+    return f"{exact.quantize(Decimal(1), rounding=ROUND_HALF_UP)}%"
+
+
+def decimal1(value, empty: str = "–") -> str:
+    """A mean such as a skill uplift to one decimal place, with a sign: "+1.3", "−0.5", "0.0"."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return empty
+    rounded = Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    if rounded > 0:
+        return f"+{rounded}"
+    return f"−{-rounded}" if rounded < 0 else "0.0"
+
+
 def init_filters(app: Flask) -> None:
+    app.add_template_filter(share)
+    app.add_template_filter(decimal1)
     app.add_template_filter(long_date)
     app.add_template_filter(date_time)
+
+    from cohort.services.closed import closed_notice  # here: the services import this module
+
+    app.add_template_global(closed_notice)

@@ -29,6 +29,7 @@ from cohort.models.base import utcnow
 from cohort.schedule.routes import MAX_ID, session_for
 from cohort.services import attendance as service
 from cohort.services.attendance import AttendanceError, CheckInOutcome, Entry
+from cohort.services.closed import closed_reason
 from cohort.text import invisible_characters
 
 STAFF = (Role.ADMIN, Role.FACILITATOR)
@@ -127,6 +128,8 @@ def register(slug: str, session_id: int):
         rows = _rows_from_form(enrolments, existing, too_early)
         if session.cancelled:
             general = "This session is cancelled: its register cannot be changed"
+        elif closed := closed_reason(cohort, "its attendance"):
+            general = closed
         elif register_form.all_present.data and too_early:
             general = "People can be marked present from 30 minutes before the session starts"
         elif register_form.all_present.data:
@@ -223,7 +226,7 @@ def participant_attendance(slug: str, enrolment_id: int):
         cohort=cohort,
         enrolment=enrolment,
         detail=detail,
-        can_record=current_user.role in STAFF,
+        can_record=current_user.role in STAFF and not closed_reason(cohort, "its attendance"),
         threshold=round(cohort.min_attendance * 100),
     )
 
@@ -357,8 +360,13 @@ def close_check_in(slug: str, session_id: int):
         abort(400)
     current = service.open_check_in_for(session, utcnow())
     if current is not None:
-        service.close_check_in(current_user, current)
-        flash("Check-in closed. The code no longer works.", "success")
+        try:
+            service.close_check_in(current_user, current)
+        except AttendanceError as error:
+            db.session.rollback()
+            flash(str(error))
+        else:
+            flash("Check-in closed. The code no longer works.", "success")
     return redirect(url_for("attendance.run_check_in", slug=cohort.slug, session_id=session.id))
 
 
@@ -384,6 +392,9 @@ def check_in():
             form.code.errors = [
                 "This check-in code has expired or the check-in has closed. Ask your facilitator for the current code"
             ]
+            status = 400
+        elif result.outcome == CheckInOutcome.CLOSED:
+            form.code.errors = [result.reason]
             status = 400
         elif result.outcome == CheckInOutcome.WRONG:
             left = result.attempts_left

@@ -52,6 +52,7 @@ from cohort.models import (
 from cohort.models.base import utcnow
 from cohort.models.hackathons import CRITERIA, CRITERIA_LABELS
 from cohort.services import hackathons as service
+from cohort.services.closed import closed_notice
 from cohort.services.hackathons import ChallengeDetails, HackathonError, SubmissionDetails
 
 MAX_ID = 2**31 - 1
@@ -248,6 +249,7 @@ def _context(cohort: Cohort, session: Session) -> dict:
         "is_staff": can_manage_cohort(current_user, cohort),
         "is_judge": service.is_judge(session, current_user),
         "now": utcnow(),
+        "closed": closed_notice(cohort, "its hackathons"),
     }
 
 
@@ -602,8 +604,12 @@ def remove_judge(slug: str, hackathon_id: int, judge_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     name = judge.user.full_name
-    service.remove_judge(current_user, judge)
-    flash(f"{name} is no longer a judge. Their scores no longer count.", "success")
+    try:
+        service.remove_judge(current_user, judge)
+    except HackathonError as error:
+        flash(str(error))
+    else:
+        flash(f"{name} is no longer a judge. Their scores no longer count.", "success")
     return redirect(url_for("hackathons.judges", slug=cohort.slug, hackathon_id=session.id))
 
 

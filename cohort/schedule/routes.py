@@ -289,6 +289,10 @@ def apply_standard(slug: str):
             db.session.rollback()
             warnings = question.warnings
             form.confirm.errors = ["Check the warnings, then tick “Apply it anyway” to add the sessions"]
+        except ScheduleError as error:  # the cohort is finished or archived
+            db.session.rollback()
+            flash(str(error))
+            return redirect(url_for("schedule.timetable", slug=cohort.slug))
         else:
             flash(f"The standard programme is on the timetable: {len(created)} sessions added.", "success")
             return redirect(url_for("schedule.timetable", slug=cohort.slug))

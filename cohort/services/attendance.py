@@ -35,6 +35,7 @@ from cohort.models import (
 )
 from cohort.models.base import utcnow
 from cohort.services import audit
+from cohort.services.closed import closed_reason
 
 security_log = logging.getLogger("cohort.security")
 
@@ -52,6 +53,12 @@ class AttendanceError(ValueError):
     def __init__(self, message: str, field: str | None = None):
         super().__init__(message)
         self.field = field
+
+
+def _check_open(session: Session) -> None:
+    """A finished or archived cohort's attendance no longer changes (status read in this transaction)."""
+    if reason := closed_reason(session.cohort, "its attendance", lock=True):
+        raise AttendanceError(reason)
 
 
 # Registers -------------------------------------------------------------------
@@ -89,6 +96,7 @@ def save_register(
     enrolment id → what the form says. Enrolments not in `enrolments` are ignored.
     """
     at = at or utcnow()
+    _check_open(session)
     if session.cancelled:
         raise AttendanceError("This session is cancelled: its register cannot be changed")
     changed = 0
@@ -146,6 +154,7 @@ def record_catch_up(
     what_was_done = what_was_done.strip()
     if session.cohort_id != enrolment.cohort_id:
         raise AttendanceError("This session is not in the participant's cohort")
+    _check_open(session)
     if not session.mandatory:
         raise AttendanceError("Catch-ups are recorded for mandatory sessions only")
     if session.cancelled:
@@ -229,6 +238,7 @@ def open_check_in(
 ) -> CheckIn:
     """Open a check-in window for a running session, with a new code. Commits."""
     at = at or utcnow()
+    _check_open(session)
     if problem := can_open_check_in(session, at):
         raise AttendanceError(problem)
     if not 1 <= minutes <= 240:
@@ -284,6 +294,7 @@ def close_check_in(actor: User, check_in: CheckIn, at: datetime | None = None) -
     at = at or utcnow()
     if not check_in.is_open(at):
         return
+    _check_open(check_in.session)
     check_in.closes_at = max(at, check_in.opens_at + timedelta(microseconds=1))
     check_in.closed_early = True
     audit.record(
@@ -303,6 +314,7 @@ class CheckInOutcome(enum.StrEnum):
     EXPIRED = "expired"
     WRONG = "wrong"
     LOCKED = "locked"
+    CLOSED = "closed"  # the session's cohort is finished or archived
 
 
 @dataclass(frozen=True)
@@ -310,6 +322,7 @@ class CheckInResult:
     outcome: CheckInOutcome
     session: Session | None = None
     attempts_left: int | None = None
+    reason: str | None = None
 
 
 def _limits() -> tuple[int, timedelta]:
@@ -355,13 +368,20 @@ def check_in(user: User, typed: str, at: datetime | None = None) -> CheckInResul
     found = db.session.scalar(select(CheckIn).where(CheckIn.code == code)) if code else None
     enrolment = None
     if found is not None:
+        # Completed and not completed too: someone of a finished cohort is told it is finished.
         enrolment = db.session.scalar(
             select(Enrolment).where(
                 Enrolment.user_id == user.id,
                 Enrolment.cohort_id == found.session.cohort_id,
-                Enrolment.status == EnrolmentStatus.ACTIVE,
+                Enrolment.status.in_(
+                    (EnrolmentStatus.ACTIVE, EnrolmentStatus.COMPLETED, EnrolmentStatus.NOT_COMPLETED)
+                ),
             )
         )
+    if enrolment is not None and (reason := closed_reason(found.session.cohort, "its attendance", lock=True)):
+        return CheckInResult(CheckInOutcome.CLOSED, session=found.session, reason=reason)
+    if enrolment is not None and enrolment.status != EnrolmentStatus.ACTIVE:
+        enrolment = None
     if found is None or enrolment is None:
         db.session.add(CheckInAttempt(user_id=user.id, succeeded=False, at=at))
         db.session.commit()

@@ -41,6 +41,7 @@ from cohort.models import (
 from cohort.models.base import utcnow
 from cohort.models.hackathons import CRITERIA, DataSensitivity
 from cohort.services import audit
+from cohort.services.closed import closed_reason
 
 CHALLENGE_FIELDS = (
     "title",
@@ -277,6 +278,12 @@ def _lock(session: Session) -> Session:
     return locked
 
 
+def _check_cohort_open(session: Session) -> None:
+    """A finished or archived cohort's hackathons no longer change (status read in this transaction)."""
+    if reason := closed_reason(session.cohort, "its hackathons", lock=True):
+        _fail(reason)
+
+
 def has_ended(session: Session, now: datetime | None = None) -> bool:
     return session.ends_at <= (now or utcnow())
 
@@ -289,6 +296,7 @@ def save_settings(
     deadline: datetime | None,
     challenge_ids: Sequence[int],
 ) -> None:
+    _check_cohort_open(session)
     problem = rules.settings_problem(team_size_min, team_size_max)
     if problem:
         _fail(
@@ -356,6 +364,7 @@ def _new_join_code() -> str:
 
 
 def _check_open_for_teams(session: Session) -> None:
+    _check_cohort_open(session)
     if session.cancelled:
         _fail(f"{session.title} is cancelled: its teams cannot change")
     if has_ended(session):
@@ -595,6 +604,7 @@ def save_submission(
     with nothing handed in may still submit once, marked late."""
     now = now or utcnow()
     session = _lock(team.session)
+    _check_cohort_open(session)
     if session.cancelled:
         _fail(f"{session.title} is cancelled")
     deadline = deadline_of(session)
@@ -656,6 +666,7 @@ def invite_judge(actor: User, session: Session, user: User) -> None:
     if user.role not in (Role.FACILITATOR, Role.SPONSOR) or not user.is_active_account:
         _fail("Judges are facilitators or department sponsors with an active account", "user")
     _lock(session)
+    _check_cohort_open(session)
     if is_judge(session, user):
         _fail(f"{user.full_name} is already a judge of this hackathon", "user")
     judge = HackathonJudge(session_id=session.id, user_id=user.id, invited_by_id=actor.id)
@@ -677,6 +688,7 @@ def invite_judge(actor: User, session: Session, user: User) -> None:
 
 def remove_judge(actor: User, judge: HackathonJudge) -> None:
     """Removing a judge keeps their scores on record but out of the results."""
+    _check_cohort_open(db.session.get(Session, judge.session_id))
     audit.record(
         actor,
         "delete",
@@ -691,6 +703,7 @@ def remove_judge(actor: User, judge: HackathonJudge) -> None:
 def save_score(actor: User, submission: Submission, marks: dict[str, int], comment: str | None) -> Score:
     team = submission.team
     session = team.session
+    _check_cohort_open(session)
     if not is_judge(session, actor):
         _fail("Only the judges of this hackathon can score its submissions")
     if actor.id in member_user_ids(team):
@@ -730,6 +743,7 @@ def save_score(actor: User, submission: Submission, marks: dict[str, int], comme
 
 def set_published(actor: User, session: Session, published: bool) -> None:
     _lock(session)
+    _check_cohort_open(session)
     settings = db.session.get(HackathonSettings, session.id)
     if settings is None:
         settings = HackathonSettings(session_id=session.id)

@@ -30,6 +30,7 @@ from cohort.filters import date_time
 from cohort.models import CalendarFeed, Cohort, Role, Session, User
 from cohort.models.base import utcnow
 from cohort.services import audit
+from cohort.services.closed import closed_reason
 
 log = logging.getLogger("cohort.schedule")
 
@@ -212,7 +213,14 @@ def check(
     return errors, warnings
 
 
+def _check_open(cohort: Cohort) -> None:
+    """A finished or archived cohort's timetable no longer changes (status read in this transaction)."""
+    if reason := closed_reason(cohort, "its sessions", lock=True):
+        raise ScheduleError(reason)
+
+
 def _validate(cohort: Cohort, details: SessionDetails, session: Session | None, confirmed: bool) -> None:
+    _check_open(cohort)
     errors, warnings = check(cohort, details, session)
     if errors:
         raise errors[0]
@@ -274,6 +282,7 @@ def update_session(actor: User, session: Session, details: SessionDetails, confi
 
 def cancel_session(actor: User, session: Session, reason: str, at: datetime | None = None) -> None:
     """Cancel a session: it keeps its record (and marks) and drops out of rates. Commits."""
+    _check_open(session.cohort)
     if session.cancelled:
         raise ScheduleError("This session is already cancelled", "reason")
     reason = reason.strip()
@@ -299,6 +308,7 @@ def cancel_session(actor: User, session: Session, reason: str, at: datetime | No
 
 def reinstate_session(actor: User, session: Session) -> None:
     """Undo a cancellation. The facilitator must still be free. Commits."""
+    _check_open(session.cohort)
     if not session.cancelled:
         raise ScheduleError("This session is not cancelled")
     if session.facilitator_id is not None:
@@ -388,7 +398,9 @@ def apply_standard_programme(
 ) -> list[Session]:
     """Add the standard programme's sessions, the facilitators taking turns. Raises
     NeedsConfirmation when the cohort already has sessions (applying twice) or a
-    session would move past the last week, unless confirmed."""
+    session would move past the last week, unless confirmed. Raises ScheduleError when the
+    cohort is finished or archived."""
+    _check_open(cohort)
     plan = plan_for(cohort)
     warnings = programme_warnings(cohort, plan)
     if warnings and not confirmed:

@@ -31,6 +31,7 @@ from cohort.models import (
 )
 from cohort.models.base import utcnow
 from cohort.services import audit
+from cohort.services.closed import closed_reason
 
 SKILL_FIELDS = ("name", "category", "description", "level_0", "level_1", "level_2", "level_3", "level_4")
 ENTRY_FIELDS = ("entry_date", "activity", "hours", "reflection", "link")
@@ -42,6 +43,13 @@ class SkillError(ValueError):
     def __init__(self, message: str, field: str | None = None):
         super().__init__(message)
         self.field = field
+
+
+def _check_open(cohort: Cohort, what: str, field: str | None = None) -> None:
+    """A finished or archived cohort's skills, assessments and learning logs no longer change
+    (status read in this transaction)."""
+    if reason := closed_reason(cohort, what, lock=True):
+        raise SkillError(reason, field)
 
 
 # The framework ---------------------------------------------------------------------
@@ -147,8 +155,10 @@ def set_cohort_skills(actor: User, cohort: Cohort, targets: Mapping[int, int]) -
     """Make the cohort assess exactly these skills (skill id → target level); returns changes made.
 
     Refused (nothing saved): a target outside 1–4, an unknown skill, a retired skill
-    the cohort does not already assess, or taking away a skill that has assessments.
+    the cohort does not already assess, or taking away a skill that has assessments, or any
+    change once the cohort is finished or archived.
     """
+    _check_open(cohort, "its skills and targets", "skills")
     current = {cs.skill_id: cs for cs in cohort_skills(cohort)}
     skills = {s.id: s for s in db.session.scalars(select(Skill).where(Skill.id.in_(list(targets))))}
     for skill_id, target in targets.items():
@@ -211,6 +221,7 @@ def set_cohort_skills(actor: User, cohort: Cohort, targets: Mapping[int, int]) -
 
 def copy_cohort_skills(actor: User, cohort: Cohort, source: Cohort) -> int:
     """Give the cohort the same skills and targets as another, in one step."""
+    _check_open(cohort, "its skills and targets", "source")
     if source.id == cohort.id:
         raise SkillError("Choose a different cohort to copy from", "source")
     current = {cs.skill_id for cs in cohort_skills(cohort)}
@@ -304,6 +315,7 @@ def save_assessments(
     A blank cell leaves an existing assessment as it is (a level can be changed, not taken away).
     """
     at = at or utcnow()
+    _check_open(cohort, "its assessments")
     by_id = {e.id: e for e in enrolments}
     skill_names = {cs.skill_id: cs.skill.name for cs in cohort_skills(cohort)}
     for enrolment_id, _skill_id in cells:
@@ -391,6 +403,7 @@ def _apply_entry(entry: LearningLogEntry, details: EntryDetails, today: date) ->
 def add_log_entry(actor: User, enrolment: Enrolment, details: EntryDetails, today: date) -> LearningLogEntry:
     if actor.id != enrolment.user_id:
         raise SkillError("You can only write in your own learning log")
+    _check_open(enrolment.cohort, "its learning logs", "activity")
     entry = LearningLogEntry(enrolment_id=enrolment.id)
     _apply_entry(entry, details, today)
     db.session.add(entry)
@@ -409,6 +422,7 @@ def add_log_entry(actor: User, enrolment: Enrolment, details: EntryDetails, toda
 def update_log_entry(actor: User, entry: LearningLogEntry, details: EntryDetails, today: date) -> None:
     if actor.id != entry.enrolment.user_id:
         raise SkillError("You can only change your own learning log")
+    _check_open(entry.enrolment.cohort, "its learning logs", "activity")
     before = audit.snapshot(entry, ENTRY_FIELDS)
     _apply_entry(entry, details, today)
     entry.updated_at = utcnow()
@@ -426,6 +440,7 @@ def update_log_entry(actor: User, entry: LearningLogEntry, details: EntryDetails
 def comment_on_entry(actor: User, entry: LearningLogEntry, body: str) -> LearningLogComment:
     if not may_assess(actor, entry.enrolment.cohort):
         raise SkillError("You can only comment on the learning logs of cohorts you facilitate", "body")
+    _check_open(entry.enrolment.cohort, "its learning logs", "body")
     body = body.strip()
     if not body:
         raise SkillError("Enter your comment", "body")
