@@ -36,11 +36,13 @@ e2e: install
 	$(BIN)/pytest -m e2e $(PYTEST_ARGS)
 
 # Page timings and queries per page on the demo data plus scale cohorts; a 5,000-row
-# nominations import (preview + commit); the attendance pages at 25 and 200 participants.
+# nominations import (preview + commit); the attendance pages at 25 and 200 participants;
+# reports on 10,000 participants (seed-demo --scale 400) against a hand-written SQL aggregate.
 bench: install
 	$(BIN)/python benchmarks/pages.py $(BENCH_ARGS)
 	$(BIN)/python benchmarks/import_nominations.py
 	$(BIN)/python benchmarks/attendance.py
+	$(BIN)/python benchmarks/reports.py
 
 lint: install
 	$(BIN)/ruff check .

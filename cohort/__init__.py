@@ -107,6 +107,8 @@ def _register_blueprints(app: Flask) -> None:
     from cohort.main import bp as main_bp
     from cohort.nominations import bp as nominations_bp
     from cohort.participants import bp as participants_bp
+    from cohort.records import bp as records_bp
+    from cohort.reports import bp as reports_bp
     from cohort.schedule import bp as schedule_bp
     from cohort.skills import bp as skills_bp
 
@@ -121,3 +123,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(skills_bp)  # full paths: /skills, /cohorts/<slug>/progress, /my-progress …
     app.register_blueprint(completion_bp)  # full paths: /cohorts/<slug>/outcomes, /completion-rules, /finish
     app.register_blueprint(hackathons_bp)  # full paths: /challenges, /cohorts/<slug>/hackathons/<id>/…
+    app.register_blueprint(records_bp)  # full paths: /enrolments/<id>/record…, /certificates/check
+    app.register_blueprint(reports_bp)  # full paths: /cohorts/<slug>/report…, /departments/<code>/report…, /reports

@@ -41,6 +41,13 @@ def _print_demo(seeded: DemoSeed) -> None:
     )
     if seeded.at_risk:
         click.echo(f"At risk: {', '.join(seeded.at_risk)}.")
+    from cohort.records.service import demo_certificate
+
+    if (certificate := demo_certificate()) is not None:
+        click.echo(
+            f"Check a certificate: code {certificate.display_code} ({certificate.enrolment.user.full_name}, "
+            f"{certificate.enrolment.cohort.name}) at /certificates/check, no sign-in needed."
+        )
 
 
 def _print_check_in() -> None:
@@ -123,3 +130,7 @@ def init_cli(app: Flask) -> None:
     from cohort.nominations.cli import import_participants_command
 
     app.cli.add_command(import_participants_command)
+
+    from cohort.reports.cli import build_reports_command
+
+    app.cli.add_command(build_reports_command)

@@ -108,4 +108,7 @@ def load_config() -> dict:
         # Uploaded nomination files wait here between preview and confirm; every
         # worker must see the same folder (default: instance/imports).
         "IMPORT_UPLOAD_FOLDER": os.environ.get("IMPORT_UPLOAD_FOLDER") or None,
+        # `flask build-reports` writes one folder per cohort here (default: reports/ under the
+        # folder it is run from); --out overrides it.
+        "REPORTS_FOLDER": os.environ.get("REPORTS_FOLDER") or "reports",
     }

@@ -158,6 +158,10 @@ def override(actor: User, enrolment: Enrolment, outcome: Outcome | str, reason: 
         before=before,
         after=after,
     )
+    if finished:
+        from cohort.records.service import follow_outcome  # here: the records pages import this module
+
+        follow_outcome(actor, enrolment, at, reason)  # issue or revoke the certificate with it
     db.session.commit()
 
 
@@ -206,6 +210,9 @@ def finish(actor: User, cohort: Cohort, at: datetime) -> dict[Outcome, int]:
             before={"status": EnrolmentStatus.ACTIVE.value},
             after={"status": outcome.value},
         )
+    from cohort.records.service import issue_certificates  # here: the records pages import this module
+
+    issue_certificates(actor, cohort, at)  # certificates for the completers, in the same transaction
     before = {"status": cohort.status.value}
     cohort.status = CohortStatus.FINISHED
     audit.record(

@@ -61,7 +61,15 @@ def admin(user: User):
         "departments": db.session.scalar(select(func.count(Department.id))),
         "users": db.session.scalar(select(func.count(User.id)).where(User.is_active_account.is_(True))),
     }
-    return "main/dashboard_admin.html", {"rows": rows, "totals": totals, **sessions_to_run(user)}
+    from cohort.models.base import utcnow
+    from cohort.reports.department_routes import overview_context  # the programme overview (DESIGN §6)
+
+    return "main/dashboard_admin.html", {
+        "rows": rows,
+        "totals": totals,
+        **sessions_to_run(user),
+        **overview_context(utcnow()),
+    }
 
 
 def facilitator(user: User):

@@ -33,6 +33,12 @@ _ITEMS = [
         {Role.ADMIN, Role.SPONSOR},
         "hackathons.list_challenges hackathons.show_challenge hackathons.create_challenge hackathons.edit_challenge",
     ),
+    (
+        "reports.department_reports",
+        "Reports",
+        {Role.ADMIN, Role.SPONSOR},
+        "reports.department_reports reports.department_report reports.overview_page",
+    ),
     ("admin.list_departments", "Departments", {Role.ADMIN}, "admin.departments"),
     ("admin.list_users", "Users", {Role.ADMIN}, "admin.users"),
     (

@@ -2,6 +2,7 @@
 
 from cohort.models.attendance import AttendanceMark, CatchUp, CheckIn, CheckInAttempt, MarkSource
 from cohort.models.audit import AuditEvent
+from cohort.models.certificate import Certificate
 from cohort.models.cohort import (
     BankHolidayDivision,
     Cohort,
@@ -33,6 +34,7 @@ __all__ = [
     "AuditEvent",
     "BankHolidayDivision",
     "CalendarFeed",
+    "Certificate",
     "Challenge",
     "ChallengeStatus",
     "DataSensitivity",

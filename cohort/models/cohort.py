@@ -20,6 +20,10 @@ class CohortStatus(enum.StrEnum):
     FINISHED = "finished"
     ARCHIVED = "archived"
 
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
 
 class BankHolidayDivision(enum.StrEnum):
     ENGLAND_AND_WALES = "england-and-wales"

@@ -363,6 +363,22 @@ EXPECTED = {
     },
     "completion.override_outcome": admin_only(),  # the cohort is running: the page says when it can be done
     "completion.finish_cohort": admin_only(),  # likewise: "cannot be finished yet"
+    # Records and certificates: the other participant (DVLA, the facilitator's cohort) is not the
+    # MOJ sponsor's nor the participant's own; still active, so no certificate for anyone.
+    "records.record": {"anonymous": 302, "participant": 404, "facilitator": 200, "sponsor": 404, "admin": 200},
+    "records.record_pdf": {"anonymous": 302, "participant": 404, "facilitator": 200, "sponsor": 404, "admin": 200},
+    "records.certificate_pdf": signed_in(404),
+    "records.check": everyone(200),  # public: the form, no code asked about
+    # Department outcome reports (the MOJ sponsor's own department) and the programme overview.
+    "reports.department_reports": {**admin_only(), "sponsor": 302},  # sent to their own department's
+    "reports.department_report": {**admin_only(), "sponsor": 200},
+    "reports.department_report_xlsx": {**admin_only(), "sponsor": 200},
+    "reports.department_report_pdf": {**admin_only(), "sponsor": 200},
+    "reports.overview_page": admin_only(),
+    "reports.overview_file": admin_only(),
+    # Cohort completion report: staff running the cohort (sponsors get their department's report).
+    "reports.cohort_report_page": {"anonymous": 302, "participant": 403, "facilitator": 200, "sponsor": 403, "admin": 200},
+    "reports.cohort_report_file": {"anonymous": 302, "participant": 403, "facilitator": 200, "sponsor": 403, "admin": 200},
     # --- end completion ---
 }
 
@@ -382,6 +398,8 @@ def _url_values(world) -> dict:
         "filename": "images/favicon.svg",
         "skill_id": skill_id_in(world.cohort),  # a skill the cohort assesses
         "checkpoint": "baseline",
+        "kind": "xlsx",  # cohort completion report: the spreadsheet
+        "code": world.moj.code,  # department reports: the MOJ sponsor's department
         "entry_id": log_entry_id_for(world.participant),  # the participant's own learning log entry
         **hackathon_world(world),  # hackathon_id, challenge_id, team_id, submission_id, judge_id
     }

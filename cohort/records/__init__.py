@@ -1,0 +1,8 @@
+"""Participant records, completion certificates and the public certificate check (issue 7,
+DESIGN.md §6). Routes use full paths: /enrolments/<id>/record…, /certificates/check."""
+
+from flask import Blueprint
+
+bp = Blueprint("records", __name__, template_folder="templates")
+
+from cohort.records import routes  # noqa: E402,F401

@@ -1,0 +1,381 @@
+"""The facts behind every report, for any set of cohorts and optionally one department, loaded with
+one query per table (cohorts' sessions, skills, enrolments, marks, catch-ups, assessments,
+overrides, hackathon entries) however many participants and cohorts there are; then each
+enrolment's outcome by the completion engine (cohort.domain.completion), the one implementation
+of DESIGN.md §5.
+
+Rows are read as plain tuples rather than ORM objects: a programme-wide report reads tens of
+thousands of marks, and building an object per mark would cost more than the query.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections import defaultdict
+from collections.abc import Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import Select, String, select, type_coerce
+from sqlalchemy.orm import joinedload
+
+from cohort.attendance.queries import facts as session_facts
+from cohort.completion.facts import hackathons_recorded, override_of, recorded_checks, rules_of
+from cohort.domain.attendance import Mark
+from cohort.domain.completion import (
+    CohortFacts,
+    EnrolmentFacts,
+    HackathonEntry,
+    Standing,
+    outcome_for,
+    programme_over,
+)
+from cohort.domain.progress import Checkpoint, Source
+from cohort.domain.schedule import SessionKind
+from cohort.extensions import db
+from cohort.models import (
+    Assessment,
+    AttendanceMark,
+    CatchUp,
+    Challenge,
+    Cohort,
+    CohortSkill,
+    Department,
+    Enrolment,
+    OutcomeOverride,
+    Session,
+    Submission,
+    Team,
+    TeamMember,
+    User,
+)
+
+MARKS = {mark.value: mark for mark in Mark}
+CHECKPOINTS = {checkpoint.value: checkpoint for checkpoint in Checkpoint}
+LATEST_FIRST = tuple(reversed(Checkpoint))
+
+
+def latest_of(by_checkpoint: dict[Checkpoint, int]) -> int | None:
+    """The level at the latest checkpoint assessed (final, else midpoint, else baseline)."""
+    for checkpoint in LATEST_FIRST:
+        if checkpoint in by_checkpoint:
+            return by_checkpoint[checkpoint]
+    return None
+
+
+KINDS = {kind.value: kind for kind in SessionKind}
+
+
+@dataclass(frozen=True)
+class SessionLine:
+    """What reports need of a session (read as a plain row: a programme has thousands)."""
+
+    id: int
+    cohort_id: int
+    kind: SessionKind
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    mandatory: bool
+    cancelled: bool
+
+
+@dataclass(frozen=True)
+class Person:
+    """One enrolment with the person and department behind it."""
+
+    enrolment_id: int
+    cohort_id: int
+    status: str
+    enrolled_on: date
+    name: str
+    email: str
+    department_id: int | None
+    department_code: str
+    department_name: str
+    job_title: str | None = None
+    grade: str | None = None
+
+
+@dataclass(frozen=True)
+class HackathonWork:
+    """One person's part in one hackathon: their team and what it handed in."""
+
+    enrolment_id: int
+    session_id: int
+    team: str
+    challenge: str | None
+    challenge_department_code: str | None
+    submission: str | None
+    submitted_at: datetime | None
+    late: bool
+
+    @property
+    def entry(self) -> HackathonEntry:
+        if self.submission is None:
+            return HackathonEntry.NO_SUBMISSION
+        return HackathonEntry.LATE if self.late else HackathonEntry.ON_TIME
+
+
+@dataclass(frozen=True)
+class ChallengeProject:
+    """A submission made on a department's challenge (for that department's report)."""
+
+    cohort_id: int
+    hackathon: str
+    team: str
+    challenge: str
+    department_code: str
+    submission: str
+    late: bool
+    members: int
+
+
+@dataclass
+class CohortInReport:
+    cohort: Cohort
+    sessions: list[SessionLine]
+    facts: CohortFacts
+    skills: list[CohortSkill]
+    over: bool  # its last session has ended
+    ethics: list = field(default_factory=list)  # SessionFacts of its ethics modules
+
+    @property
+    def finished(self) -> bool:
+        """Outcomes recorded (finished or archived)."""
+        return self.cohort.status.value in ("finished", "archived")
+
+
+@dataclass
+class ReportData:
+    at: datetime
+    cohorts: list[CohortInReport]
+    department: Department | None
+    people: list[Person]
+    marks: dict[int, dict[int, Mark]]  # enrolment id → session id → mark
+    caught_up: dict[int, set[int]]  # enrolment id → session ids caught up
+    levels: dict[int, dict[int, dict[Checkpoint, int]]]  # enrolment → skill → checkpoint → level
+    hackathon_work: dict[int, dict[int, HackathonWork]]  # enrolment → hackathon session → work
+    projects: list[ChallengeProject]  # submissions on the department's challenges (department scope)
+    standings: dict[int, Standing] = field(default_factory=dict)
+    extra: dict = field(default_factory=dict)  # enrolment id → tables.PersonFigures, once worked out
+
+    def cohort(self, cohort_id: int) -> CohortInReport:
+        return self._by_id[cohort_id]
+
+    def __post_init__(self):
+        self._by_id = {c.cohort.id: c for c in self.cohorts}
+
+
+def _people_query(cohort_ids: Sequence[int], department_id: int | None) -> Select:
+    query = (
+        select(
+            Enrolment.id,
+            Enrolment.cohort_id,
+            Enrolment.status,
+            Enrolment.enrolled_on,
+            User.full_name,
+            User.email,
+            Department.id,
+            Department.code,
+            Department.name,
+            Enrolment.job_title,
+            Enrolment.grade,
+            Enrolment.outcome_reasons,
+        )
+        .join(User, User.id == Enrolment.user_id)
+        .outerjoin(Department, Department.id == User.department_id)
+        .where(Enrolment.cohort_id.in_(cohort_ids))
+        .order_by(Enrolment.cohort_id, User.full_name, Enrolment.id)
+    )
+    if department_id is not None:
+        query = query.where(User.department_id == department_id)
+    return query
+
+
+def _enrolment_ids(cohort_ids: Sequence[int], department_id: int | None) -> Select:
+    """The enrolments in scope, as a sub-query (never a list of thousands of ids)."""
+    query = select(Enrolment.id).where(Enrolment.cohort_id.in_(cohort_ids))
+    if department_id is not None:
+        query = query.join(User, User.id == Enrolment.user_id).where(User.department_id == department_id)
+    return query
+
+
+@contextmanager
+def _collector_paused():
+    """Pause Python's cyclic garbage collector while tens of thousands of small objects are made
+    and kept: otherwise it walks them all again and again (a third of the time, measured with
+    benchmarks/reports.py). Nothing made here has cycles to collect."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
+def load(cohorts: Sequence[Cohort], at: datetime, department: Department | None = None) -> ReportData:
+    """Everything a report needs about these cohorts (and only this department's people, if given)."""
+    with _collector_paused():
+        return _load(cohorts, at, department)
+
+
+def _load(cohorts: Sequence[Cohort], at: datetime, department: Department | None) -> ReportData:
+    cohort_ids = [c.id for c in cohorts]
+    department_id = department.id if department is not None else None
+    in_scope = _enrolment_ids(cohort_ids, department_id)
+
+    sessions_by_cohort: dict[int, list[SessionLine]] = defaultdict(list)
+    for row in db.session.execute(
+        select(Session.id, Session.cohort_id, type_coerce(Session.kind, String), Session.title, Session.starts_at,
+               Session.ends_at, Session.mandatory, Session.cancelled_at.is_not(None))
+        .where(Session.cohort_id.in_(cohort_ids))
+        .order_by(Session.starts_at, Session.id)
+    ):  # fmt: skip
+        sessions_by_cohort[row[1]].append(SessionLine(row[0], row[1], KINDS[row[2]], *row[3:]))
+    skills_by_cohort: dict[int, list[CohortSkill]] = defaultdict(list)
+    for cs in db.session.scalars(
+        select(CohortSkill)
+        .options(joinedload(CohortSkill.skill))
+        .where(CohortSkill.cohort_id.in_(cohort_ids))
+    ):
+        skills_by_cohort[cs.cohort_id].append(cs)
+    in_report = []
+    recorded = hackathons_recorded()
+    for cohort in cohorts:
+        sessions = sessions_by_cohort[cohort.id]
+        skills = sorted(skills_by_cohort[cohort.id], key=lambda cs: (cs.skill.category or "", cs.skill.name))
+        facts = CohortFacts(
+            rules=rules_of(cohort),
+            last_day=cohort.end_date,
+            sessions=session_facts(cohort, sessions),
+            hackathons=session_facts(cohort, [s for s in sessions if s.kind == SessionKind.HACKATHON]),
+            targets={cs.skill_id: cs.target_level for cs in skills},
+            skill_names={cs.skill_id: cs.skill.name for cs in skills},
+            hackathons_recorded=recorded,
+        )
+        ethics_ids = {s.id for s in sessions if s.kind == SessionKind.ETHICS}
+        ethics = [f for f in facts.sessions if f.id in ethics_ids]
+        in_report.append(CohortInReport(cohort, sessions, facts, skills, programme_over(facts, at), ethics))
+
+    people, kept = [], {}
+    for row in db.session.execute(_people_query(cohort_ids, department_id)):
+        status = row[2].value if hasattr(row[2], "value") else str(row[2])
+        people.append(Person(row[0], row[1], status, row[3], row[4], row[5], row[6], row[7] or "",
+                             row[8] or "No department", row[9], row[10]))  # fmt: skip
+        kept[row[0]] = row[11]
+
+    # Enum columns read as their stored text, then mapped by a dict: converting 100,000 values
+    # through the Enum type and Mark(...) one by one costs more than the query.
+    marks: dict[int, dict[int, Mark]] = defaultdict(dict)
+    for enrolment_id, session_id, mark in db.session.execute(
+        select(AttendanceMark.enrolment_id, AttendanceMark.session_id, type_coerce(AttendanceMark.mark, String))
+        .where(AttendanceMark.enrolment_id.in_(in_scope))
+    ):
+        marks[enrolment_id][session_id] = MARKS[mark]
+    caught_up: dict[int, set[int]] = defaultdict(set)
+    for enrolment_id, session_id in db.session.execute(
+        select(CatchUp.enrolment_id, CatchUp.session_id).where(CatchUp.enrolment_id.in_(in_scope))
+    ):
+        caught_up[enrolment_id].add(session_id)
+    levels: dict[int, dict[int, dict[Checkpoint, int]]] = defaultdict(lambda: defaultdict(dict))
+    for enrolment_id, skill_id, checkpoint, level in db.session.execute(
+        select(
+            Assessment.enrolment_id, Assessment.skill_id, type_coerce(Assessment.checkpoint, String), Assessment.level
+        ).where(Assessment.enrolment_id.in_(in_scope), Assessment.source == Source.FACILITATOR)
+    ):
+        levels[enrolment_id][skill_id][CHECKPOINTS[checkpoint]] = level
+    overrides = {
+        o.enrolment_id: o
+        for o in db.session.scalars(
+            select(OutcomeOverride)
+            .options(joinedload(OutcomeOverride.by))
+            .where(OutcomeOverride.enrolment_id.in_(in_scope))
+        )
+    }
+    work = _hackathon_work(in_scope)
+    projects = _projects(cohort_ids, department) if department is not None else []
+
+    data = ReportData(at, in_report, department, people, marks, caught_up, levels, work, projects)
+    for person in people:
+        data.standings[person.enrolment_id] = _standing(data, person, kept.get(person.enrolment_id),
+                                                        overrides.get(person.enrolment_id))  # fmt: skip
+    return data
+
+
+def _standing(data: ReportData, person: Person, kept, override: OutcomeOverride | None) -> Standing:
+    cohort = data.cohort(person.cohort_id)
+    latest = {
+        skill_id: latest_of(by_checkpoint) for skill_id, by_checkpoint in data.levels.get(person.enrolment_id, {}).items()
+    }
+    work = data.hackathon_work.get(person.enrolment_id, {})
+    facts = EnrolmentFacts(
+        id=person.enrolment_id,
+        enrolled_on=person.enrolled_on,
+        status=person.status,
+        marks=data.marks.get(person.enrolment_id, {}),
+        caught_up=frozenset(data.caught_up.get(person.enrolment_id, ())),
+        hackathons={session_id: w.entry for session_id, w in work.items()},
+        levels=latest,
+        override=override_of(override),
+        recorded_checks=recorded_checks(kept),
+    )
+    return outcome_for(cohort.facts, facts, data.at)
+
+
+def _hackathon_work(in_scope: Select) -> dict[int, dict[int, HackathonWork]]:
+    """enrolment → hackathon session → team and submission (one query)."""
+    ChallengeDepartment = Department.__table__.alias("challenge_department")
+    rows = db.session.execute(
+        select(
+            TeamMember.enrolment_id,
+            TeamMember.session_id,
+            Team.name,
+            Challenge.title,
+            ChallengeDepartment.c.code,
+            Submission.title,
+            Submission.submitted_at,
+            Submission.late,
+        )
+        .join(Team, Team.id == TeamMember.team_id)
+        .outerjoin(Challenge, Challenge.id == Team.challenge_id)
+        .outerjoin(ChallengeDepartment, ChallengeDepartment.c.id == Challenge.department_id)
+        .outerjoin(Submission, Submission.team_id == Team.id)
+        .where(TeamMember.enrolment_id.in_(in_scope))
+    )
+    found: dict[int, dict[int, HackathonWork]] = defaultdict(dict)
+    for e_id, s_id, team, challenge, code, title, at, late in rows:
+        found[e_id][s_id] = HackathonWork(e_id, s_id, team, challenge, code, title, at, bool(late))
+    return found
+
+
+def _projects(cohort_ids: Sequence[int], department: Department) -> list[ChallengeProject]:
+    """Submissions made on this department's challenges in these cohorts (one query)."""
+    members = (
+        select(TeamMember.team_id, db.func.count(TeamMember.id).label("members"))
+        .group_by(TeamMember.team_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(
+            Session.cohort_id,
+            Session.title,
+            Team.name,
+            Challenge.title,
+            Submission.title,
+            Submission.late,
+            db.func.coalesce(members.c.members, 0),
+        )
+        .join(Team, Team.challenge_id == Challenge.id)
+        .join(Session, Session.id == Team.session_id)
+        .join(Submission, Submission.team_id == Team.id)
+        .outerjoin(members, members.c.team_id == Team.id)
+        .where(Challenge.department_id == department.id, Session.cohort_id.in_(cohort_ids))
+        .order_by(Session.starts_at, Team.name)
+    )
+    return [
+        ChallengeProject(cohort_id, hackathon, team, challenge, department.code, title, bool(late), n)
+        for cohort_id, hackathon, team, challenge, title, late, n in rows
+    ]

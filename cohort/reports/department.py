@@ -1,0 +1,333 @@
+"""The department outcome report and the programme overview (DESIGN.md §6), as plain functions:
+ReportData in, tables, charts and files out. No Flask request here, so the CLI and tests can
+build the same reports the pages show.
+
+Figures are the ones of `tables.py` (so the completion engine's); this module picks and shapes
+them, and formats them for pages (whole percentages rounded half up, DESIGN §4).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from fractions import Fraction
+
+import pandas as pd
+from sqlalchemy import exists, or_, select
+
+from cohort.domain.attendance import percentage
+from cohort.extensions import db
+from cohort.filters import date_time, decimal1
+from cohort.models import Challenge, Cohort, CohortStatus, Department, Enrolment, Session, Team, User
+
+from . import charts, files, tables
+from .charts import Chart
+from .data import ReportData, load
+from .pdf import render_pdf
+
+ALL_COHORTS = "All cohorts"
+FINISHED = (CohortStatus.FINISHED, CohortStatus.ARCHIVED)
+
+# The people list of the department report: who, outcome, and the figures behind it.
+PARTICIPANT_COLUMNS = ["Participant", "Cohort", "Outcome", "Attendance rate", "Skills at target",
+                       "Skills assessed", *(heading for _, heading in tables.RULES)]  # fmt: skip
+# The overview's short tables (the dashboard's too).
+OVERVIEW_FIGURES = ["Nominated", "Completed", "Completion rate", "Mean attendance", "Mean skill uplift"]
+
+
+# Formatting for pages ------------------------------------------------------------------------
+
+
+def missing(value) -> bool:
+    return (
+        value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value))
+    )
+
+
+def whole_percent(value, empty: str = "No data") -> str:
+    """A share from 0 to 1 as a whole percentage rounded half up (0.795 → "80%").
+
+    Tables hold floats; the float's shortest decimal form (rounded to 9 places, which undoes
+    float error in means) is the exact figure people mean, so 159/200 shows 80%, not 79%."""
+    if missing(value):
+        return empty
+    exact = Decimal(repr(float(value))).quantize(Decimal("1e-9"))
+    return f"{percentage(Fraction(exact))}%"
+
+
+def levels(value, empty: str = "No data") -> str:
+    """A mean uplift in levels, signed, one decimal place ("+1.5"), as the cohort report shows it."""
+    return empty if missing(value) else decimal1(float(value))
+
+
+def number(value, empty: str = "No data") -> str:
+    if missing(value):
+        return empty
+    if isinstance(value, float):
+        return f"{value:.1f}"
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    numeric: bool
+
+
+@dataclass(frozen=True)
+class DisplayTable:
+    """A table as the page and the PDF print it: headings and text cells, the first cell of each
+    row being the row's heading."""
+
+    columns: list[Column]
+    rows: list[list[str]]
+    links: list[str | None] = field(default_factory=list)  # per row, for its heading (optional)
+
+    def __bool__(self) -> bool:
+        return bool(self.rows)
+
+
+def display(frame: pd.DataFrame, finished: set[str] | None = None, key: str | None = None) -> DisplayTable:
+    """Format a report table for reading. A completion rate with no figure says why: its cohort
+    is not finished yet (`finished`: the row keys, in column `key`, whose cohort has finished)."""
+    columns = []
+    for name in frame.columns:
+        numeric = pd.api.types.is_numeric_dtype(frame[name]) and not pd.api.types.is_bool_dtype(frame[name])
+        columns.append(Column(name, numeric))
+    rows = []
+    for record in frame.to_dict("records"):
+        cells = []
+        for name, value in record.items():
+            if name == "Completion rate" and missing(value):
+                done = finished is not None and key is not None and record[key] in finished
+                cells.append("No data" if done else "Not finished yet")
+            elif name in tables.PERCENT_COLUMNS:
+                cells.append(whole_percent(value))
+            elif name in ("Mean skill uplift", "Mean uplift"):
+                cells.append(levels(value))
+            elif name in ("Mean baseline", "Mean latest"):
+                cells.append(number(value))
+            elif isinstance(value, str):
+                cells.append(value or "–")
+            else:
+                cells.append(number(value, empty="–"))
+        rows.append(cells)
+    return DisplayTable(columns, rows)
+
+
+# The department outcome report ---------------------------------------------------------------
+
+
+def department_cohorts(department: Department) -> list[Cohort]:
+    """Cohorts the department has a part in: people enrolled, or projects on its challenges. In
+    the order they ran. One query."""
+    has_people = exists().where(
+        Enrolment.cohort_id == Cohort.id, Enrolment.user_id == User.id, User.department_id == department.id
+    )
+    has_projects = exists().where(
+        Session.cohort_id == Cohort.id,
+        Team.session_id == Session.id,
+        Team.challenge_id == Challenge.id,
+        Challenge.department_id == department.id,
+    )
+    return list(
+        db.session.scalars(
+            select(Cohort).where(or_(has_people, has_projects)).order_by(Cohort.start_date, Cohort.name)
+        )
+    )
+
+
+@dataclass
+class DepartmentReport:
+    department: Department
+    cohort: Cohort | None  # None: every cohort the department has a part in
+    at: datetime
+    data: ReportData
+    cohorts: pd.DataFrame  # tables.by_cohort over the department's people
+    uplift: pd.DataFrame
+    projects: pd.DataFrame
+    ethics: dict
+    participants: pd.DataFrame
+    summary: dict = field(default_factory=dict)
+
+    @property
+    def scope(self) -> str:
+        return self.cohort.name if self.cohort is not None else ALL_COHORTS
+
+    @property
+    def finished_cohorts(self) -> set[str]:
+        names = {c.cohort.name for c in self.data.cohorts if c.cohort.status in FINISHED}
+        if names:
+            names.add(ALL_COHORTS)  # its rate is over the finished cohorts
+        return names
+
+    @property
+    def filename(self) -> str:
+        suffix = f"-{self.cohort.slug}" if self.cohort is not None else ""
+        return f"department-{self.department.code.upper()}{suffix}"
+
+    def outcomes_chart(self) -> Chart | None:
+        return charts.outcomes_by_cohort(self.cohorts, self.department.name)
+
+    def uplift_chart(self) -> Chart | None:
+        return charts.uplift_by_skill(self.uplift)
+
+
+def department_report(department: Department, cohorts: list[Cohort], at: datetime,
+                      cohort: Cohort | None = None) -> DepartmentReport:  # fmt: skip
+    """The report over `cohorts` (the department's, see department_cohorts), or the one `cohort`."""
+    scope = [cohort] if cohort is not None else cohorts
+    data = load(scope, at, department)
+    by_cohort = tables.by_cohort(data)
+    people = tables.participants(data)[PARTICIPANT_COLUMNS]
+    report = DepartmentReport(
+        department=department,
+        cohort=cohort,
+        at=at,
+        data=data,
+        cohorts=by_cohort,
+        uplift=tables.uplift_by_skill(data),
+        projects=tables.projects(data),
+        ethics=tables.ethics_strand(data),
+        participants=people,
+    )
+    # The headline figures: the "All cohorts" row, or the one cohort's.
+    if len(by_cohort):
+        report.summary = by_cohort.iloc[-1].to_dict()
+    else:
+        report.summary = {column: (0 if column not in tables.PERCENT_COLUMNS else None)
+                          for column in tables.SUMMARY_COLUMNS}  # fmt: skip
+        report.summary["Mean skill uplift"] = None
+    return report
+
+
+def department_xlsx(report: DepartmentReport) -> bytes:
+    """Summary (per cohort, with notes: department, scope, when), Skills uplift, Projects,
+    Participants. The charts stay in the PDF: their figures are these tables."""
+    notes = {
+        "Department": f"{report.department.name} ({report.department.code})",
+        "Scope": report.scope,
+        "Generated at": date_time(report.at),
+        **report.ethics,
+    }
+    return files.to_xlsx(
+        {
+            "Summary": report.cohorts,
+            "Skills uplift": report.uplift,
+            "Projects": report.projects,
+            "Participants": report.participants,
+        },
+        notes={"Summary": notes},
+    )
+
+
+def _with_table(chart):
+    return (chart, display(chart.table)) if chart is not None else None
+
+
+def page_context(report: DepartmentReport, cohorts: list[Cohort]) -> dict:
+    """What the page and the PDF show: tables ready to print, charts with their tables."""
+    finished = report.finished_cohorts
+    return {
+        "title": f"Outcome report – {report.department.name}",
+        "report": report,
+        "cohorts": cohorts,
+        "summary_table": display(report.cohorts, finished, "Cohort"),
+        "uplift_table": display(report.uplift),
+        "projects_table": display(report.projects),
+        "people_table": display(report.participants),
+        "outcomes_chart": _with_table(report.outcomes_chart()),
+        "uplift_chart": _with_table(report.uplift_chart()),
+        "completion_rate": (
+            whole_percent(report.summary.get("Completion rate"))
+            if report.summary.get("Completion rate") is not None
+            else ("No data" if finished else "Not finished yet")
+        ),
+    }
+
+
+def department_pdf(report: DepartmentReport, cohorts: list[Cohort]) -> bytes:
+    return render_pdf(
+        "reports/department_print.html",
+        **page_context(report, cohorts),
+        footer=f"{report.department.name} – outcome report – {report.scope}",
+        orientation="landscape",
+    )
+
+
+def files_for_cohort(cohort: Cohort, at: datetime, only: Department | None = None) -> dict[str, bytes]:
+    """`flask build-reports`: department-<CODE>.xlsx and .pdf for each department with people in
+    the cohort (or only `only`), each over that one cohort."""
+    if only is not None:
+        departments = [only]
+    else:
+        departments = list(
+            db.session.scalars(
+                select(Department)
+                .where(exists().where(Enrolment.cohort_id == cohort.id, Enrolment.user_id == User.id,
+                                      User.department_id == Department.id))  # fmt: skip
+                .order_by(Department.code)
+            )
+        )
+    found = {}
+    for department in departments:
+        report = department_report(department, [cohort], at, cohort)
+        name = f"department-{department.code.upper()}"
+        found[f"{name}.xlsx"] = department_xlsx(report)
+        found[f"{name}.pdf"] = department_pdf(report, [cohort])
+    return found
+
+
+# The programme overview ----------------------------------------------------------------------
+
+
+@dataclass
+class Overview:
+    at: datetime
+    data: ReportData
+    by_cohort: pd.DataFrame  # tables.by_cohort: every cohort, then "All cohorts"
+    by_department: pd.DataFrame  # tables.by_department with a "Cohorts" count, then "All departments"
+
+    @property
+    def finished_cohorts(self) -> set[str]:
+        names = {c.cohort.name for c in self.data.cohorts if c.cohort.status in FINISHED}
+        if names:
+            names.add(ALL_COHORTS)
+        return names
+
+    def cohort_table(self) -> pd.DataFrame:
+        """The short table of the dashboard: cohort, participants and the four figures."""
+        frame = self.by_cohort[["Cohort", "Status", *OVERVIEW_FIGURES]]
+        return frame.rename(columns={"Nominated": "Participants"})
+
+    def department_table(self) -> pd.DataFrame:
+        frame = self.by_department[["Department", "Cohorts", *OVERVIEW_FIGURES]]
+        return frame.rename(columns={"Nominated": "Participants"})
+
+
+def overview(at: datetime) -> Overview:
+    """The same figures across every cohort and department: one `load` of everything, so a
+    constant number of queries whatever the number of participants."""
+    cohorts = list(db.session.scalars(select(Cohort).order_by(Cohort.start_date, Cohort.name)))
+    data = load(cohorts, at)
+    by_department = tables.by_department(data)
+    cohorts_of: dict[str, set[int]] = {}
+    for person in data.people:
+        cohorts_of.setdefault(person.department_name, set()).add(person.cohort_id)
+    counts = [
+        len({p.cohort_id for p in data.people})
+        if name == "All departments"
+        else len(cohorts_of.get(name, ()))
+        for name in by_department["Department"]
+    ]
+    by_department.insert(2, "Cohorts", pd.array(counts, dtype="Int64"))
+    return Overview(at, data, tables.by_cohort(data), by_department)
+
+
+def overview_xlsx(report: Overview) -> bytes:
+    return files.to_xlsx(
+        {"By cohort": report.by_cohort, "By department": report.by_department},
+        notes={"By cohort": {"Generated at": date_time(report.at)}},
+    )
