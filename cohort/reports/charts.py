@@ -48,7 +48,8 @@ class Chart:
 def _png(figure: Figure) -> bytes:
     out = io.BytesIO()
     # No metadata: the same figures always give the same bytes.
-    figure.savefig(out, format="png", dpi=150, bbox_inches="tight", metadata={"Software": None})
+    # Constrained layout already fits everything in: no "tight" bounding box (a second drawing).
+    figure.savefig(out, format="png", dpi=120, metadata={"Software": None})
     return out.getvalue()
 
 

@@ -179,7 +179,7 @@ def department_report(department: Department, cohorts: list[Cohort], at: datetim
                       cohort: Cohort | None = None) -> DepartmentReport:  # fmt: skip
     """The report over `cohorts` (the department's, see department_cohorts), or the one `cohort`."""
     scope = [cohort] if cohort is not None else cohorts
-    data = load(scope, at, department)
+    data = load(scope, at, department, every_cohort=cohort is None)
     by_cohort = tables.by_cohort(data)
     people = tables.participants(data)[PARTICIPANT_COLUMNS]
     report = DepartmentReport(
@@ -227,17 +227,19 @@ def _with_table(chart):
     return (chart, display(chart.table)) if chart is not None else None
 
 
-def page_context(report: DepartmentReport, cohorts: list[Cohort]) -> dict:
-    """What the page and the PDF show: tables ready to print, charts with their tables."""
+def page_context(report: DepartmentReport, cohorts: list[Cohort], by_cohort=None, people=None) -> dict:
+    """What the page and the PDF show: tables ready to print, charts with their tables.
+    `by_cohort` and `people`: shorter tables to show instead of the report's (the PDF's)."""
     finished = report.finished_cohorts
+    people = report.participants if people is None else people
     return {
         "title": f"Outcome report – {report.department.name}",
         "report": report,
         "cohorts": cohorts,
-        "summary_table": display(report.cohorts, finished, "Cohort"),
+        "summary_table": display(report.cohorts if by_cohort is None else by_cohort, finished, "Cohort"),
         "uplift_table": display(report.uplift),
         "projects_table": display(report.projects),
-        "people_table": display(report.participants),
+        "people_table": display(people) if len(people) else None,
         "outcomes_chart": _with_table(report.outcomes_chart()),
         "uplift_chart": _with_table(report.uplift_chart()),
         "completion_rate": (
@@ -248,10 +250,53 @@ def page_context(report: DepartmentReport, cohorts: list[Cohort]) -> dict:
     }
 
 
+# A PDF is read, not searched: past these sizes it lists the most recent cohorts and the people
+# who need attention, and says that the spreadsheet has every row. (WeasyPrint also takes about
+# a third of a second a page: a department's 840 people over 400 cohorts made 126 pages in 45 s.)
+PRINT_COHORTS = 12  # as many as the outcomes chart draws
+PRINT_PEOPLE = 25
+NEEDS_ATTENTION = ("At risk", "Not completed")
+
+
+def print_context(report: DepartmentReport, cohorts: list[Cohort]) -> dict:
+    """The page's context, with long tables cut down for paper and a sentence saying how."""
+    by_cohort, people, notes = report.cohorts, report.participants, {}
+    if len(by_cohort) - 1 > PRINT_COHORTS:  # the last row is "All cohorts"
+        by_cohort = pd.concat([by_cohort.iloc[-PRINT_COHORTS - 1 : -1], by_cohort.iloc[[-1]]])
+        notes["cohorts_note"] = (
+            f"The {PRINT_COHORTS} most recent of {len(report.cohorts) - 1} cohorts, and all of them together; "
+            "the spreadsheet (Summary sheet) has every cohort."
+        )
+    if len(people) > PRINT_PEOPLE:
+        attention = people[people["Outcome"].isin(NEEDS_ATTENTION)]
+        people = attention.head(PRINT_PEOPLE)
+        notes["people_note"] = (
+            f"{len(report.participants)} people in all. Listed here: {len(people)} of the {len(attention)} "
+            "at risk or not completed, with their reasons; the spreadsheet (Participants sheet) has everyone."
+        )
+    return {**page_context(report, cohorts, by_cohort, _with_reasons(people)), **notes}
+
+
+RULE_COLUMNS = [heading for _, heading in tables.RULES]
+
+
+def _with_reasons(people: pd.DataFrame) -> pd.DataFrame:
+    """For paper: the four rule columns ("Met: Attendance 92% …") folded into one "Why" column
+    holding only the rules that do not hold (a third of the pages, and what a reader looks for)."""
+    def why(row) -> str:
+        failing = [row[h].split(": ", 1)[-1] for h in RULE_COLUMNS
+                   if row[h] and not row[h].startswith(("Met:", "Not required:"))]  # fmt: skip
+        return "; ".join(failing) or ("Every rule met" if any(row[h] for h in RULE_COLUMNS) else "")
+
+    short = people.drop(columns=RULE_COLUMNS)
+    short["Why"] = [why(row) for row in people.to_dict("records")] if len(people) else []
+    return short
+
+
 def department_pdf(report: DepartmentReport, cohorts: list[Cohort]) -> bytes:
     return render_pdf(
         "reports/department_print.html",
-        **page_context(report, cohorts),
+        **print_context(report, cohorts),
         footer=f"{report.department.name} – outcome report – {report.scope}",
         orientation="landscape",
     )
@@ -311,7 +356,7 @@ def overview(at: datetime) -> Overview:
     """The same figures across every cohort and department: one `load` of everything, so a
     constant number of queries whatever the number of participants."""
     cohorts = list(db.session.scalars(select(Cohort).order_by(Cohort.start_date, Cohort.name)))
-    data = load(cohorts, at)
+    data = load(cohorts, at, every_cohort=True)
     by_department = tables.by_department(data)
     cohorts_of: dict[str, set[int]] = {}
     for person in data.people:

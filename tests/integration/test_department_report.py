@@ -194,6 +194,27 @@ def test_pdf_has_names_outcomes_and_the_charts_text(client, world, sign_in, pilo
     assert len(reader.pages[0].images) + sum(len(p.images) for p in reader.pages[1:]) >= 2  # both charts
 
 
+def test_long_pdf_lists_the_people_needing_attention_and_says_where_everyone_is(
+    client, world, sign_in, pilot, monkeypatch
+):
+    """Past PRINT_PEOPLE people (and PRINT_COHORTS cohorts) the PDF lists those not completed or
+    at risk and says the spreadsheet has everyone: a 126-page PDF helps nobody."""
+    from cohort.reports import department
+
+    monkeypatch.setattr(department, "PRINT_PEOPLE", 2)
+    monkeypatch.setattr(department, "PRINT_COHORTS", 1)
+    sign_in(world.admin)
+    response = client.get("/departments/MOJ/report.pdf")
+    assert response.status_code == 200
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages).split())
+    assert "4 people in all. Listed here: 1 of the 1 at risk or not completed" in text
+    assert "Cai Morgan" in text  # not completed: listed
+    assert "Ben Adeyemi" not in text  # completed: in the spreadsheet only
+    assert "The 1 most recent of 2 cohorts, and all of them together" in text
+    book = _xlsx(client.get("/departments/MOJ/report.xlsx"))
+    assert "Ben Adeyemi" in [row["Participant"] for row in _rows(book["Participants"])]
+
+
 # Who may see what ----------------------------------------------------------------------------
 
 ROUTES = ["/departments/{code}/report", "/departments/{code}/report.xlsx", "/departments/{code}/report.pdf"]
