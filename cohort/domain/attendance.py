@@ -217,7 +217,8 @@ def risk_flags(
         flags.append(
             RiskFlag(
                 "attendance",
-                f"Attendance {_percentage_below(figures.rate, limit)} — needs {percentage(limit)}%",
+                f"Attendance {_percentage_below(figures.rate, limit)} ({figures.attended} of "
+                f"{figures.counted} sessions) — needs {percentage(limit)}%",
             )
         )
     for session in missed:

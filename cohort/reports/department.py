@@ -345,11 +345,11 @@ class Overview:
     def cohort_table(self) -> pd.DataFrame:
         """The short table of the dashboard: cohort, participants and the four figures."""
         frame = self.by_cohort[["Cohort", "Status", *OVERVIEW_FIGURES]]
-        return frame.rename(columns={"Nominated": "Participants"})
+        return frame
 
     def department_table(self) -> pd.DataFrame:
         frame = self.by_department[["Department", "Cohorts", *OVERVIEW_FIGURES]]
-        return frame.rename(columns={"Nominated": "Participants"})
+        return frame
 
 
 def overview(at: datetime) -> Overview:

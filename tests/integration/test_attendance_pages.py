@@ -151,9 +151,9 @@ def test_at_risk_flags_with_reasons(world, sign_in, figures):
     page = sign_in(world.facilitator).get(attendance_url(figures)).text
     at_risk = section(page, "at-risk", "participants")
     week = week_of(figures.cohort.start_date, figures.sessions["s1"].starts_at)
-    assert row(at_risk, "Amara Tester") == "Amara Tester Attendance 67% — needs 80%"
+    assert row(at_risk, "Amara Tester") == "Amara Tester Attendance 67% (2 of 3 sessions) — needs 80%"
     assert row(at_risk, "Ben Tester") == (
-        f"Ben Tester Attendance 75% — needs 80% Ethics: Bias and fairness (week {week}) missed, no catch-up"
+        f"Ben Tester Attendance 75% (3 of 4 sessions) — needs 80% Ethics: Bias and fairness (week {week}) missed, no catch-up"
     )
     # Excused is not attended: a mandatory session still needs a catch-up (DESIGN §5).
     assert (
@@ -256,7 +256,7 @@ def test_recording_a_catch_up_clears_the_mandatory_flag(world, sign_in, figures)
     assert event.actor_id == world.facilitator.id and event.action == "create"
     assert event.after["completed_on"] == done_on.isoformat()
     at_risk = section(client.get(attendance_url(figures)).text, "at-risk", "participants")
-    assert row(at_risk, "Ben Tester") == "Ben Tester Attendance 75% — needs 80%"  # the rate does not change
+    assert row(at_risk, "Ben Tester") == "Ben Tester Attendance 75% (3 of 4 sessions) — needs 80%"  # the rate does not change
 
 
 def test_changing_a_catch_up_is_audited_with_the_old_values(world, sign_in, figures):
@@ -375,7 +375,7 @@ def test_cohort_page_for_a_sponsor_and_a_participant(world, sign_in, figures):
 def test_profile_shows_attendance_and_flags_per_enrolment(world, sign_in, figures):
     page = sign_in(world.admin).get(f"/participants/{figures.people['Amara'].id}").text
     assert "67% – attended 2 of 3 sessions that count, 1 late" in page
-    assert "Attendance 67% — needs 80%" in page
+    assert "Attendance 67% (2 of 3 sessions) — needs 80%" in page
     assert f"/attendance/{figures.enrolments['Amara'].id}" in page
     page = sign_in(world.admin).get(f"/participants/{figures.people['Dev'].id}").text
     assert "No data" in page and "0%" not in page

@@ -84,7 +84,7 @@ def test_report_figures_are_the_engines(finished, app):
     assert rows["Zoë Ng"]["Outcome"] == "Not completed"
     assert rows["Zoë Ng"]["Attendance rate"] == pytest.approx(4 / 6)
     assert (rows["Zoë Ng"]["Sessions attended"], rows["Zoë Ng"]["Sessions counted"]) == (4, 6)
-    assert rows["Zoë Ng"]["Attendance rule"] == "Not met: Attendance 67% — needs 80%"
+    assert rows["Zoë Ng"]["Attendance rule"] == "Not met: Attendance 67% (4 of 6 sessions) — needs 80%"
     assert rows[HOSTILE]["Skills rule"] == "Not met: Skills at target 0 of 1 — needs 1"
     assert rows["Ciarán D'Arcy-Ó Floinn"]["Outcome"] == "Withdrawn"
     assert rows["Siân O'Neill"]["Mean skill uplift"] == 2
@@ -163,7 +163,7 @@ def test_pdf_text_shows_names_outcomes_and_reasons(client, world, sign_in, finis
     flat = " ".join(text.split())
     for expected in ("Completion report", "AI Accelerator — Report test", "Siân O'Neill", "Zoë Ng",
                      "Ciarán D'Arcy-Ó Floinn", "Not completed", "Completed", "Withdrawn",
-                     "Attendance 67% — needs 80%", "Ministry of Justice"):  # fmt: skip
+                     "Attendance 67% (4 of 6 sessions) — needs 80%", "Ministry of Justice"):  # fmt: skip
         assert expected in flat, expected
 
 
@@ -175,7 +175,7 @@ def test_page_shows_the_summary_and_every_participant(client, world, sign_in, fi
     assert "Completion report" in text
     assert "Siân O&#39;Neill" in text and "Zoë Ng" in text
     assert "&lt;" not in HOSTILE and "=HYPERLINK(&#34;http://evil.example&#34;" in text
-    assert "Attendance 67% — needs 80%" in text
+    assert "Attendance 67% (4 of 6 sessions) — needs 80%" in text
     assert "50%" in text  # MOJ completion rate
     for kind in ("xlsx", "csv", "pdf"):
         assert f"/cohorts/{finished.slug}/report.{kind}" in text

@@ -92,7 +92,7 @@ def test_settings_show_the_defaults_and_changes_are_audited_and_followed(client,
     assert "The programme’s defaults" in page.text
     assert 'value="80"' in page.text and 'value="100"' in page.text
     before = client.get(f"/cohorts/{pilot.slug}/outcomes").text
-    assert "Attendance 67% — needs 80%" in before
+    assert "Attendance 67% (4 of 6 sessions) — needs 80%" in before
 
     saved = client.post(
         url, data={"min_attendance": "60", "skills_at_target": "50", "require_mandatory": "y"}
@@ -170,7 +170,7 @@ def test_outcomes_with_reasons_for_admin_and_facilitator(client, world, sign_in,
         text = page.text
         assert "Siân O&#39;Neill" in text and "Zoë Ng" in text
         assert "Attendance 100% (6 of 6 sessions) — needs 80%" in text
-        assert "Attendance 67% — needs 80%" in text
+        assert "Attendance 67% (4 of 6 sessions) — needs 80%" in text
         assert "Not completed" in text and "Completed" in text
         assert ("Finish the cohort" in text) == (who == world.admin)
         assert ("Override<span" in text) == (who == world.admin)
@@ -214,7 +214,7 @@ def test_an_override_needs_a_reason_and_is_shown_with_its_author(client, world, 
     zoë = _enrolment(pilot, world.other_participant)
     sign_in(world.admin)
     url = f"/cohorts/{pilot.slug}/outcomes/{zoë.id}/override"
-    assert "Attendance 67% — needs 80%" in client.get(url).text
+    assert "Attendance 67% (4 of 6 sessions) — needs 80%" in client.get(url).text
     for data, message in [
         ({"outcome": "completed", "reason": "   "}, "Enter the reason for the override"),
         ({"outcome": "on_track", "reason": "Because"}, "Select completed or not completed"),
@@ -282,7 +282,7 @@ def test_finishing_records_outcomes_once(client, world, sign_in, pilot):
     assert pilot.status == CohortStatus.FINISHED
     assert (siân.status, zoë.status) == (EnrolmentStatus.COMPLETED, EnrolmentStatus.NOT_COMPLETED)
     assert siân.outcome_recorded_at is not None
-    assert [r["reason"] for r in zoë.outcome_reasons][0] == "Attendance 67% — needs 80%"
+    assert [r["reason"] for r in zoë.outcome_reasons][0] == "Attendance 67% (4 of 6 sessions) — needs 80%"
     actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
     assert actions.count("record outcome") == 2 and actions[-1] == "finish"
 

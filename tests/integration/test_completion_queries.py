@@ -139,7 +139,7 @@ def test_seeded_pilot_outcomes_page(client, world, sign_in):
     sign_in(world.admin)
     text = client.get(f"/cohorts/{FINISHED_COHORT_SLUG}/outcomes").text
     assert "Overridden by Priya Admin" in text
-    assert "Attendance 75% — needs 80%" in text
+    assert "Attendance 75% (12 of 16 sessions) — needs 80%" in text
     assert "Ethics: Bias and fairness (week 8) missed, no catch-up" in text
     assert "Demo skill: level 2, target 3" in text
     assert "Fionnuala O&#39;Brien" in text and "Élodie Martin" in text

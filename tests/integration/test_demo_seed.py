@@ -177,7 +177,7 @@ def test_two_participants_are_at_risk_with_their_reasons(seeded):
     figures = cohort_attendance(cohort(), NOW)
     at_risk = {row.enrolment.user.full_name: [f.message for f in row.flags] for row in figures.at_risk}
     assert at_risk == {
-        AT_RISK_ATTENDANCE: ["Attendance 62% — needs 80%"],
+        AT_RISK_ATTENDANCE: ["Attendance 62% (8 of 13 sessions) — needs 80%"],
         AT_RISK_MANDATORY: ["Ethics: Bias and fairness (week 8) missed, no catch-up"],
     }
     assert sorted(seeded.at_risk) == sorted(at_risk)

@@ -78,7 +78,7 @@ def test_my_schedule_shows_what_is_next_and_my_own_attendance(client, world, sig
     assert "Cancelled – does not count" in text
     # At risk, with the reasons.
     assert "You may not complete the programme unless this changes" in text
-    assert "Attendance 50% — needs 80%" in text
+    assert "Attendance 50% (2 of 4 sessions) — needs 80%" in text
     assert "Ethics: Bias and fairness (week 4) missed, no catch-up" in text
     assert "Catch-up needed" in text
     # Sessions by week, each with its kind as a word.
@@ -105,7 +105,7 @@ def test_a_catch_up_clears_the_missed_mandatory_session(client, world, sign_in, 
     assert "Caught up on 9 October 2026" in text
     assert "missed, no catch-up" not in text
     assert "Catch-up needed" not in text
-    assert "Attendance 50% — needs 80%" in text
+    assert "Attendance 50% (2 of 4 sessions) — needs 80%" in text
     # The warning is a real banner heading, not its markup shown as text.
     assert '<p class="govuk-notification-banner__heading">You may not complete' in text
     assert "&lt;p class=" not in text
@@ -177,7 +177,7 @@ def test_dashboard_shows_the_week_what_is_next_attendance_and_why_at_risk(client
     assert "Attendance: <strong>50%</strong> (2 of 4 sessions that count)" in text
     # Absent from a mandatory ethics module without catch-up, and below 80 %: both reasons shown.
     assert '<p class="govuk-notification-banner__heading">You may not complete' in text
-    assert "Attendance 50% — needs 80%" in text
+    assert "Attendance 50% (2 of 4 sessions) — needs 80%" in text
     for link in ("/my-schedule", "/my-progress", "/my-learning-log"):
         assert f'href="{link}"' in text
 

@@ -76,7 +76,7 @@ def test_my_progress_shows_attendance_with_its_counts_and_the_risk(world, sign_i
     _absent_from(world.cohort, mine, 5, 3)  # 60 %
     page = sign_in(world.participant).get("/my-progress").text
     assert "Attendance rate: <strong>60%</strong> (needs 80%)" in page
-    assert "Attendance 60% — needs 80%" in page
+    assert "Attendance 60% (3 of 5 sessions) — needs 80%" in page
     assert "At risk" in page  # in words, not colour alone
     assert "Attended (present or late)" in page
 
@@ -97,8 +97,8 @@ def test_cohort_matrix_shows_current_against_target_uplift_and_flags(world, sign
     assert "Skills by participant" in page
     assert "3 of 3" in page and "uplift +2" in page
     assert "at target" in page and "below target" in page
-    assert "Attendance 25% — needs 80%" in page
-    assert "Attendance 0% — needs 80%" in page  # no mark on an ended session counts as absent
+    assert "Attendance 25% (1 of 4 sessions) — needs 80%" in page
+    assert "Attendance 0% (0 of 4 sessions) — needs 80%" in page  # no mark on an ended session counts as absent
     assert "2 at risk" in page
 
 

@@ -132,7 +132,7 @@ def test_79_5_percent_shows_as_80_but_is_below_80():
     assert figures.below(0.8)
     [flag] = risk_flags(figures, 0.8)
     assert flag.rule == "attendance"
-    assert flag.message == "Attendance 79.5% — needs 80%"
+    assert flag.message == "Attendance 79.5% (159 of 200 sessions) — needs 80%"
 
 
 @pytest.mark.parametrize(
@@ -145,7 +145,7 @@ def test_percentages_round_half_up(attended, counted, shown):
 
 def test_attendance_flag_names_the_figure_and_threshold():
     figures = tally([Mark.PRESENT] * 19 + [Mark.ABSENT] * 6)  # 76 %
-    assert [f.message for f in risk_flags(figures, 0.8)] == ["Attendance 76% — needs 80%"]
+    assert [f.message for f in risk_flags(figures, 0.8)] == ["Attendance 76% (19 of 25 sessions) — needs 80%"]
 
 
 def test_missed_mandatory_sessions_without_catch_up():
@@ -167,7 +167,7 @@ def test_missed_mandatory_sessions_without_catch_up():
     assert [f.message for f in flags] == [
         # Ended and counted: 1 late, 3 absent, 4 absent, 7 unmarked (2 excused is left out,
         # 5 is cancelled, 6 is in the future): 1 attended of 4 counted.
-        "Attendance 25% — needs 80%",
+        "Attendance 25% (1 of 4 sessions) — needs 80%",
         "Ethics: Bias and fairness (week 8) missed, no catch-up",
         "Ethics: Data protection (week 9) missed, no catch-up",
     ]

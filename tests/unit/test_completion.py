@@ -112,10 +112,10 @@ def test_79_5_percent_is_below_80_though_it_rounds_to_80():
     during = outcome_for(cohort(sessions), who, MID)
     assert during.outcome == Outcome.AT_RISK
     assert during.figures.percentage == 80
-    assert reasons(during)["attendance"] == "Attendance 79.5% — needs 80%"
+    assert reasons(during)["attendance"] == "Attendance 79.5% (159 of 200 sessions) — needs 80%"
     after = outcome_for(cohort(sessions), who, AFTER_END)
     assert after.outcome == Outcome.NOT_COMPLETED
-    assert after.reasons == ["Attendance 79.5% — needs 80%"]
+    assert after.reasons == ["Attendance 79.5% (159 of 200 sessions) — needs 80%"]
     assert states(after)["attendance"] == State.NOT_MET
 
 
@@ -142,7 +142,7 @@ def test_unmarked_ended_sessions_count_as_absent_and_cancelled_ones_do_not_count
     sessions = weekly(5) + [session(99, date(2026, 9, 9), cancelled=True)]
     who = person({1: Mark.PRESENT, 2: Mark.LATE, 3: Mark.PRESENT})  # 4 and 5 not marked
     standing = outcome_for(cohort(sessions), who, MID)
-    assert reasons(standing)["attendance"] == "Attendance 60% — needs 80%"
+    assert reasons(standing)["attendance"] == "Attendance 60% (3 of 5 sessions) — needs 80%"
     assert standing.outcome == Outcome.AT_RISK
 
 
@@ -364,7 +364,7 @@ def test_an_override_replaces_the_outcome_after_the_end_and_keeps_the_rules_outc
     assert after.computed == Outcome.NOT_COMPLETED
     assert after.override.reason == "Missed three weeks with a medical certificate"
     assert after.override.by == "Priya Admin"
-    assert after.reasons == ["Attendance 70% — needs 80%"]  # the rules' reasons stay visible
+    assert after.reasons == ["Attendance 70% (7 of 10 sessions) — needs 80%"]  # the rules' reasons stay visible
     assert final_outcome(after) == Outcome.COMPLETED
     # Before the end the rules' outcome is shown; the override waits for the end.
     during = outcome_for(cohort(sessions), who, MID)

@@ -129,7 +129,7 @@ def test_attendance_below_makes_at_risk_with_figure_and_threshold():
     standing = where_they_stand(figures=_figures(19, 25), min_attendance=0.8)  # 76 %
     assert standing.outcome == Outcome.AT_RISK
     assert standing.checks[0].state == State.AT_RISK
-    assert standing.reasons == ["Attendance 76% — needs 80%"]
+    assert standing.reasons == ["Attendance 76% (19 of 25 sessions) — needs 80%"]
 
 
 def test_attendance_boundary_exactly_at_threshold_holds():
@@ -140,7 +140,7 @@ def test_attendance_just_below_does_not_read_as_the_threshold():
     # 159/200 = 79.5 %, shown rounded as 80 %, but it is below 80 %.
     standing = where_they_stand(figures=_figures(159, 200), min_attendance=0.8)
     assert standing.outcome == Outcome.AT_RISK
-    assert standing.reasons == ["Attendance 79.5% — needs 80%"]
+    assert standing.reasons == ["Attendance 79.5% (159 of 200 sessions) — needs 80%"]
 
 
 def test_no_sessions_yet_is_not_a_risk():
@@ -226,7 +226,7 @@ def test_several_failures_give_one_reason_per_rule():
     )
     assert standing.outcome == Outcome.NOT_COMPLETED
     assert standing.reasons == [
-        "Attendance 30% — needs 80%",
+        "Attendance 30% (3 of 10 sessions) — needs 80%",
         "Ethics: Transparency (week 2) missed, no catch-up; Ethics: Data protection (week 9) missed, no catch-up",
         "Hackathon 1 ended without a submission",
         "Skills at target 0 of 8 — needs 8",
