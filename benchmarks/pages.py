@@ -38,6 +38,12 @@ PAGES = [
     ("facilitator", "/cohorts/cohort-1"),
     ("sponsor", "/dashboard"),
     ("participant", "/dashboard"),
+    # Reports (issue 7): pages only; the files are timed by benchmarks/reports.py.
+    ("admin", "/reports"),
+    ("admin", "/cohorts/cohort-1/report"),
+    ("admin", "/cohorts/cohort-1/outcomes"),
+    ("sponsor", "/departments/DVLA/report"),  # the demo login it signs in with is DVLA's sponsor
+    ("participant", "/enrolments/1/record"),
 ]
 
 

@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import base64
 import io
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -53,6 +56,30 @@ def _png(figure: Figure) -> bytes:
     return out.getvalue()
 
 
+# The same figures always give the same picture, and drawing one takes a few tenths of a second:
+# the page, its PDF and the next visitor reuse it while the figures have not changed.
+_RENDERED: OrderedDict[tuple, bytes] = OrderedDict()
+_RENDERED_LOCK = threading.Lock()
+RENDERED_KEPT = 64
+
+
+def _records(table: pd.DataFrame) -> tuple:
+    return tuple(table.columns), tuple(table.itertuples(index=False, name=None))
+
+
+def _rendered(key: tuple, draw: Callable[[], Figure]) -> bytes:
+    with _RENDERED_LOCK:
+        if key in _RENDERED:
+            _RENDERED.move_to_end(key)
+            return _RENDERED[key]
+    png = _png(draw())
+    with _RENDERED_LOCK:
+        _RENDERED[key] = png
+        while len(_RENDERED) > RENDERED_KEPT:
+            _RENDERED.popitem(last=False)
+    return png
+
+
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
@@ -85,29 +112,31 @@ def outcomes_by_cohort(by_cohort: pd.DataFrame, department: str) -> Chart | None
     if shown_of > MAX_COHORT_BARS:
         table = table.tail(MAX_COHORT_BARS).reset_index(drop=True)
 
-    figure = Figure(figsize=(8, 1.6 + 0.6 * max(len(table), 2)), layout="constrained")
-    axes = figure.add_subplot()
-    labels = [_wrap(name) for name in table["Cohort"]]
-    left = [0] * len(table)
-    for name, colour, hatch in OUTCOME_SERIES:
-        values = table[name].tolist()
-        bars = axes.barh(labels, values, left=left, color=colour, hatch=hatch, edgecolor="white",
-                         linewidth=0.8, label=name)  # fmt: skip
-        # The count inside each part that has one, on a white patch so it reads over any colour
-        # and hatch, so the chart reads without the axis.
-        texts = axes.bar_label(bars, labels=[str(v) if v else "" for v in values], label_type="center",
-                               color=TEXT_COLOUR, fontsize=9, fontweight="bold")  # fmt: skip
-        for text in texts:
-            text.set_bbox({"facecolor": "white", "edgecolor": "none", "pad": 1.5})
-        left = [a + b for a, b in zip(left, values, strict=True)]
-    axes.invert_yaxis()  # first cohort on top, as in the table
-    axes.set_xlabel("People nominated", color=TEXT_COLOUR)
-    axes.xaxis.get_major_locator().set_params(integer=True)
-    axes.spines[["top", "right"]].set_visible(False)
-    # Outside the axes, under the axis label (constrained layout makes room for it).
-    figure.legend(loc="outside lower center", ncols=len(OUTCOME_SERIES), frameon=False, fontsize=9)
-    axes.set_title(f"Outcomes of the people {department} nominated, by cohort", loc="left",
-                   fontsize=11, color=TEXT_COLOUR)  # fmt: skip
+    def draw() -> Figure:
+        figure = Figure(figsize=(8, 1.6 + 0.6 * max(len(table), 2)), layout="constrained")
+        axes = figure.add_subplot()
+        labels = [_wrap(name) for name in table["Cohort"]]
+        left = [0] * len(table)
+        for name, colour, hatch in OUTCOME_SERIES:
+            values = table[name].tolist()
+            bars = axes.barh(labels, values, left=left, color=colour, hatch=hatch, edgecolor="white",
+                             linewidth=0.8, label=name)  # fmt: skip
+            # The count inside each part that has one, on a white patch so it reads over any colour
+            # and hatch, so the chart reads without the axis.
+            texts = axes.bar_label(bars, labels=[str(v) if v else "" for v in values], label_type="center",
+                                   color=TEXT_COLOUR, fontsize=9, fontweight="bold")  # fmt: skip
+            for text in texts:
+                text.set_bbox({"facecolor": "white", "edgecolor": "none", "pad": 1.5})
+            left = [a + b for a, b in zip(left, values, strict=True)]
+        axes.invert_yaxis()  # first cohort on top, as in the table
+        axes.set_xlabel("People nominated", color=TEXT_COLOUR)
+        axes.xaxis.get_major_locator().set_params(integer=True)
+        axes.spines[["top", "right"]].set_visible(False)
+        # Outside the axes, under the axis label (constrained layout makes room for it).
+        figure.legend(loc="outside lower center", ncols=len(OUTCOME_SERIES), frameon=False, fontsize=9)
+        axes.set_title(f"Outcomes of the people {department} nominated, by cohort", loc="left",
+                       fontsize=11, color=TEXT_COLOUR)  # fmt: skip
+        return figure
 
     parts = []
     for _, row in table.iterrows():
@@ -120,7 +149,7 @@ def outcomes_by_cohort(by_cohort: pd.DataFrame, department: str) -> Chart | None
         summary = f"The {len(table)} most recent of {shown_of} cohorts. " + summary
     return Chart(
         title="Outcomes by cohort",
-        png=_png(figure),
+        png=_rendered(("outcomes", department, _records(table)), draw),
         alt=f"Bar chart of outcomes by cohort for {department}; the figures are in the table below.",
         summary=summary,
         table=table,
@@ -135,19 +164,21 @@ def uplift_by_skill(uplift: pd.DataFrame) -> Chart | None:
     table = uplift[["Skill", "People assessed", "Mean baseline", "Mean latest", "Mean uplift"]].reset_index(
         drop=True
     )
-    figure = Figure(figsize=(8, 0.8 + 0.45 * max(len(table), 2)), layout="constrained")
-    axes = figure.add_subplot()
-    values = [float(v) for v in table["Mean uplift"]]
-    bars = axes.barh([_wrap(s, 30) for s in table["Skill"]], values, color=BAR_COLOUR)
-    axes.bar_label(bars, labels=[f"{v:+.1f}" for v in values], padding=3, fontsize=9, color=TEXT_COLOUR)
-    axes.invert_yaxis()
-    axes.axvline(0, color=TEXT_COLOUR, linewidth=0.8)
-    low, high = min(0.0, *values), max(0.0, *values)
-    margin = max(0.5, (high - low) * 0.15)
-    axes.set_xlim(low - (margin if low < 0 else 0), high + margin)
-    axes.set_xlabel("Mean uplift in levels (latest minus baseline, 0 to 4 scale)", color=TEXT_COLOUR)
-    axes.spines[["top", "right"]].set_visible(False)
-    axes.set_title("Mean skill uplift per skill", loc="left", fontsize=11, color=TEXT_COLOUR)
+    def draw() -> Figure:
+        figure = Figure(figsize=(8, 0.8 + 0.45 * max(len(table), 2)), layout="constrained")
+        axes = figure.add_subplot()
+        values = [float(v) for v in table["Mean uplift"]]
+        bars = axes.barh([_wrap(s, 30) for s in table["Skill"]], values, color=BAR_COLOUR)
+        axes.bar_label(bars, labels=[f"{v:+.1f}" for v in values], padding=3, fontsize=9, color=TEXT_COLOUR)
+        axes.invert_yaxis()
+        axes.axvline(0, color=TEXT_COLOUR, linewidth=0.8)
+        low, high = min(0.0, *values), max(0.0, *values)
+        margin = max(0.5, (high - low) * 0.15)
+        axes.set_xlim(low - (margin if low < 0 else 0), high + margin)
+        axes.set_xlabel("Mean uplift in levels (latest minus baseline, 0 to 4 scale)", color=TEXT_COLOUR)
+        axes.spines[["top", "right"]].set_visible(False)
+        axes.set_title("Mean skill uplift per skill", loc="left", fontsize=11, color=TEXT_COLOUR)
+        return figure
 
     best = table.loc[table["Mean uplift"].idxmax()]
     worst = table.loc[table["Mean uplift"].idxmin()]
@@ -158,7 +189,7 @@ def uplift_by_skill(uplift: pd.DataFrame) -> Chart | None:
     summary += "." if len(table) == 1 else f"; smallest: {worst['Skill']} ({worst['Mean uplift']:+.1f})."
     return Chart(
         title="Mean skill uplift per skill",
-        png=_png(figure),
+        png=_rendered(("uplift", _records(table)), draw),
         alt="Bar chart of the mean skill uplift per skill; the figures are in the table below.",
         summary=summary,
         table=table,

@@ -119,3 +119,18 @@ def test_display_says_why_a_completion_rate_is_missing():
     assert [row[rate] for row in table.rows] == ["50%", "Not finished yet"]
     assert table.columns[rate].numeric and not table.columns[0].numeric
     assert display(frame, finished={"Pilot", "Cohort 1"}, key="Cohort").rows[1][rate] == "No data"
+
+
+def test_a_chart_is_drawn_once_for_the_same_figures(monkeypatch):
+    drawn = []
+    real = charts._png
+    monkeypatch.setattr(charts, "_png", lambda figure: drawn.append(1) or real(figure))
+    monkeypatch.setattr(charts, "_RENDERED", charts.OrderedDict())
+    frame = _by_cohort([{"Cohort": "Pilot", "Completed": 3}])
+    first = charts.outcomes_by_cohort(frame, "Cabinet Office")
+    again = charts.outcomes_by_cohort(frame, "Cabinet Office")
+    assert again.png == first.png and len(drawn) == 1
+    other = charts.outcomes_by_cohort(_by_cohort([{"Cohort": "Pilot", "Completed": 4}]), "Cabinet Office")
+    assert other.png != first.png and len(drawn) == 2  # other figures: drawn afresh
+    charts.outcomes_by_cohort(frame, "HM Treasury")
+    assert len(drawn) == 3  # the department is in the title
