@@ -81,7 +81,8 @@ def test_a_judge_scores_a_submission(client, world, sign_in, day):
     client.post(url, data={**MARKS, "presentation": "5"})
     db.session.refresh(score)
     assert score.total == 17
-    assert db.session.scalars(select(AuditEvent.action).where(AuditEvent.entity_type == "Score")).all() == [
+    events = select(AuditEvent.action).where(AuditEvent.entity_type == "Score").order_by(AuditEvent.id)
+    assert db.session.scalars(events).all() == [
         "create",
         "update",
     ]

@@ -62,7 +62,7 @@ def test_a_member_hands_in_on_time_and_can_change_it_until_the_deadline(client, 
     db.session.refresh(submission)
     assert submission.title == "Backlog forecaster v2" and submission.demo_link is None
     actions = db.session.scalars(
-        select(AuditEvent.action).where(AuditEvent.entity_type == "Submission")
+        select(AuditEvent.action).where(AuditEvent.entity_type == "Submission").order_by(AuditEvent.id)
     ).all()
     assert actions == ["create", "update"]
 
