@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -108,7 +108,9 @@ def test_seed_demo_says_when_the_demo_check_in_has_closed(app):
     runner = app.test_cli_runner()
     runner.invoke(args=["seed-demo"])
     check_in = db.session.scalar(select(CheckIn))
-    check_in.closes_at = check_in.opens_at + timedelta(seconds=1)
+    # Closed a second ago (not "a second after it opened": the seed can take less than that).
+    check_in.closes_at = datetime.now(UTC) - timedelta(seconds=1)
+    check_in.opens_at = check_in.closes_at - timedelta(minutes=15)
     db.session.commit()
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code == 0
