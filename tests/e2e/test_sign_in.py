@@ -21,7 +21,9 @@ def test_programme_manager_signs_in_sees_dashboard_and_signs_out(tab: Tab) -> No
     tab.sign_in(manager.email, screenshot="sign-in-then-dashboard")
     expect(page).to_have_url(tab.url("/dashboard"))
     expect(page.get_by_role("heading", level=1)).to_have_text("AI Accelerator Programme")
-    expect(page.get_by_role("link", name=DEMO_COHORT_NAME)).to_be_visible()
+    # The cohort's own page; the overview's link of the same words goes to its completion report.
+    expect(page.get_by_role("link", name=DEMO_COHORT_NAME, exact=True)).to_be_visible()
+    expect(page.get_by_role("link", name=f"{DEMO_COHORT_NAME} completion report", exact=True)).to_be_visible()
 
     with page.expect_navigation():
         page.locator("header").get_by_role("button", name="Sign out").click()

@@ -297,7 +297,7 @@ def test_overview_page_and_dashboard(client, world, sign_in, pilot):
         text = _text(response)
         assert "Outcomes by cohort" in text and "Outcomes by department" in text
         # Pilot: 5 people (4 + 1 withdrawn), completed Siân, Ben, Dafydd: 3 of 5 = 60 %.
-        assert "AI Accelerator — Pilot Finished 5 3 60%" in text
+        assert "AI Accelerator — Pilot completion report Finished 5 3 60%" in text
         assert "Not finished yet" in text
         assert 'href="/departments/MOJ/report"' in response.text
         assert 'href="/departments/DVLA/report"' in response.text
