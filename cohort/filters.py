@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
@@ -32,23 +31,38 @@ def date_time(value: datetime | None) -> str:
     return f"{long_date(local)} at {hour}:{local:%M}{suffix}"
 
 
+def missing(value) -> bool:
+    """No figure: None, or pandas' / numpy's way of saying so (NaN, NA, NaT)."""
+    if value is None:
+        return True
+    try:
+        return bool(value != value)  # NaN, and pandas' NA/NaT, are not equal to themselves
+    except TypeError:  # pd.NA refuses to be a bool
+        return True
+
+
+def _exact(value) -> Decimal:
+    """A figure as the decimal people mean. Floats are means of rates or fractions turned to
+    floats: their shortest form rounded to 9 places undoes float error, so 0.7949999999999999
+    (a mean of 79.5 % rates) is 0.795 and 159/200 shows 80 %, not 79 %."""
+    if isinstance(value, Fraction):
+        return Decimal(value.numerator) / Decimal(value.denominator)
+    return Decimal(repr(float(value))).quantize(Decimal("1e-9"))
+
+
 def share(value, empty: str = "–") -> str:
     """A share from 0 to 1 (float, Fraction or Decimal) as a whole percentage rounded half up,
-    as DESIGN.md §4 shows rates: 0.795 → "80%". Missing (None, NaN) → `empty`."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    as DESIGN.md §4 shows rates: 0.795 → "80%". Missing → `empty`."""
+    if missing(value):
         return empty
-    if isinstance(value, Fraction):
-        exact = Decimal(value.numerator * 100) / Decimal(value.denominator)
-    else:
-        exact = Decimal(str(value)) * 100
-    return f"{exact.quantize(Decimal(1), rounding=ROUND_HALF_UP)}%"
+    return f"{(_exact(value) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)}%"
 
 
 def decimal1(value, empty: str = "–") -> str:
     """A mean such as a skill uplift to one decimal place, with a sign: "+1.3", "−0.5", "0.0"."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if missing(value):
         return empty
-    rounded = Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    rounded = _exact(value).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
     if rounded > 0:
         return f"+{rounded}"
     return f"−{-rounded}" if rounded < 0 else "0.0"

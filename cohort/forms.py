@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovSubmitInput, GovTextInput
-from wtforms import DateField, IntegerField, SubmitField
-from wtforms.validators import ValidationError
+from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovSubmitInput, GovTextArea, GovTextInput
+from wtforms import DateField, IntegerField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from cohort.text import invisible_characters
 
@@ -27,6 +27,22 @@ class PlainText:
 
 def strip_filter(value):
     return value.strip() if isinstance(value, str) else value
+
+
+def text_field(
+    label: str, what: str, required: str | None, max_len: int = 5000, area: bool = True, hint=None, widget=None
+):
+    """A text box (or one-line input with `area=False`) that is stripped, required with the
+    `required` message (or optional), at most `max_len` characters, and free of invisible or
+    control characters; every message names the field as `what`."""
+    validators = [DataRequired(required)] if required else [Optional()]
+    validators += [
+        Length(max=max_len, message=f"{what} must be {max_len:,} characters or fewer"),
+        PlainText(what, allow_newlines=area),
+    ]
+    field = TextAreaField if area else StringField
+    widget = widget or (GovTextArea() if area else GovTextInput())
+    return field(label, widget=widget, filters=[strip_filter], validators=validators, description=hint or "")
 
 
 class ConfirmForm(FlaskForm):

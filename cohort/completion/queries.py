@@ -11,7 +11,7 @@ from datetime import datetime
 # Modules, not names: cohort.skills.queries itself uses cohort.completion.facts.
 from cohort.attendance import queries as attendance
 from cohort.domain.completion import CohortFacts, Outcome, Standing, programme_over
-from cohort.models import Cohort, CohortStatus, Enrolment, EnrolmentStatus
+from cohort.models import Cohort, Enrolment, EnrolmentStatus
 from cohort.skills import queries as skills_queries
 
 from .facts import cohort_facts
@@ -39,7 +39,7 @@ class CohortOutcomes:
 
     @property
     def finished(self) -> bool:
-        return self.cohort.status in (CohortStatus.FINISHED, CohortStatus.ARCHIVED)
+        return self.cohort.status.closed
 
     @property
     def counts(self) -> list[tuple[Outcome, int]]:

@@ -95,7 +95,6 @@ def outcomes(slug: str):
         data=data,
         sponsor_view=only is not None,
         is_admin=current_user.role == Role.ADMIN,
-        Outcome=Outcome,
     )
 
 

@@ -24,7 +24,6 @@ from cohort.text import invisible_characters
 
 from .queries import cohort_outcomes
 
-CLOSED = (CohortStatus.FINISHED, CohortStatus.ARCHIVED)
 MAX_REASON = 2000
 SETTINGS = ("min_attendance", "require_mandatory", "require_hackathon", "skills_at_target")
 
@@ -38,7 +37,7 @@ class CompletionError(ValueError):
 
 
 def is_closed(cohort: Cohort) -> bool:
-    return cohort.status in CLOSED
+    return cohort.status.closed
 
 
 def _lock(cohort: Cohort) -> Cohort:

@@ -377,6 +377,13 @@ class HackathonEntry(enum.StrEnum):
     NO_SUBMISSION = "no_submission"  # in a team that submitted nothing
     NO_TEAM = "no_team"  # in no team
 
+    @classmethod
+    def of_team(cls, submitted: bool, late: bool) -> HackathonEntry:
+        """What a member of a team gets: its submission, on time or late, or none."""
+        if not submitted:
+            return cls.NO_SUBMISSION
+        return cls.LATE if late else cls.ON_TIME
+
 
 @dataclass(frozen=True)
 class CohortFacts:

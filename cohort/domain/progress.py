@@ -94,9 +94,14 @@ class Source(enum.StrEnum):
         return "Self-assessment" if self == Source.SELF else "Facilitator"
 
 
+# Worked out once: iterating an Enum is slow in Python 3.11, and a programme-wide report asks
+# for the latest level of 30,000 skills.
+LATEST_FIRST = tuple(reversed(Checkpoint))
+
+
 def latest(levels: Mapping[Checkpoint, int | None]) -> tuple[Checkpoint, int] | None:
     """The latest checkpoint with a level, and that level (final, else midpoint, else baseline)."""
-    for checkpoint in reversed(Checkpoint):
+    for checkpoint in LATEST_FIRST:
         level = levels.get(checkpoint)
         if level is not None:
             return checkpoint, level

@@ -11,13 +11,12 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
-    GovTextArea,
     GovTextInput,
 )
 from wtforms import RadioField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from cohort.forms import DayMonthYearField, PlainText, WholeNumberField, strip_filter
+from cohort.forms import DayMonthYearField, PlainText, WholeNumberField, strip_filter, text_field
 from cohort.models.hackathons import CRITERIA_LABELS, DataSensitivity
 from cohort.schedule.forms import TimeOfDayField
 
@@ -34,17 +33,6 @@ def web_link(form, field):
         raise ValidationError(
             f"{field.label.text.replace(' (optional)', '')} must be a web address starting with https://"
         )
-
-
-def _text(label: str, what: str, required: str | None, max_len: int = TEXT_MAX, area: bool = True, hint=None):
-    validators = [DataRequired(required)] if required else [Optional()]
-    validators += [
-        Length(max=max_len, message=f"{what} must be {max_len:,} characters or fewer"),
-        PlainText(what, allow_newlines=area),
-    ]
-    field = TextAreaField if area else StringField
-    widget = GovTextArea() if area else GovTextInput()
-    return field(label, widget=widget, filters=[strip_filter], validators=validators, description=hint or "")
 
 
 class StrictSelect(SelectField):
@@ -102,8 +90,8 @@ class StrictRadio(RadioField):
 
 
 class ChallengeForm(FlaskForm):
-    title = _text("Title", "Title", "Enter the challenge's title", 200, area=False)
-    problem_statement = _text(
+    title = text_field("Title", "Title", "Enter the challenge's title", 200, area=False)
+    problem_statement = text_field(
         "Problem statement",
         "Problem statement",
         "Enter the problem statement",
@@ -112,15 +100,15 @@ class ChallengeForm(FlaskForm):
     department = StrictSelect(
         "Department that owns it", invalid="Select the department that owns this challenge"
     )
-    data_available = _text("Data available (optional)", "Data available", None)
+    data_available = text_field("Data available (optional)", "Data available", None)
     data_sensitivity = StrictRadio(
         "How sensitive is the data?",
         choices=[(s.value, s.label) for s in DataSensitivity],
         default=DataSensitivity.OFFICIAL.value,
         invalid="Select how sensitive the data is",
     )
-    success_looks_like = _text("What success looks like (optional)", "What success looks like", None)
-    contact = _text(
+    success_looks_like = text_field("What success looks like (optional)", "What success looks like", None)
+    contact = text_field(
         "Contact (optional)",
         "Contact",
         None,
@@ -149,13 +137,13 @@ class SettingsForm(FlaskForm):
 
 
 class TeamForm(FlaskForm):
-    name = _text("Team name", "Team name", "Enter a name for the team", 80, area=False)
+    name = text_field("Team name", "Team name", "Enter a name for the team", 80, area=False)
     challenge = StrictSelect("Challenge", invalid="Choose one of the challenges on offer", allow_empty=True)
     submit = SubmitField("Create team", widget=GovSubmitInput())
 
 
 class JoinForm(FlaskForm):
-    code = _text("Join code", "Join code", "Enter the join code your team shared with you", 20, area=False)
+    code = text_field("Join code", "Join code", "Enter the join code your team shared with you", 20, area=False)
     submit = SubmitField("Join team", widget=GovSubmitInput())
 
 
@@ -170,8 +158,8 @@ class AutoFormForm(FlaskForm):
 
 
 class SubmissionForm(FlaskForm):
-    title = _text("Project title", "Project title", "Enter your project's title", 200, area=False)
-    summary = _text(
+    title = text_field("Project title", "Project title", "Enter your project's title", 200, area=False)
+    summary = text_field(
         "Summary", "Summary", "Enter a summary of what you built", hint="What you built and for whom"
     )
     repository_link = StringField(
@@ -196,14 +184,14 @@ class SubmissionForm(FlaskForm):
             web_link,
         ],
     )
-    data_used = _text("What data did you use?", "Data used", "Enter what data you used")
-    who_could_be_harmed = _text(
+    data_used = text_field("What data did you use?", "Data used", "Enter what data you used")
+    who_could_be_harmed = text_field(
         "Who could be harmed, and how?", "Who could be harmed", "Enter who could be harmed"
     )
-    bias_checked = _text(
+    bias_checked = text_field(
         "How did you check for bias?", "How you checked for bias", "Enter how you checked for bias"
     )
-    human_decides = _text(
+    human_decides = text_field(
         "What does a human still decide?", "What a human still decides", "Enter what a human still decides"
     )
     submit = SubmitField("Hand in", widget=GovSubmitInput())

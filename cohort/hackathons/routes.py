@@ -431,11 +431,8 @@ def leave_team(slug: str, hackathon_id: int, team_id: int):
     cohort, session = _hackathon(slug, hackathon_id)
     team = _team_in(session, team_id)
     enrolment = _my_enrolment(cohort)
-    if (
-        enrolment is None
-        or service.team_of(session, enrolment) is None
-        or service.team_of(session, enrolment).id != team.id
-    ):
+    mine = service.team_of(session, enrolment)  # None for someone not enrolled
+    if mine is None or mine.id != team.id:
         refuse(404, "not in this team")
     if not ConfirmForm().validate_on_submit():
         abort(400)

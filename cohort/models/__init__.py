@@ -4,6 +4,7 @@ from cohort.models.attendance import AttendanceMark, CatchUp, CheckIn, CheckInAt
 from cohort.models.audit import AuditEvent
 from cohort.models.certificate import Certificate
 from cohort.models.cohort import (
+    CLOSED_STATUSES,
     BankHolidayDivision,
     Cohort,
     CohortStatus,
@@ -51,6 +52,7 @@ __all__ = [
     "Cohort",
     "CohortSkill",
     "CohortStatus",
+    "CLOSED_STATUSES",
     "Department",
     "DepartmentAlias",
     "Enrolment",

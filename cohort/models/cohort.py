@@ -24,6 +24,15 @@ class CohortStatus(enum.StrEnum):
     def label(self) -> str:
         return self.value.capitalize()
 
+    @property
+    def closed(self) -> bool:
+        """Finished or archived: outcomes are recorded and the cohort's records are read-only
+        (DESIGN.md §3, §5), but for audited outcome corrections."""
+        return self in CLOSED_STATUSES
+
+
+CLOSED_STATUSES = (CohortStatus.FINISHED, CohortStatus.ARCHIVED)
+
 
 class BankHolidayDivision(enum.StrEnum):
     ENGLAND_AND_WALES = "england-and-wales"

@@ -14,11 +14,10 @@ from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
-from sqlalchemy import select
 
+from cohort.cli_helpers import fail, find_cohort
 from cohort.extensions import db
 from cohort.imports.reading import MAX_FILE_BYTES, MAX_ROWS
-from cohort.models import Cohort
 from cohort.nominations.importer import (
     EnrolmentError,
     ImportRefused,
@@ -28,40 +27,22 @@ from cohort.nominations.importer import (
 )
 
 
-def _fail(*lines: str) -> None:
-    for line in lines:
-        click.echo(line, err=True)
-    db.session.rollback()
-    raise SystemExit(1)
-
-
-def _find_cohort(slug: str) -> Cohort:
-    cohort = db.session.scalar(select(Cohort).where(Cohort.slug == slug.strip()))
-    if cohort is None:
-        slugs = db.session.scalars(
-            select(Cohort.slug).order_by(Cohort.start_date, Cohort.slug).limit(21)
-        ).all()
-        known = ", ".join(slugs[:20]) + (", …" if len(slugs) > 20 else "") if slugs else "there are none yet"
-        _fail(f"There is no cohort with the web address name '{slug}'. Cohorts: {known}.")
-    return cohort
-
-
 def _read(path: Path) -> bytes:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             # Said here rather than by the reader, so a huge file is never loaded.
-            _fail(
+            fail(
                 f"{path.name} is larger than 5 MB (it is {math.ceil(size / 1024 / 1024 * 10) / 10:.1f} MB). "
                 f"Split it into smaller files of at most {MAX_ROWS:,} rows and import each one."
             )
         return path.read_bytes()
     except FileNotFoundError:
-        _fail(f"There is no file {path}.")
+        fail(f"There is no file {path}.")
     except IsADirectoryError:
-        _fail(f"{path} is a folder, not a file.")
+        fail(f"{path} is a folder, not a file.")
     except OSError as error:
-        _fail(f"{path} cannot be read: {error.strerror or error}.")
+        fail(f"{path} cannot be read: {error.strerror or error}.")
     raise AssertionError("unreachable")
 
 
@@ -72,21 +53,21 @@ def _read(path: Path) -> bytes:
 @with_appcontext
 def import_participants_command(file: Path, slug: str, dry_run: bool) -> None:
     """Enrol the people in a nominations spreadsheet (CSV or .xlsx) in a cohort: all or none."""
-    cohort = _find_cohort(slug)
+    cohort = find_cohort(slug)
     data = _read(file)
     click.echo(f"Checking {file.name} for {cohort.name} ({cohort.slug})")
     try:
         checked = build_preview(cohort, file.name, data)
     except ImportRefused as refused:
-        _fail(*refused.problems, "Nothing was imported.")
+        fail(*refused.problems, "Nothing was imported.")
         return
     click.echo(checked.preview.summary())
     for line in checked.problem_lines():
         click.echo(line)
     if not checked.preview.ok:
-        _fail("Nothing was imported: fix the rows in error and run the command again.")
+        fail("Nothing was imported: fix the rows in error and run the command again.")
     if checked.blockers:
-        _fail("Nothing was imported.")
+        fail("Nothing was imported.")
     if not checked.rows_to_enrol:
         db.session.rollback()
         click.echo(f"Nothing to do: everyone in the file is already enrolled in {cohort.name}.")
@@ -99,7 +80,7 @@ def import_participants_command(file: Path, slug: str, dry_run: bool) -> None:
     try:
         result = enrol_checked(None, checked)
     except (NotImported, EnrolmentError) as error:
-        _fail(f"Nothing was imported: {error}")
+        fail(f"Nothing was imported: {error}")
         return
     click.echo(f"{result.summary()}.")
     if result.new_accounts:

@@ -29,7 +29,6 @@ from cohort.imports import (
 from cohort.imports.reading import Table
 from cohort.models import Cohort, Department, DepartmentAlias, Enrolment, EnrolmentStatus, User
 from cohort.services.enrolments import (
-    CLOSED_STATUSES,
     PLACE_HOLDING,
     EnrolmentError,
     EnrolResult,
@@ -217,7 +216,7 @@ def build_preview(cohort: Cohort, filename: str, data: bytes) -> CohortPreview:
         cohort=cohort, table=table, preview=preview, places_taken=taken, enrolment_status=enrolled
     )
     needed = len(preview.rows_to_enrol)
-    if cohort.status in CLOSED_STATUSES:
+    if cohort.status.closed:
         result.blockers.append(
             f"{cohort.name} is {cohort.status.value}: its enrolments can no longer change, "
             "so nobody can be imported into it."

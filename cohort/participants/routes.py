@@ -14,8 +14,8 @@ from cohort.auth.tokens import make_password_token
 from cohort.extensions import db
 from cohort.forms import ConfirmForm
 from cohort.models import (
+    CLOSED_STATUSES,
     Cohort,
-    CohortStatus,
     Department,
     Enrolment,
     EnrolmentStatus,
@@ -27,7 +27,6 @@ from cohort.paging import paginate, pagination_params
 from cohort.participants import bp, queries
 from cohort.participants.forms import EnrolForm, TransferForm, WithdrawForm
 from cohort.services.enrolments import (
-    CLOSED_STATUSES,
     EnrolmentError,
     NewPerson,
     enrol_person,
@@ -253,4 +252,4 @@ def list_participants():
 
 @bp.app_template_global()
 def cohort_is_closed(cohort: Cohort) -> bool:
-    return cohort.status in (CohortStatus.FINISHED, CohortStatus.ARCHIVED)
+    return cohort.status.closed

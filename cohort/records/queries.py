@@ -9,17 +9,15 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from cohort.domain.attendance import AttendanceFigures, Mark
+from cohort.domain.attendance import ATTENDED, AttendanceFigures, Mark
 from cohort.domain.completion import Standing
 from cohort.domain.schedule import SessionKind
 from cohort.extensions import db
-from cohort.models import Enrolment, Role, Session, Team, TeamMember, User
+from cohort.models import Enrolment, EnrolmentStatus, Role, Session, Team, TeamMember, User
 from cohort.models.certificate import Certificate
 from cohort.skills.queries import ParticipantProgress, SkillProgress, participant_progress
 
 from .service import certificate_of
-
-ATTENDED = (Mark.PRESENT, Mark.LATE)
 
 
 def may_see(viewer: User, enrolment: Enrolment) -> bool:
@@ -95,7 +93,7 @@ class Record:
     @property
     def valid_certificate(self) -> Certificate | None:
         c = self.certificate
-        return c if c is not None and c.valid and self.enrolment.status.value == "completed" else None
+        return c if c is not None and c.valid and self.enrolment.status == EnrolmentStatus.COMPLETED else None
 
     @property
     def completed_on(self) -> date:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_login import current_user, login_required
 
 from cohort.auth.access import refuse
@@ -10,6 +10,7 @@ from cohort.extensions import db, limiter
 from cohort.models import Enrolment
 from cohort.models.base import utcnow
 from cohort.reports.pdf import render_pdf
+from cohort.reports.routes import download
 from cohort.services.cohorts import slugify
 from cohort.text import invisible_characters
 
@@ -29,12 +30,6 @@ def _visible_enrolment(enrolment_id: int) -> Enrolment:
     if enrolment is None or not may_see(current_user, enrolment):
         refuse(404, f"record of enrolment {enrolment_id} not visible")
     return enrolment
-
-
-def _pdf(content: bytes, filename: str) -> Response:
-    response = Response(content, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 def _filename(kind: str, enrolment: Enrolment) -> str:
@@ -77,7 +72,7 @@ def record_pdf(enrolment_id: int):
         enrolment=enrolment,
         record=data,
     )
-    return _pdf(content, _filename("record", enrolment))
+    return download(content, _filename("record", enrolment))
 
 
 @bp.route("/enrolments/<int:enrolment_id>/certificate.pdf")
@@ -98,7 +93,7 @@ def certificate_pdf(enrolment_id: int):
         check_url=check_address(),
         check_url_with_code=check_address(certificate.code),
     )
-    return _pdf(content, _filename("certificate", enrolment))
+    return download(content, _filename("certificate", enrolment))
 
 
 def _lookups_only() -> bool:

@@ -9,26 +9,19 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
+from cohort.cli_helpers import fail, find_cohort
 from cohort.extensions import db
-from cohort.models import Cohort, Department
+from cohort.models import Department
 from cohort.models.base import utcnow
 
 from . import cohort_report
-
-
-def _cohort(slug: str) -> Cohort:
-    cohort = db.session.scalar(select(Cohort).where(Cohort.slug == slug.strip()))
-    if cohort is None:
-        known = ", ".join(db.session.scalars(select(Cohort.slug).order_by(Cohort.start_date)).all()) or "none"
-        raise click.ClickException(f"No cohort has the short name {slug!r}. Cohorts: {known}.")
-    return cohort
 
 
 def _department(code: str) -> Department:
     department = db.session.scalar(select(Department).where(func.upper(Department.code) == code.strip().upper()))
     if department is None:
         known = ", ".join(db.session.scalars(select(Department.code).order_by(Department.code)).all()) or "none"
-        raise click.ClickException(f"No department has the code {code!r}. Departments: {known}.")
+        fail(f"There is no department with the code '{code}'. Departments: {known}.")
     return department
 
 
@@ -59,7 +52,7 @@ def build_reports_command(slug: str, code: str | None, out: Path | None) -> None
     """Write a cohort's completion report (CSV, XLSX, PDF) and department outcome reports."""
     from . import department as department_report
 
-    cohort = _cohort(slug)
+    cohort = find_cohort(slug)
     only = _department(code) if code else None
     folder = (out or Path(current_app.config["REPORTS_FOLDER"])) / cohort.slug
     at = utcnow()

@@ -31,7 +31,7 @@ from cohort.domain.completion import (
     outcome_for,
     programme_over,
 )
-from cohort.domain.progress import Checkpoint, Source
+from cohort.domain.progress import Checkpoint, Source, latest_level
 from cohort.domain.schedule import SessionKind
 from cohort.extensions import db
 from cohort.models import (
@@ -53,15 +53,6 @@ from cohort.models import (
 
 MARKS = {mark.value: mark for mark in Mark}
 CHECKPOINTS = {checkpoint.value: checkpoint for checkpoint in Checkpoint}
-LATEST_FIRST = tuple(reversed(Checkpoint))
-
-
-def latest_of(by_checkpoint: dict[Checkpoint, int]) -> int | None:
-    """The level at the latest checkpoint assessed (final, else midpoint, else baseline)."""
-    for checkpoint in LATEST_FIRST:
-        if checkpoint in by_checkpoint:
-            return by_checkpoint[checkpoint]
-    return None
 
 
 KINDS = {kind.value: kind for kind in SessionKind}
@@ -113,9 +104,7 @@ class HackathonWork:
 
     @property
     def entry(self) -> HackathonEntry:
-        if self.submission is None:
-            return HackathonEntry.NO_SUBMISSION
-        return HackathonEntry.LATE if self.late else HackathonEntry.ON_TIME
+        return HackathonEntry.of_team(self.submission is not None, self.late)
 
 
 @dataclass(frozen=True)
@@ -144,7 +133,7 @@ class CohortInReport:
     @property
     def finished(self) -> bool:
         """Outcomes recorded (finished or archived)."""
-        return self.cohort.status.value in ("finished", "archived")
+        return self.cohort.status.closed
 
 
 @dataclass
@@ -322,7 +311,8 @@ def _load(cohorts: Sequence[Cohort], at: datetime, department: Department | None
 def _standing(data: ReportData, person: Person, kept, override: OutcomeOverride | None) -> Standing:
     cohort = data.cohort(person.cohort_id)
     latest = {
-        skill_id: latest_of(by_checkpoint) for skill_id, by_checkpoint in data.levels.get(person.enrolment_id, {}).items()
+        skill_id: latest_level(by_checkpoint)
+        for skill_id, by_checkpoint in data.levels.get(person.enrolment_id, {}).items()
     }
     work = data.hackathon_work.get(person.enrolment_id, {})
     facts = EnrolmentFacts(

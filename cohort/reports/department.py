@@ -8,19 +8,15 @@ them, and formats them for pages (whole percentages rounded half up, DESIGN §4)
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
-from fractions import Fraction
 
 import pandas as pd
 from sqlalchemy import exists, or_, select
 
-from cohort.domain.attendance import percentage
 from cohort.extensions import db
-from cohort.filters import date_time, decimal1
-from cohort.models import Challenge, Cohort, CohortStatus, Department, Enrolment, Session, Team, User
+from cohort.filters import date_time, decimal1, missing, share
+from cohort.models import Challenge, Cohort, Department, Enrolment, Session, Team, User
 
 from . import charts, files, tables
 from .charts import Chart
@@ -28,7 +24,6 @@ from .data import ReportData, load
 from .pdf import render_pdf
 
 ALL_COHORTS = "All cohorts"
-FINISHED = (CohortStatus.FINISHED, CohortStatus.ARCHIVED)
 
 # The people list of the department report: who, outcome, and the figures behind it.
 PARTICIPANT_COLUMNS = ["Participant", "Cohort", "Outcome", "Attendance rate", "Skills at target",
@@ -38,28 +33,6 @@ OVERVIEW_FIGURES = ["Nominated", "Completed", "Completion rate", "Mean attendanc
 
 
 # Formatting for pages ------------------------------------------------------------------------
-
-
-def missing(value) -> bool:
-    return (
-        value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value))
-    )
-
-
-def whole_percent(value, empty: str = "No data") -> str:
-    """A share from 0 to 1 as a whole percentage rounded half up (0.795 → "80%").
-
-    Tables hold floats; the float's shortest decimal form (rounded to 9 places, which undoes
-    float error in means) is the exact figure people mean, so 159/200 shows 80%, not 79%."""
-    if missing(value):
-        return empty
-    exact = Decimal(repr(float(value))).quantize(Decimal("1e-9"))
-    return f"{percentage(Fraction(exact))}%"
-
-
-def levels(value, empty: str = "No data") -> str:
-    """A mean uplift in levels, signed, one decimal place ("+1.5"), as the cohort report shows it."""
-    return empty if missing(value) else decimal1(float(value))
 
 
 def number(value, empty: str = "No data") -> str:
@@ -104,9 +77,9 @@ def display(frame: pd.DataFrame, finished: set[str] | None = None, key: str | No
                 done = finished is not None and key is not None and record[key] in finished
                 cells.append("No data" if done else "Not finished yet")
             elif name in tables.PERCENT_COLUMNS:
-                cells.append(whole_percent(value))
+                cells.append(share(value, "No data"))
             elif name in ("Mean skill uplift", "Mean uplift"):
-                cells.append(levels(value))
+                cells.append(decimal1(value, "No data"))
             elif name in ("Mean baseline", "Mean latest"):
                 cells.append(number(value))
             elif isinstance(value, str):
@@ -158,7 +131,7 @@ class DepartmentReport:
 
     @property
     def finished_cohorts(self) -> set[str]:
-        names = {c.cohort.name for c in self.data.cohorts if c.cohort.status in FINISHED}
+        names = {c.cohort.name for c in self.data.cohorts if c.cohort.status.closed}
         if names:
             names.add(ALL_COHORTS)  # its rate is over the finished cohorts
         return names
@@ -243,7 +216,7 @@ def page_context(report: DepartmentReport, cohorts: list[Cohort], by_cohort=None
         "outcomes_chart": _with_table(report.outcomes_chart()),
         "uplift_chart": _with_table(report.uplift_chart()),
         "completion_rate": (
-            whole_percent(report.summary.get("Completion rate"))
+            share(report.summary.get("Completion rate"))
             if report.summary.get("Completion rate") is not None
             else ("No data" if finished else "Not finished yet")
         ),
@@ -337,7 +310,7 @@ class Overview:
 
     @property
     def finished_cohorts(self) -> set[str]:
-        names = {c.cohort.name for c in self.data.cohorts if c.cohort.status in FINISHED}
+        names = {c.cohort.name for c in self.data.cohorts if c.cohort.status.closed}
         if names:
             names.add(ALL_COHORTS)
         return names

@@ -14,10 +14,10 @@ import pandas as pd
 
 from cohort.domain.attendance import ATTENDED, counts_for
 from cohort.domain.completion import FINAL_OUTCOMES, Outcome
-from cohort.domain.progress import Checkpoint
+from cohort.domain.progress import Checkpoint, latest_level, uplift
 from cohort.domain.times import london_date
 
-from .data import Person, ReportData, latest_of
+from .data import Person, ReportData
 
 RULES = (("attendance", "Attendance rule"), ("mandatory", "Mandatory sessions rule"),
          ("hackathon", "Hackathon rule"), ("skills", "Skills rule"))  # fmt: skip
@@ -70,9 +70,8 @@ def _person_figures(data: ReportData, person: Person) -> PersonFigures:
     on_time = sum(1 for f in hackathons if f.id in work and work[f.id].entry == "on_time")
     uplifts = {}
     for skill_id, levels in data.levels.get(person.enrolment_id, {}).items():
-        if skill_id not in cohort.facts.targets or Checkpoint.BASELINE not in levels:
-            continue
-        uplifts[skill_id] = latest_of(levels) - levels[Checkpoint.BASELINE]
+        if skill_id in cohort.facts.targets and Checkpoint.BASELINE in levels:
+            uplifts[skill_id] = uplift(levels)
     return PersonFigures(done, len(held), len(hackathons), on_time, uplifts)
 
 
@@ -175,8 +174,7 @@ def skills(data: ReportData) -> pd.DataFrame:
         levels = data.levels.get(person.enrolment_id, {})
         for cs in cohort.skills:
             by = levels.get(cs.skill_id, {})
-            latest = latest_of(by)
-            base = by.get(Checkpoint.BASELINE)
+            latest = latest_level(by)
             rows.append({
                 "Cohort": cohort.cohort.name,
                 "Participant": person.name,
@@ -189,7 +187,7 @@ def skills(data: ReportData) -> pd.DataFrame:
                 "Latest": latest,
                 "Target": cs.target_level,
                 "At target": "Yes" if latest is not None and latest >= cs.target_level else "No",
-                "Uplift": None if base is None or latest is None else latest - base,
+                "Uplift": uplift(by),
             })  # fmt: skip
     frame = pd.DataFrame(rows, columns=["Cohort", "Participant", "Department", "Skill", "Category", "Baseline",
                                         "Midpoint", "Final", "Latest", "Target", "At target", "Uplift"])  # fmt: skip
@@ -316,7 +314,7 @@ def uplift_by_skill(data: ReportData) -> pd.DataFrame:
         for skill_id, levels in data.levels.get(person.enrolment_id, {}).items():
             if skill_id not in names or Checkpoint.BASELINE not in levels:
                 continue
-            latest = latest_of(levels)
+            latest = latest_level(levels)
             found.setdefault(names[skill_id], []).append((levels[Checkpoint.BASELINE], latest))
     rows = [
         {

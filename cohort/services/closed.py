@@ -14,9 +14,7 @@ import re
 from sqlalchemy import select
 
 from cohort.extensions import db
-from cohort.models import Cohort, CohortStatus
-
-CLOSED = (CohortStatus.FINISHED, CohortStatus.ARCHIVED)
+from cohort.models import Cohort
 
 
 def _called(name: str) -> str:
@@ -37,13 +35,13 @@ def closed_reason(cohort: Cohort, what: str, *, lock: bool = False) -> str | Non
         status = db.session.scalar(
             select(Cohort.status).where(Cohort.id == cohort.id).with_for_update(read=True)
         )
-    if status not in CLOSED:
+    if not status.closed:
         return None
     return f"{_called(cohort.name)} is {status.value}: {what} can no longer change"
 
 
 def closed_notice(cohort: Cohort | None, what: str) -> str | None:
     """For pages: "This cohort is finished: its sessions can no longer change.", or None while open."""
-    if cohort is None or cohort.status not in CLOSED:
+    if cohort is None or not cohort.status.closed:
         return None
     return f"This cohort is {cohort.status.value}: {what} can no longer change."

@@ -78,7 +78,7 @@ def _check_status_change(details: CohortDetails, cohort: Cohort | None) -> None:
     current = cohort.status if cohort is not None else None
     if details.status == CohortStatus.FINISHED and current != CohortStatus.FINISHED:
         raise CohortError(FINISH_ELSEWHERE, "status")
-    if current in (CohortStatus.FINISHED, CohortStatus.ARCHIVED):
+    if current is not None and current.closed:
         unchanged = _snapshot(cohort)
         proposed = dict(
             unchanged,
@@ -95,7 +95,7 @@ def _check_status_change(details: CohortDetails, cohort: Cohort | None) -> None:
             skills_at_target=details.skills_at_target,
             facilitator_ids=sorted(details.facilitator_ids),
         )
-        if proposed != unchanged or details.status not in (CohortStatus.FINISHED, CohortStatus.ARCHIVED):
+        if proposed != unchanged or not details.status.closed:
             raise CohortError(
                 f"{cohort.name} is {current.value}: its details and rules can no longer change "
                 "(it can only be archived). Correct an outcome from its Outcomes page",

@@ -18,7 +18,6 @@ from sqlalchemy.exc import IntegrityError
 from cohort.extensions import db
 from cohort.models import (
     Cohort,
-    CohortStatus,
     Department,
     Enrolment,
     EnrolmentStatus,
@@ -30,7 +29,6 @@ from cohort.services import accounts, audit
 
 # Enrolments that hold a place in the cohort (count against capacity).
 PLACE_HOLDING = (EnrolmentStatus.ACTIVE, EnrolmentStatus.COMPLETED, EnrolmentStatus.NOT_COMPLETED)
-CLOSED_STATUSES = (CohortStatus.FINISHED, CohortStatus.ARCHIVED)
 ENROLMENT_AUDIT_FIELDS = (
     "cohort_id",
     "user_id",
@@ -88,7 +86,7 @@ def _lock(cohort: Cohort) -> Cohort:
 
 
 def _check_open(cohort: Cohort) -> None:
-    if cohort.status in CLOSED_STATUSES:
+    if cohort.status.closed:
         raise EnrolmentError(f"{cohort.name} is {cohort.status.value}: its enrolments can no longer change")
 
 
@@ -374,7 +372,7 @@ def transfer(actor: User, enrolment: Enrolment, to_cohort: Cohort, on: date) -> 
         _lock(enrolment.cohort)
         to_cohort = _lock(to_cohort)
         _check_open(enrolment.cohort)
-        if to_cohort.status in CLOSED_STATUSES:
+        if to_cohort.status.closed:
             raise EnrolmentError(
                 f"{to_cohort.name} is {to_cohort.status.value}: choose a cohort that is still to run",
                 "to_cohort",

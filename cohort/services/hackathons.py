@@ -820,9 +820,5 @@ def entries_for_completion(cohort, enrolment_ids: Sequence[int]) -> dict[int, di
             )
         ).all()
         for enrolment_id, session_id, late, submission_id in rows:
-            if submission_id is None:
-                entry = HackathonEntry.NO_SUBMISSION
-            else:
-                entry = HackathonEntry.LATE if late else HackathonEntry.ON_TIME
-            found.setdefault(enrolment_id, {})[session_id] = entry
+            found.setdefault(enrolment_id, {})[session_id] = HackathonEntry.of_team(submission_id is not None, bool(late))
     return found

@@ -64,10 +64,10 @@ def test_default_folder_is_reports_folder(runner, world, app, tmp_path):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--cohort", "no-such-cohort"], "No cohort has the short name 'no-such-cohort'. Cohorts: "),
-        (["--cohort", "{slug}", "--department", "XYZ"], "No department has the code 'XYZ'. Departments: DVLA, MOJ."),
-        (["--cohort", "'; DROP TABLE cohorts; --"], "No cohort has the short name"),
-        (["--cohort", "x" * 5000], "No cohort has the short name"),
+        (["--cohort", "no-such-cohort"], "There is no cohort with the web address name 'no-such-cohort'. Cohorts: "),
+        (["--cohort", "{slug}", "--department", "XYZ"], "There is no department with the code 'XYZ'. Departments: DVLA, MOJ."),
+        (["--cohort", "'; DROP TABLE cohorts; --"], "There is no cohort with the web address name"),
+        (["--cohort", "x" * 5000], "There is no cohort with the web address name"),
     ],
 )
 def test_unknown_cohort_or_department_exits_non_zero_with_a_clear_message(runner, world, tmp_path, args, message):

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from cohort.filters import decimal1, share
 from cohort.reports import charts
-from cohort.reports.department import display, levels, whole_percent
+from cohort.reports.department import display
 from cohort.reports.tables import SUMMARY_COLUMNS
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -102,11 +103,12 @@ def test_same_figures_same_picture():
     ],
 )
 def test_whole_percent(value, shown):
-    assert whole_percent(value) == shown
+    assert share(value, "No data") == shown
 
 
 def test_levels_are_signed_with_one_decimal():
-    assert (levels(5 / 3), levels(0.0), levels(None)) == ("+1.7", "0.0", "No data")
+    levels = [decimal1(v, "No data") for v in (5 / 3, 0.0, None)]
+    assert levels == ["+1.7", "0.0", "No data"]
 
 
 def test_display_says_why_a_completion_rate_is_missing():
