@@ -13,8 +13,10 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-# Reinstall only when the project's dependencies change.
+# Reinstall only when the project's dependencies change. The system libraries WeasyPrint
+# needs (Pango, HarfBuzz, Fontconfig) are checked first, with the Debian command that adds them.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(PYTHON) scripts/check_system.py
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
@@ -37,15 +39,18 @@ e2e: install
 
 # Page timings and queries per page on the demo data plus scale cohorts; a 5,000-row
 # nominations import (preview + commit); the attendance pages at 25 and 200 participants;
-# reports on 10,000 participants (seed-demo --scale 400) against a hand-written SQL aggregate.
+# reports on 10,000 participants (seed-demo --scale 400) against a hand-written SQL aggregate;
+# concurrent writes and page throughput through gunicorn on SQLite and PostgreSQL.
 bench: install
 	$(BIN)/python benchmarks/pages.py $(BENCH_ARGS)
 	$(BIN)/python benchmarks/import_nominations.py
 	$(BIN)/python benchmarks/attendance.py
 	$(BIN)/python benchmarks/reports.py
+	$(BIN)/python benchmarks/load.py
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 clean:
 	rm -rf $(VENV) node_modules cohort/static/govuk
