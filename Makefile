@@ -31,8 +31,11 @@ run: install
 	@echo "Cohort is running on http://127.0.0.1:5000 (Ctrl+C to stop)"
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
+# The suite runs on every core (pytest-xdist); each worker has its own database (see
+# tests/conftest.py). PYTEST_WORKERS=0 runs it in one process.
+PYTEST_WORKERS ?= auto
 test: install
-	$(BIN)/pytest -m "not e2e" $(PYTEST_ARGS)
+	$(BIN)/pytest -m "not e2e" -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 e2e: install
 	$(BIN)/pytest -m e2e $(PYTEST_ARGS)

@@ -9,6 +9,7 @@ from cohort.config import ConfigError, load_config
 def env(monkeypatch):
     for name in ("COHORT_ENV", "SECRET_KEY", "DATABASE_URL", "COHORT_ALLOW_SQLITE", "SESSION_IDLE_MINUTES"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
     return monkeypatch
 
 
@@ -57,3 +58,21 @@ def test_bad_values_get_a_clear_message(env):
     env.setenv("SESSION_IDLE_MINUTES", "half an hour")
     with pytest.raises(ConfigError, match="SESSION_IDLE_MINUTES must be a whole number"):
         load_config()
+
+
+def test_production_refuses_rate_limits_counted_per_worker_unless_asked(env):
+    env.setenv("COHORT_ENV", "production")
+    env.setenv("SECRET_KEY", "k" * 40)
+    env.setenv("DATABASE_URL", "postgresql://u@db/cohort")
+    env.delenv("RATELIMIT_STORAGE_URI")
+    with pytest.raises(ConfigError, match="RATELIMIT_STORAGE_URI pointing at Redis"):
+        load_config()
+    env.setenv("RATELIMIT_STORAGE_URI", "memory://")  # one worker, on purpose
+    assert load_config()["RATELIMIT_STORAGE_URI"] == "memory://"
+    env.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
+    assert load_config()["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/0"
+
+
+def test_development_counts_rate_limits_in_memory_by_default(env):
+    env.delenv("RATELIMIT_STORAGE_URI")
+    assert load_config()["RATELIMIT_STORAGE_URI"] == "memory://"
