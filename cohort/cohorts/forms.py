@@ -23,6 +23,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from cohort.concurrency import version_field
 from cohort.forms import DayMonthYearField, PlainText, WholeNumberField, strip_filter
 from cohort.models import BankHolidayDivision, CohortStatus
 
@@ -138,4 +139,5 @@ class CohortForm(FlaskForm):
     require_hackathon = BooleanField(
         "A submission is needed for every hackathon", widget=GovCheckboxInput(), default=True
     )
+    version = version_field()  # editing: the version the page showed (docs/decisions/0004-…)
     submit = SubmitField("Save cohort", widget=GovSubmitInput())

@@ -12,11 +12,12 @@ from cohort.auth.access import admin_required, cohort_for, visible_cohorts
 from cohort.cohorts import bp
 from cohort.cohorts.forms import CohortForm
 from cohort.cohorts.queries import cohort_rows, department_counts
+from cohort.concurrency import StaleEdit, keep_typed, version_of
 from cohort.extensions import db
 from cohort.models import BankHolidayDivision, Cohort, CohortStatus, Enrolment, EnrolmentStatus, Role, User
 from cohort.models.base import utcnow
 from cohort.participants.queries import SORTS, enrolment_list
-from cohort.services.cohorts import CohortDetails, CohortError, update_cohort
+from cohort.services.cohorts import COHORT_DETAILS, CohortDetails, CohortError, update_cohort
 from cohort.services.cohorts import create_cohort as create
 
 
@@ -69,14 +70,18 @@ def _details(form: CohortForm) -> CohortDetails:
 
 
 def _save(form: CohortForm, cohort: Cohort | None):
-    """Validate and save; returns the saved cohort, or None with errors on the form."""
+    """Validate and save; returns the saved cohort, or None with errors on the form, or a
+    StaleEdit when someone else changed the cohort after the page was opened."""
     if not form.validate_on_submit():
         return None
     try:
         if cohort is None:
             return create(current_user, _details(form))
-        update_cohort(current_user, cohort, _details(form))
+        update_cohort(current_user, cohort, _details(form), form.version.data)
         return cohort
+    except StaleEdit as stale:
+        keep_typed(form, stale)
+        return stale
     except CohortError as error:
         db.session.rollback()
         getattr(form, error.field or "name").errors = [str(error)]
@@ -113,13 +118,15 @@ def edit_cohort(slug: str):
         form.min_attendance.data = round(cohort.min_attendance * 100)
         form.skills_at_target.data = round(cohort.skills_at_target * 100)
         form.facilitators.data = [f.id for f in cohort.facilitators]
+        form.version.data = version_of(COHORT_DETAILS, cohort)
     saved = _save(form, cohort)
-    if saved is not None:
+    stale = saved if isinstance(saved, StaleEdit) else None
+    if saved is not None and stale is None:
         flash(f"Cohort {saved.name} updated.", "success")
         return redirect(url_for("cohorts.show_cohort", slug=saved.slug))
-    return render_template("cohorts/form.html", title=f"Edit {cohort.name}", form=form, cohort=cohort), (
-        400 if form.errors else 200
-    )
+    return render_template(
+        "cohorts/form.html", title=f"Edit {cohort.name}", form=form, cohort=cohort, stale=stale
+    ), (409 if stale else 400 if form.errors else 200)
 
 
 @bp.route("/<slug>")

@@ -10,6 +10,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import BooleanField, RadioField, SubmitField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange
 
+from cohort.concurrency import version_field
 from cohort.forms import PlainText, WholeNumberField, strip_filter
 from cohort.models import FinalOutcome
 
@@ -42,6 +43,7 @@ class SettingsForm(FlaskForm):
             NumberRange(min=0, max=100, message="Skills at target must be a percentage from 0 to 100"),
         ],
     )
+    version = version_field()  # the version the page showed (docs/decisions/0004-…)
     submit = SubmitField("Save completion rules", widget=GovSubmitInput())
 
 

@@ -6,6 +6,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from cohort.auth.access import admin_required, cohort_for, refuse, roles_required
+from cohort.concurrency import StaleEdit, keep_typed, version_of
 from cohort.domain.completion import DEFAULT_RULES, Outcome
 from cohort.extensions import db
 from cohort.models import Cohort, CohortStatus, Enrolment, Role
@@ -14,7 +15,15 @@ from cohort.models.base import utcnow
 from . import bp
 from .forms import FinishForm, OverrideForm, SettingsForm
 from .queries import cohort_outcomes
-from .service import CompletionError, Settings, finish, is_closed, override, update_settings
+from .service import (
+    COMPLETION_RULES,
+    CompletionError,
+    Settings,
+    finish,
+    is_closed,
+    override,
+    update_settings,
+)
 
 MAX_ID = 2**31 - 1
 DEFAULTS = {
@@ -41,11 +50,13 @@ def settings(slug: str):
     cohort = _managed_cohort(slug)
     closed = is_closed(cohort)
     form = SettingsForm()
+    stale = None
     if request.method == "GET":
         form.min_attendance.data = round(cohort.min_attendance * 100)
         form.skills_at_target.data = round(cohort.skills_at_target * 100)
         form.require_mandatory.data = cohort.require_mandatory
         form.require_hackathon.data = cohort.require_hackathon
+        form.version.data = version_of(COMPLETION_RULES, cohort)
     elif closed:
         flash(f"{cohort.name} is {cohort.status.value}: its completion rules can no longer change.", "error")
         return redirect(url_for("completion.settings", slug=cohort.slug))
@@ -60,7 +71,11 @@ def settings(slug: str):
                     form.require_hackathon.data,
                     form.skills_at_target.data,
                 ),
+                form.version.data,
             )
+        except StaleEdit as error:
+            keep_typed(form, error)
+            stale = error
         except CompletionError as error:
             db.session.rollback()
             getattr(form, error.field or "min_attendance").errors = [str(error)]
@@ -79,7 +94,8 @@ def settings(slug: str):
         form=form,
         closed=closed,
         defaults=DEFAULTS,
-    ), (400 if form.errors else 200)
+        stale=stale,
+    ), (409 if stale else 400 if form.errors else 200)
 
 
 @bp.route("/cohorts/<slug>/outcomes")

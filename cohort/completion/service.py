@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from cohort import concurrency
 from cohort.domain.completion import FINAL_OUTCOMES, Outcome, Standing, final_outcome
 from cohort.extensions import db
 from cohort.models import (
@@ -20,6 +21,7 @@ from cohort.models import (
     User,
 )
 from cohort.services import audit
+from cohort.services.cohorts import COHORT_FORMATS, RULE_LABELS
 from cohort.text import invisible_characters
 
 from .queries import cohort_outcomes
@@ -52,6 +54,16 @@ def _lock(cohort: Cohort) -> Cohort:
 
 # Settings ------------------------------------------------------------------------------
 
+# The completion rules page's version (docs/decisions/0004-optimistic-edits-and-limits.md): only
+# the rules count, so a change of the cohort's name does not refuse a save of its rules.
+COMPLETION_RULES = concurrency.Tracked(
+    title="Someone else changed the completion rules after you opened them",
+    entity_type="Cohort",
+    labels=RULE_LABELS,
+    values=lambda cohort: audit.snapshot(cohort, SETTINGS),
+    formats=COHORT_FORMATS,
+)
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -61,9 +73,10 @@ class Settings:
     skills_at_target: int  # whole percentage
 
 
-def update_settings(actor: User, cohort: Cohort, settings: Settings) -> bool:
+def update_settings(actor: User, cohort: Cohort, settings: Settings, version: str | None = None) -> bool:
     """Save the completion rules; returns whether anything changed. Outcomes are worked out when
-    shown, so they follow at once."""
+    shown, so they follow at once. `version`: what the page showed (concurrency.StaleEdit when
+    the rules changed since; None is not checked)."""
     for name in ("min_attendance", "skills_at_target"):
         value = getattr(settings, name)
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100:
@@ -73,6 +86,7 @@ def update_settings(actor: User, cohort: Cohort, settings: Settings) -> bool:
         raise CompletionError(
             f"{cohort.name} is {cohort.status.value}: its completion rules can no longer change"
         )
+    concurrency.check(COMPLETION_RULES, cohort, version, actor)
     before = audit.snapshot(cohort, SETTINGS)
     cohort.min_attendance = settings.min_attendance / 100
     cohort.require_mandatory = bool(settings.require_mandatory)

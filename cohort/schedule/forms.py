@@ -18,6 +18,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import BooleanField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from cohort.concurrency import version_field
 from cohort.domain.schedule import SessionKind
 from cohort.forms import DayMonthYearField, PlainText, strip_filter
 
@@ -193,6 +194,7 @@ class SessionForm(FlaskForm):
         invalid="Select yes or no",
     )
     confirm = BooleanField("Save it anyway", widget=GovCheckboxInput())
+    version = version_field()  # changing a session: the version the page showed (docs/decisions/0004-…)
     submit = SubmitField("Save session", widget=GovSubmitInput())
 
     def validate_end(self, field):

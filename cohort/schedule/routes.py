@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from cohort.auth.access import admin_required, can_manage_cohort, cohort_for, refuse, roles_required
+from cohort.concurrency import StaleEdit, keep_typed, version_of
 from cohort.domain import bank_holidays
 from cohort.domain.schedule import SessionKind
 from cohort.domain.times import (
@@ -126,15 +127,19 @@ def _details(form: SessionForm) -> SessionDetails:
 
 
 def _save_session(form: SessionForm, cohort: Cohort, session: Session | None):
-    """Validate and save; the saved session, or None with errors or warnings for the page."""
+    """Validate and save; the saved session, or None with errors or warnings for the page, or a
+    StaleEdit when someone else changed the session after the page was opened."""
     warnings = []
     if not form.validate_on_submit():
         return None, warnings
     try:
         if session is None:
             return service.create_session(current_user, cohort, _details(form), form.confirm.data), warnings
-        service.update_session(current_user, session, _details(form), form.confirm.data)
+        service.update_session(current_user, session, _details(form), form.confirm.data, form.version.data)
         return session, warnings
+    except StaleEdit as stale:
+        keep_typed(form, stale)
+        return stale, warnings
     except ScheduleError as error:
         db.session.rollback()
         getattr(form, error.field or "title").errors = [str(error)]
@@ -145,7 +150,7 @@ def _save_session(form: SessionForm, cohort: Cohort, session: Session | None):
     return None, warnings
 
 
-def _form_page(form, cohort, session, warnings, title):
+def _form_page(form, cohort, session, warnings, title, stale: StaleEdit | None = None):
     return render_template(
         "schedule/session_form.html",
         title=title,
@@ -155,7 +160,8 @@ def _form_page(form, cohort, session, warnings, title):
         warnings=warnings,
         last_day=service.cohort_last_day(cohort),
         kind_items=[{"hint": {"text": KIND_HINTS[k]}} for k in SessionKind],
-    ), (400 if form.errors else 200)
+        stale=stale,
+    ), (409 if stale else 400 if form.errors else 200)
 
 
 @bp.route("/cohorts/<slug>/schedule/new", methods=["GET", "POST"])
@@ -220,12 +226,15 @@ def edit_session(slug: str, session_id: int):
                 "online_link": session.online_link or "",
                 "facilitator": str(session.facilitator_id or ""),
                 "mandatory": "yes" if session.mandatory else "no",
+                "version": version_of(service.SESSION, session),
             }
         )
     else:
         form = SessionForm()
     _facilitator_choices(form, cohort, session)
     saved, warnings = _save_session(form, cohort, session)
+    if isinstance(saved, StaleEdit):
+        return _form_page(form, cohort, session, warnings, "Change a session", stale=saved)
     if saved is not None:
         flash(f"“{saved.title}” updated.", "success")
         return redirect(url_for("schedule.show_session", slug=cohort.slug, session_id=saved.id))

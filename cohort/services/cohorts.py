@@ -1,4 +1,8 @@
-"""Creating and changing cohorts, audited."""
+"""Creating and changing cohorts, audited.
+
+Changing a cohort locks its row and checks the version its edit page showed (docs/decisions/
+0004-optimistic-edits-and-limits.md): a save over someone else's newer change is refused.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from datetime import date
 
 from sqlalchemy import select
 
+from cohort import concurrency
 from cohort.extensions import db
 from cohort.models import BankHolidayDivision, Cohort, CohortStatus, Role, User
 from cohort.services import audit
@@ -64,6 +69,47 @@ def _snapshot(cohort: Cohort) -> dict:
     data = audit.snapshot(cohort, [f for f in COHORT_AUDIT_FIELDS if f != "facilitator_ids"])
     data["facilitator_ids"] = sorted(f.id for f in cohort.facilitators)
     return data
+
+
+def _required(value) -> str:
+    return "empty" if value is None else ("required" if value else "not required")
+
+
+# How a refused save names the changes made since the page was opened.
+RULE_LABELS = {
+    "min_attendance": "the minimum attendance",
+    "require_mandatory": "the mandatory sessions rule",
+    "require_hackathon": "the hackathon submissions rule",
+    "skills_at_target": "the skills at target",
+}
+COHORT_FORMATS = {
+    "min_attendance": concurrency.percent,
+    "skills_at_target": concurrency.percent,
+    "require_mandatory": _required,
+    "require_hackathon": _required,
+    "bank_holiday_division": concurrency.label_of({d.value: d.label for d in BankHolidayDivision}),
+    "status": concurrency.label_of({s.value: s.label for s in CohortStatus}),
+    "facilitator_ids": concurrency.names_of(User, "full_name"),
+}
+COHORT_DETAILS = concurrency.Tracked(
+    title="Someone else changed this cohort after you opened it",
+    entity_type="Cohort",
+    labels={
+        "name": "the name",
+        "slug": "the web address name",
+        "description": "the description",
+        "start_date": "the start date",
+        "length_weeks": "the length in weeks",
+        "capacity": "the capacity",
+        "bank_holiday_division": "the bank holidays",
+        "status": "the status",
+        "facilitator_ids": "the facilitators",
+        **RULE_LABELS,
+    },
+    values=_snapshot,
+    formats=COHORT_FORMATS,
+    anchors={"facilitator_ids": "facilitators"},
+)
 
 
 FINISH_ELSEWHERE = (
@@ -157,7 +203,11 @@ def create_cohort(actor: User | None, details: CohortDetails, commit: bool = Tru
     return cohort
 
 
-def update_cohort(actor: User, cohort: Cohort, details: CohortDetails) -> None:
+def update_cohort(actor: User, cohort: Cohort, details: CohortDetails, version: str | None = None) -> None:
+    """Save the cohort's details. `version`: what its edit page showed (concurrency.StaleEdit when
+    the cohort changed since; None is not checked). Commits; on a refusal nothing is written."""
+    concurrency.lock(cohort)
+    concurrency.check(COHORT_DETAILS, cohort, version, actor)
     slug = _validate(details, cohort)
     before = _snapshot(cohort)
     _apply(cohort, details, slug)

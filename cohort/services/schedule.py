@@ -10,6 +10,10 @@ facilitator booked twice, a time that does not exist) stop the change;
 warnings (outside the cohort's weeks, on a bank holiday, at a weekend) need
 the person to confirm, and are returned so the page can say what they are;
 they are asked again only when a session's date changes.
+
+Changing, cancelling or reinstating a session locks its row first, so the audit "before" is the
+row as it is; a change also checks the version its edit page showed
+(docs/decisions/0004-optimistic-edits-and-limits.md).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from cohort import concurrency
 from cohort.domain import bank_holidays
 from cohort.domain.schedule import PlannedSession, SessionKind, standard_programme
 from cohort.domain.times import clock_time, london_to_utc, long_day, wall_clock_exists
@@ -96,6 +101,36 @@ class SessionDetails:
 
 def snapshot(session: Session) -> dict:
     return audit.snapshot(session, SESSION_AUDIT_FIELDS)
+
+
+def _cancelled(value) -> str:
+    return "not cancelled" if value is None else f"cancelled on {concurrency.plain(value)}"
+
+
+SESSION = concurrency.Tracked(
+    title="Someone else changed this session after you opened it",
+    entity_type="Session",
+    labels={
+        "kind": "the kind of session",
+        "title": "the title",
+        "description": "the description",
+        "starts_at": "the start",
+        "ends_at": "the end",
+        "location": "the location",
+        "online_link": "the online link",
+        "facilitator_id": "the facilitator",
+        "mandatory": "whether attendance is mandatory",
+        "cancelled_at": "whether it is cancelled",
+        "cancellation_reason": "the reason it is cancelled",
+    },
+    values=lambda session: {k: v for k, v in snapshot(session).items() if k != "cohort_id"},
+    formats={
+        "kind": concurrency.label_of({k.value: k.label for k in SessionKind}),
+        "facilitator_id": concurrency.names_of(User, "full_name"),
+        "cancelled_at": _cancelled,
+    },
+    anchors={"starts_at": "day", "ends_at": "end", "facilitator_id": "facilitator", "cancelled_at": ""},
+)
 
 
 def sessions_of(cohort: Cohort) -> list[Session]:
@@ -220,7 +255,8 @@ def _check_open(cohort: Cohort) -> None:
 
 
 def _validate(cohort: Cohort, details: SessionDetails, session: Session | None, confirmed: bool) -> None:
-    _check_open(cohort)
+    if session is None:
+        _check_open(cohort)
     errors, warnings = check(cohort, details, session)
     if errors:
         raise errors[0]
@@ -261,8 +297,23 @@ def create_session(
     return session
 
 
-def update_session(actor: User, session: Session, details: SessionDetails, confirmed: bool = False) -> bool:
-    """Change a session; returns False when nothing changed. Commits."""
+def _lock_open(session: Session) -> None:
+    """The cohort must be open (its row share-locked), then the session's row is locked and read again."""
+    _check_open(session.cohort)
+    concurrency.lock(session)
+
+
+def update_session(
+    actor: User,
+    session: Session,
+    details: SessionDetails,
+    confirmed: bool = False,
+    version: str | None = None,
+) -> bool:
+    """Change a session; returns False when nothing changed. Commits. `version`: what the edit page
+    showed (concurrency.StaleEdit when the session changed since; None is not checked)."""
+    _lock_open(session)
+    concurrency.check(SESSION, session, version, actor)
     _validate(session.cohort, details, session, confirmed)
     before = snapshot(session)
     _apply(session, details)
@@ -282,7 +333,7 @@ def update_session(actor: User, session: Session, details: SessionDetails, confi
 
 def cancel_session(actor: User, session: Session, reason: str, at: datetime | None = None) -> None:
     """Cancel a session: it keeps its record (and marks) and drops out of rates. Commits."""
-    _check_open(session.cohort)
+    _lock_open(session)
     if session.cancelled:
         raise ScheduleError("This session is already cancelled", "reason")
     reason = reason.strip()
@@ -308,7 +359,7 @@ def cancel_session(actor: User, session: Session, reason: str, at: datetime | No
 
 def reinstate_session(actor: User, session: Session) -> None:
     """Undo a cancellation. The facilitator must still be free. Commits."""
-    _check_open(session.cohort)
+    _lock_open(session)
     if not session.cancelled:
         raise ScheduleError("This session is not cancelled")
     if session.facilitator_id is not None:
