@@ -16,6 +16,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import RadioField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
+from cohort.concurrency import version_field
 from cohort.forms import DayMonthYearField, PlainText, WholeNumberField, strip_filter, text_field
 from cohort.models.hackathons import CRITERIA_LABELS, DataSensitivity
 from cohort.schedule.forms import TimeOfDayField
@@ -116,6 +117,7 @@ class ChallengeForm(FlaskForm):
         area=False,
         hint="Who teams can ask, for example a name and email",
     )
+    version = version_field()  # editing: the version the page showed (docs/decisions/0004-…)
     submit = SubmitField("Save challenge", widget=GovSubmitInput())
 
 
@@ -129,6 +131,7 @@ class SettingsForm(FlaskForm):
     deadline_date = DayMonthYearField("Deadline date", what="Deadline date", validators=[Optional()])
     deadline_time = TimeOfDayField("Deadline time", what="Deadline time", validators=[Optional()])
     challenges = Checkboxes("Challenges on offer", invalid="Choose only challenges from the list")
+    version = version_field()
     submit = SubmitField("Save settings", widget=GovSubmitInput())
 
     def validate_deadline_time(self, field):
@@ -139,16 +142,20 @@ class SettingsForm(FlaskForm):
 class TeamForm(FlaskForm):
     name = text_field("Team name", "Team name", "Enter a name for the team", 80, area=False)
     challenge = StrictSelect("Challenge", invalid="Choose one of the challenges on offer", allow_empty=True)
+    version = version_field()  # changing a team: the version the page showed
     submit = SubmitField("Create team", widget=GovSubmitInput())
 
 
 class JoinForm(FlaskForm):
-    code = text_field("Join code", "Join code", "Enter the join code your team shared with you", 20, area=False)
+    code = text_field(
+        "Join code", "Join code", "Enter the join code your team shared with you", 20, area=False
+    )
     submit = SubmitField("Join team", widget=GovSubmitInput())
 
 
 class AddMemberForm(FlaskForm):
     enrolment = StrictSelect("Add a participant", invalid="Choose a participant from the list")
+    version = version_field()  # the team's members as the page showed them
     submit = SubmitField("Add to team", widget=GovSubmitInput())
 
 

@@ -1,0 +1,86 @@
+"""What the hackathon pages share: finding a hackathon, team or record in the person's scope,
+who they are in it, and the context every hackathon page shows."""
+
+from __future__ import annotations
+
+from flask_login import current_user
+from sqlalchemy import select
+
+from cohort.auth.access import can_manage_cohort, cohort_for, refuse
+from cohort.domain.schedule import SessionKind
+from cohort.extensions import db
+from cohort.models import Cohort, Enrolment, Role, Session, Team
+from cohort.models.base import utcnow
+from cohort.services import hackathons as service
+from cohort.services.closed import closed_notice
+from cohort.services.hackathons import HackathonError
+
+MAX_ID = 2**31 - 1
+STAFF = (Role.ADMIN, Role.FACILITATOR)
+
+
+def get_or_404(model, ident: int):
+    found = db.session.get(model, ident) if 0 < ident <= MAX_ID else None
+    if found is None:
+        refuse(404, f"no {model.__name__} {ident}")
+    return found
+
+
+def form_error(form, error: HackathonError, default: str) -> None:
+    field = getattr(form, error.field, None) if error.field else None
+    if field is None or not hasattr(field, "errors"):
+        field = getattr(form, default)
+    field.errors = [*list(field.errors or []), str(error)]
+
+
+def hackathon_in(slug: str, hackathon_id: int) -> tuple[Cohort, Session]:
+    cohort = cohort_for(current_user, slug)
+    session = db.session.get(Session, hackathon_id) if 0 < hackathon_id <= MAX_ID else None
+    if session is None or session.cohort_id != cohort.id or session.kind != SessionKind.HACKATHON:
+        refuse(404, f"no hackathon {hackathon_id} in cohort {slug}")
+    return cohort, session
+
+
+def require_staff(cohort: Cohort) -> None:
+    if not can_manage_cohort(current_user, cohort):
+        refuse(403, "not staff of this cohort")
+
+
+def my_enrolment(cohort: Cohort) -> Enrolment | None:
+    if current_user.role != Role.PARTICIPANT:
+        return None
+    return db.session.scalar(
+        select(Enrolment).where(Enrolment.cohort_id == cohort.id, Enrolment.user_id == current_user.id)
+    )
+
+
+def page_context(cohort: Cohort, session: Session) -> dict:
+    settings = service.settings_for(session)
+    return {
+        "cohort": cohort,
+        "hackathon": session,
+        "settings": settings,
+        "deadline": service.deadline_of(session, settings),
+        "ended": service.has_ended(session),
+        "is_staff": can_manage_cohort(current_user, cohort),
+        "is_judge": service.is_judge(session, current_user),
+        "now": utcnow(),
+        "closed": closed_notice(cohort, "its hackathons"),
+    }
+
+
+def challenge_choices(session: Session, field) -> None:
+    field.choices = [("", "Not chosen yet")] + [
+        (str(c.id), c.title) for c in service.offered_challenges(session)
+    ]
+
+
+def chosen_challenge(field) -> int | None:
+    return int(field.data) if field.data else None
+
+
+def team_in(session: Session, team_id: int) -> Team:
+    team = get_or_404(Team, team_id)
+    if team.session_id != session.id:
+        refuse(404, f"team {team_id} not in hackathon {session.id}")
+    return team
