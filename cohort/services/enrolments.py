@@ -3,8 +3,11 @@
 Every change is audited. Capacity and "one enrolment per person per cohort" are
 checked here with clear messages, and the database enforces the second one too.
 While a change is being made the cohort's row is locked (SELECT … FOR UPDATE on
-PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers), so two
-simultaneous enrolments cannot both take the last place.
+PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers) and read again, so two
+simultaneous enrolments, imports or reinstatements cannot both take the last place, and
+a capacity lowered meanwhile is the one checked. The enrolment being changed is read
+again under that lock, so its audit "before" is the row as it is
+(docs/decisions/0004-optimistic-edits-and-limits.md).
 """
 
 from __future__ import annotations
@@ -81,8 +84,29 @@ def places_taken(cohort: Cohort) -> int:
 
 
 def _lock(cohort: Cohort) -> Cohort:
-    """Take the cohort's row lock for the rest of the transaction (PostgreSQL)."""
-    return db.session.execute(select(Cohort).where(Cohort.id == cohort.id).with_for_update()).scalar_one()
+    """Take the cohort's row lock for the rest of the transaction (PostgreSQL), and read it again."""
+    return db.session.execute(
+        select(Cohort)
+        .where(Cohort.id == cohort.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+
+
+def _lock_enrolment(enrolment: Enrolment, *others: Cohort) -> Enrolment:
+    """Lock the enrolment's cohort (and any others, in id order, so two transfers in opposite
+    directions cannot deadlock), then read the enrolment again: whatever another request
+    changed before the lock was taken is what the checks and the audit "before" see."""
+    ids = sorted({enrolment.cohort_id, *(c.id for c in others)})
+    for cohort_id in ids:
+        db.session.execute(
+            select(Cohort)
+            .where(Cohort.id == cohort_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).scalar_one()
+    db.session.refresh(enrolment)
+    return enrolment
 
 
 def _check_open(cohort: Cohort) -> None:
@@ -311,6 +335,7 @@ def withdraw(actor: User, enrolment: Enrolment, reason: str, on: date) -> None:
         raise EnrolmentError("Enter the reason for withdrawing", "reason")
     if len(reason) > MAX_REASON:
         raise EnrolmentError(f"Reason must be {MAX_REASON} characters or fewer", "reason")
+    _lock_enrolment(enrolment)
     if enrolment.status != EnrolmentStatus.ACTIVE:
         raise EnrolmentError(
             f"Only an active enrolment can be withdrawn (this one is {enrolment.status.label.lower()})"
@@ -318,7 +343,6 @@ def withdraw(actor: User, enrolment: Enrolment, reason: str, on: date) -> None:
     if on < enrolment.enrolled_on:
         raise EnrolmentError("The withdrawal date cannot be before the person was enrolled", "withdrawn_on")
     _check_open(enrolment.cohort)
-    _lock(enrolment.cohort)
     before = _snapshot(enrolment)
     enrolment.status = EnrolmentStatus.WITHDRAWN
     enrolment.withdrawn_on = on
@@ -335,10 +359,10 @@ def withdraw(actor: User, enrolment: Enrolment, reason: str, on: date) -> None:
 
 
 def reinstate(actor: User, enrolment: Enrolment) -> None:
-    if enrolment.status != EnrolmentStatus.WITHDRAWN:
-        raise EnrolmentError("Only a withdrawn enrolment can be reinstated")
     try:
-        _lock(enrolment.cohort)
+        _lock_enrolment(enrolment)
+        if enrolment.status != EnrolmentStatus.WITHDRAWN:
+            raise EnrolmentError("Only a withdrawn enrolment can be reinstated")
         _check_open(enrolment.cohort)
         _check_room(enrolment.cohort)
     except EnrolmentError:
@@ -362,15 +386,14 @@ def reinstate(actor: User, enrolment: Enrolment) -> None:
 def transfer(actor: User, enrolment: Enrolment, to_cohort: Cohort, on: date) -> Enrolment:
     """Move an active participant to another cohort. The old enrolment stays, marked
     transferred and pointing at the new one. Commits."""
-    if enrolment.status != EnrolmentStatus.ACTIVE:
-        raise EnrolmentError(
-            f"Only an active enrolment can be transferred (this one is {enrolment.status.label.lower()})"
-        )
     if to_cohort.id == enrolment.cohort_id:
         raise EnrolmentError("Choose a different cohort to transfer to", "to_cohort")
     try:
-        _lock(enrolment.cohort)
-        to_cohort = _lock(to_cohort)
+        _lock_enrolment(enrolment, to_cohort)
+        if enrolment.status != EnrolmentStatus.ACTIVE:
+            raise EnrolmentError(
+                f"Only an active enrolment can be transferred (this one is {enrolment.status.label.lower()})"
+            )
         _check_open(enrolment.cohort)
         if to_cohort.status.closed:
             raise EnrolmentError(
