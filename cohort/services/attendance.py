@@ -1,7 +1,10 @@
 """Recording attendance: registers, catch-ups and self check-in, each change audited.
 
 Registers save only what changed, one audit event per changed mark with the
-mark before and after. Check-in codes are short and guessable by brute force
+mark before and after. Every write to a session's marks or catch-ups takes the
+session's row lock first and reads the marks afresh under it, and a register saved
+from a stale page is refused (docs/decisions/0003-concurrent-registers-and-grids.md).
+Check-in codes are short and guessable by brute force
 in principle, so wrong codes are counted per person in the database (every
 server worker sees the same count) and refused after CHECK_IN_MAX_FAILURES
 within CHECK_IN_WINDOW_MINUTES; the route is rate limited per address too.
@@ -34,7 +37,7 @@ from cohort.models import (
     User,
 )
 from cohort.models.base import utcnow
-from cohort.services import audit
+from cohort.services import audit, changes
 from cohort.services.closed import closed_reason
 
 security_log = logging.getLogger("cohort.security")
@@ -62,14 +65,43 @@ def _check_open(session: Session) -> None:
 
 
 # Registers -------------------------------------------------------------------
+#
+# Every write to attendance_marks (register, self check-in) and to catch_ups first takes the
+# session's row lock (SELECT … FOR NO KEY UPDATE on PostgreSQL; SQLite's BEGIN IMMEDIATE already
+# serialises writers), then reads the marks afresh: what it replaces, and what the audit event
+# says it replaced, is what was there. A register saved from a page opened before someone
+# else's change to the same row is refused whole. docs/decisions/0003-concurrent-registers-and-grids.md
+
+KEEP = "__keep__"  # a note the form did not send: the note in the database stays as it is
+
+
+@dataclass(frozen=True)
+class Shown:
+    """One row of a register as the page showed it when it was opened: the mark (None: not
+    marked) and the note (None: none)."""
+
+    mark: Mark | None
+    note: str | None = None
 
 
 @dataclass(frozen=True)
 class Entry:
-    """What the register form says for one person: a mark (None: not marked) and a note."""
+    """What the register form says for one person: a mark (None: not chosen, which changes
+    nothing), a note (KEEP: not sent) and what the page showed (None: not known, as from an old
+    page or a client that does not send it: saved without the stale-page check)."""
 
     mark: Mark | None
     note: str | None = None
+    shown: Shown | None = None
+
+
+class RegisterConflict(AttendanceError):
+    """A stale save: nothing was written. `conflicts` (keyed by enrolment id, value now a Shown)
+    says which rows, and what they are now."""
+
+    def __init__(self, conflicts: list[changes.Conflict]):
+        super().__init__("Someone else changed this register after you opened it: nothing was saved")
+        self.conflicts = conflicts
 
 
 def _who(enrolment: Enrolment) -> str:
@@ -82,59 +114,104 @@ def _mark_snapshot(mark: AttendanceMark | None) -> dict | None:
     return {"mark": mark.mark.value, "note": mark.note, "source": mark.source.value}
 
 
+def current_marks(session: Session, enrolment_ids: Sequence[int]) -> dict[int, AttendanceMark]:
+    """enrolment id → its mark for the session as the database has it now (not as loaded before)."""
+    rows = db.session.scalars(
+        select(AttendanceMark)
+        .where(AttendanceMark.session_id == session.id, AttendanceMark.enrolment_id.in_(list(enrolment_ids)))
+        .execution_options(populate_existing=True)
+    )
+    return {m.enrolment_id: m for m in rows}
+
+
+def _value(mark: AttendanceMark | None) -> Shown:
+    return Shown(mark.mark, mark.note) if mark is not None else Shown(None, None)
+
+
+def _conflict(viewer: User, enrolment: Enrolment, shown: Shown, mark: AttendanceMark | None, at: datetime):
+    """The row, and who changed it when (the mark's latest audit event, else what the mark says)."""
+    change = changes.latest("AttendanceMark", mark, mark and mark.recorded_by, mark and mark.recorded_at)
+    checked_in = bool(mark and mark.source == MarkSource.CHECK_IN and change.actor_id == enrolment.user_id)
+    now = _value(mark)
+    message = changes.mark_message(viewer, _who(enrolment), shown, now, change, at, checked_in=checked_in)
+    return changes.Conflict(enrolment.id, now, message)
+
+
 def save_register(
     actor: User,
     session: Session,
     enrolments: Sequence[Enrolment],
-    existing: Mapping[int, AttendanceMark],
+    existing: Mapping[int, AttendanceMark] | None,
     entries: Mapping[int, Entry],
     at: datetime | None = None,
 ) -> int:
-    """Save the marks that changed for these enrolments; returns how many. Commits.
+    """Save the marks this person changed; returns how many. Commits, or raises and writes nothing.
 
-    `existing` maps enrolment id → its mark for the session; `entries` maps
-    enrolment id → what the form says. Enrolments not in `enrolments` are ignored.
+    `entries` maps enrolment id → what the form says; enrolments not in `enrolments` are
+    ignored. `existing` is not used (the marks are read again under the session's lock); it is
+    kept for callers written before that (the demo seed).
+
+    A row whose entry knows what the page showed is written only if the form changes it, and
+    refused (RegisterConflict, nothing saved) if someone else changed it since to something
+    else. A row without it is written if it differs from what is there now.
     """
+    del existing  # read afresh under the lock below
     at = at or utcnow()
     _check_open(session)
+    session = changes.lock(Session, [session.id])[0]
     if session.cancelled:
         raise AttendanceError("This session is cancelled: its register cannot be changed")
-    changed = 0
+    current = current_marks(session, [e.id for e in enrolments if e.id in entries])
+    writes: list[tuple[Enrolment, AttendanceMark | None, Shown]] = []
+    stale: list[tuple[Enrolment, Shown, AttendanceMark | None]] = []
     for enrolment in enrolments:
         entry = entries.get(enrolment.id)
         if entry is None or entry.mark is None:
+            continue
+        old = current.get(enrolment.id)
+        now = _value(old)
+        note = now.note if entry.note == KEEP else ((entry.note or "").strip() or None)
+        new = Shown(entry.mark, note)
+        if entry.shown is not None:
+            if new == entry.shown:
+                continue  # not changed on this page: never written
+            if now not in (entry.shown, new):
+                stale.append((enrolment, entry.shown, old))
+                continue
+        if now == new:
             continue
         if entry.mark in ATTENDED and at < session.starts_at - OPENS_BEFORE_START:
             raise AttendanceError(
                 f"{_who(enrolment)} cannot be marked {entry.mark.value} before the session starts",
                 f"mark-{enrolment.id}",
             )
-        note = (entry.note or "").strip() or None
-        old = existing.get(enrolment.id)
-        if old is not None and old.mark == entry.mark and old.note == note:
-            continue
+        writes.append((enrolment, old, new))
+    if stale:
+        raise RegisterConflict(
+            [_conflict(actor, enrolment, shown, old, at) for enrolment, shown, old in stale]
+        )
+    for enrolment, old, new in writes:
         before = _mark_snapshot(old)
         if old is None:
             old = AttendanceMark(session=session, enrolment=enrolment)
             db.session.add(old)
-        old.mark = entry.mark
-        old.note = note
+        old.mark = new.mark
+        old.note = new.note
         old.source = MarkSource.REGISTER
         old.recorded_by_id = actor.id
         old.recorded_at = at
         db.session.flush()
-        was = f" (was {before['mark']})" if before and before["mark"] != entry.mark.value else ""
+        was = f" (was {before['mark']})" if before and before["mark"] != new.mark.value else ""
         audit.record(
             actor,
             "update" if before else "create",
             old,
-            f"Marked {_who(enrolment)} {entry.mark.value} for “{session.title}”{was}",
+            f"Marked {_who(enrolment)} {new.mark.value} for “{session.title}”{was}",
             before=before,
             after=_mark_snapshot(old),
         )
-        changed += 1
     db.session.commit()
-    return changed
+    return len(writes)
 
 
 # Catch-ups -------------------------------------------------------------------
@@ -146,15 +223,23 @@ def record_catch_up(
     session: Session,
     what_was_done: str,
     completed_on: date,
-    mark: Mark | None,
+    mark: Mark | None = None,
     at: datetime | None = None,
 ) -> CatchUp:
-    """Record (or correct) how someone caught up a mandatory session they missed. Commits."""
+    """Record (or correct) how someone caught up a mandatory session they missed. Commits.
+
+    `mark` is not used: the person's mark is read again under the session's lock (a register
+    saved meanwhile may have marked them present); it is kept for callers written before that.
+    """
+    del mark
     at = at or utcnow()
     what_was_done = what_was_done.strip()
     if session.cohort_id != enrolment.cohort_id:
         raise AttendanceError("This session is not in the participant's cohort")
     _check_open(session)
+    session = changes.lock(Session, [session.id])[0]
+    current = current_marks(session, [enrolment.id]).get(enrolment.id)
+    mark = current.mark if current is not None else None
     if not session.mandatory:
         raise AttendanceError("Catch-ups are recorded for mandatory sessions only")
     if session.cancelled:
@@ -172,7 +257,9 @@ def record_catch_up(
     if completed_on < london_date(session.starts_at):
         raise AttendanceError("The catch-up must be done on or after the day of the session", "completed_on")
     catch_up = db.session.scalar(
-        select(CatchUp).where(CatchUp.session_id == session.id, CatchUp.enrolment_id == enrolment.id)
+        select(CatchUp)
+        .where(CatchUp.session_id == session.id, CatchUp.enrolment_id == enrolment.id)
+        .execution_options(populate_existing=True)
     )
     before = None
     if catch_up is None:
@@ -388,14 +475,10 @@ def check_in(user: User, typed: str, at: datetime | None = None) -> CheckInResul
         security_log.info("wrong check-in code from user %s", user.id)
         left = max(0, limit - failures - 1)
         return CheckInResult(CheckInOutcome.LOCKED if left == 0 else CheckInOutcome.WRONG, attempts_left=left)
-    session = found.session
+    session = changes.lock(Session, [found.session_id])[0]  # then the mark as it is now: see save_register
     if not found.is_open(at) or session.cancelled:
         return CheckInResult(CheckInOutcome.EXPIRED, session=session)
-    mark = db.session.scalar(
-        select(AttendanceMark).where(
-            AttendanceMark.session_id == session.id, AttendanceMark.enrolment_id == enrolment.id
-        )
-    )
+    mark = current_marks(session, [enrolment.id]).get(enrolment.id)
     db.session.add(CheckInAttempt(user_id=user.id, succeeded=True, at=at))
     if mark is not None and mark.mark in ATTENDED:
         db.session.commit()

@@ -3,7 +3,8 @@
 Assessments are refused, with a message a person can act on, when the level is
 not 0–4, the cohort does not assess the skill, or the person assessing is a
 facilitator who does not run the participant's cohort. A grid saves only the
-cells that changed, one audit event each.
+cells that changed, one audit event each, under the enrolments' row locks, and a
+save from a stale page is refused (docs/decisions/0003-concurrent-registers-and-grids.md).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from cohort.models import (
     User,
 )
 from cohort.models.base import utcnow
-from cohort.services import audit
+from cohort.services import audit, changes
 from cohort.services.closed import closed_reason
 
 SKILL_FIELDS = ("name", "category", "description", "level_0", "level_1", "level_2", "level_3", "level_4")
@@ -257,11 +258,26 @@ KEEP = "__keep__"  # a cell that does not carry evidence (the grid) keeps what w
 
 @dataclass(frozen=True)
 class Cell:
-    """What a form says for one (enrolment, skill): a level (None: left blank) and evidence."""
+    """What a form says for one (enrolment, skill): a level (None: left blank, the level stays),
+    evidence and link (KEEP: not on this form), and what the page showed when it was opened
+    (a Cell: its level, and its evidence and link if the form shows them, else KEEP; None: not
+    known, as from an old page or a client that does not send it: saved without the check)."""
 
     level: int | None
     evidence: str | None = KEEP
     evidence_link: str | None = KEEP
+    shown: Cell | None = None
+
+
+class StaleAssessments(SkillError):
+    """A stale save: nothing was written. `conflicts` (keyed by (enrolment id, skill id), value
+    now a Cell) says which cells, and what they are now (docs/decisions/0003-concurrent-registers-and-grids.md)."""
+
+    def __init__(self, conflicts: list[changes.Conflict]):
+        super().__init__(
+            "Someone else changed these assessments after you opened this page: nothing was saved"
+        )
+        self.conflicts = conflicts
 
 
 def _check_assessment(
@@ -286,19 +302,51 @@ def _check_assessment(
 
 
 def existing_assessments(
-    enrolment_ids: Sequence[int], checkpoint: Checkpoint, source: Source
+    enrolment_ids: Sequence[int], checkpoint: Checkpoint, source: Source, *, afresh: bool = False
 ) -> dict[tuple[int, int], Assessment]:
-    """(enrolment id, skill id) → assessment, for one checkpoint and source (one query)."""
+    """(enrolment id, skill id) → assessment, for one checkpoint and source (one query).
+    `afresh`: as the database has them now, not as this request loaded them earlier."""
     if not enrolment_ids:
         return {}
-    rows = db.session.scalars(
-        select(Assessment).where(
-            Assessment.enrolment_id.in_(list(enrolment_ids)),
-            Assessment.checkpoint == checkpoint,
-            Assessment.source == source,
-        )
+    query = select(Assessment).where(
+        Assessment.enrolment_id.in_(list(enrolment_ids)),
+        Assessment.checkpoint == checkpoint,
+        Assessment.source == source,
     )
-    return {(a.enrolment_id, a.skill_id): a for a in rows}
+    if afresh:
+        query = query.execution_options(populate_existing=True)
+    return {(a.enrolment_id, a.skill_id): a for a in db.session.scalars(query)}
+
+
+def _text(value: str | None, old: str | None) -> str | None:
+    return old if value == KEEP else ((value or "").strip() or None)
+
+
+def _seen(cell: Cell, shown: Cell | None = None) -> tuple:
+    """The parts of a cell a page showed (level; evidence and link if it showed them; all without
+    `shown`), line breaks as LF: browsers send CR LF whatever the page had."""
+    evidence = cell.evidence.replace("\r\n", "\n") if cell.evidence not in (None, KEEP) else cell.evidence
+    return (
+        cell.level,
+        KEEP if shown is not None and shown.evidence == KEEP else evidence,
+        KEEP if shown is not None and shown.evidence_link == KEEP else cell.evidence_link,
+    )
+
+
+def _conflict(
+    viewer: User, enrolment: Enrolment, skill_id: int, skill: str, source: Source, shown: Cell, old, at
+):
+    """The cell, and who changed it when (its latest audit event, else what the assessment says)."""
+    change = changes.latest("Assessment", old, old and old.assessed_by, old and old.assessed_at)
+    own = source == Source.SELF and viewer.id == enrolment.user_id
+    whose = "your" if own else f"{enrolment.user.full_name}'s"
+    now = _value(old)
+    message = changes.level_message(viewer, whose, skill, shown.level, now.level, change, at)
+    return changes.Conflict((enrolment.id, skill_id), now, message)
+
+
+def _value(a: Assessment | None) -> Cell:
+    return Cell(a.level, a.evidence, a.evidence_link) if a is not None else Cell(None, None, None)
 
 
 def save_assessments(
@@ -310,9 +358,11 @@ def save_assessments(
     cells: Mapping[tuple[int, int], Cell],
     at: datetime | None = None,
 ) -> int:
-    """Save the cells that changed; returns how many. All or nothing: one refused cell saves none.
-
-    A blank cell leaves an existing assessment as it is (a level can be changed, not taken away).
+    """Save the cells this person changed; returns how many. All or nothing: one refused cell
+    saves none. Under the enrolments' row locks, a cell that knows what its page showed is
+    written only if the form changes it, and refused (StaleAssessments) if someone else has
+    changed it since to something else; one that does not is written if it differs from what is
+    there now. A blank level keeps the level there (a level can be changed, not taken away).
     """
     at = at or utcnow()
     _check_open(cohort, "its assessments")
@@ -322,55 +372,73 @@ def save_assessments(
         enrolment = by_id.get(enrolment_id)
         if enrolment is None or enrolment.cohort_id != cohort.id:
             raise SkillError("Someone in this form is not a participant of this cohort: nothing was saved")
-    existing = existing_assessments(list(by_id), checkpoint, source)
-    changed = 0
+    ids = sorted({enrolment_id for enrolment_id, _ in cells})
+    changes.lock(Enrolment, ids)  # then what is there now: see changes.lock
+    existing = existing_assessments(ids, checkpoint, source, afresh=True)
+    writes: list[tuple[Enrolment, int, Assessment | None, Cell]] = []
+    stale = []
     for (enrolment_id, skill_id), cell in cells.items():
-        if cell.level is None:
-            continue
         enrolment = by_id[enrolment_id]
-        _check_assessment(actor, enrolment, set(skill_names), skill_id, source, cell.level)
         old = existing.get((enrolment_id, skill_id))
-        if cell.evidence == KEEP:
-            evidence = old.evidence if old else None
-        else:
-            evidence = (cell.evidence or "").strip() or None
-        if cell.evidence_link == KEEP:
-            link = old.evidence_link if old else None
-        else:
-            link = (cell.evidence_link or "").strip() or None
-        if (
-            old is not None
-            and old.level == cell.level
-            and old.evidence == evidence
-            and old.evidence_link == link
-        ):
+        now = _value(old)
+        new = Cell(
+            cell.level if cell.level is not None else now.level,
+            _text(cell.evidence, now.evidence),
+            _text(cell.evidence_link, now.evidence_link),
+        )
+        if new.level is None:
+            if new.evidence or new.evidence_link:
+                name = skill_names.get(skill_id, "this skill")
+                raise SkillError(
+                    f"Choose a level for {name} to save its evidence", f"level-{enrolment_id}-{skill_id}"
+                )
             continue
+        _check_assessment(actor, enrolment, set(skill_names), skill_id, source, new.level)
+        if cell.shown is not None:
+            shown = Cell(
+                cell.shown.level, _text(cell.shown.evidence, KEEP), _text(cell.shown.evidence_link, KEEP)
+            )
+            if _seen(new, shown) == _seen(shown, shown):
+                continue  # not changed on this page: never written
+            if _seen(now, shown) not in (_seen(shown, shown), _seen(new, shown)):
+                stale.append((enrolment, skill_id, shown, old))
+                continue
+        if _seen(now) == _seen(new):
+            continue
+        writes.append((enrolment, skill_id, old, new))
+    if stale:
+        raise StaleAssessments(
+            [
+                _conflict(actor, enrolment, skill_id, skill_names[skill_id], source, shown, old, at)
+                for enrolment, skill_id, shown, old in stale
+            ]
+        )
+    for enrolment, skill_id, old, new in writes:
         before = _assessment_snapshot(old)
         if old is None:
             old = Assessment(
-                enrolment_id=enrolment_id, skill_id=skill_id, checkpoint=checkpoint, source=source
+                enrolment_id=enrolment.id, skill_id=skill_id, checkpoint=checkpoint, source=source
             )
             db.session.add(old)
-        old.level = cell.level
-        old.evidence = evidence
-        old.evidence_link = link
+        old.level = new.level
+        old.evidence = new.evidence
+        old.evidence_link = new.evidence_link
         old.assessed_by_id = actor.id
         old.assessed_at = at
         db.session.flush()
         who = "themselves" if source == Source.SELF else enrolment.user.full_name
-        was = f" (was {before['level']})" if before and before["level"] != cell.level else ""
+        was = f" (was {before['level']})" if before and before["level"] != new.level else ""
         audit.record(
             actor,
             "update" if before else "create",
             old,
             f"{checkpoint.label} {source.value} assessment of {who} for {skill_names[skill_id]}: "
-            f"{level_label(cell.level)}{was}",
+            f"{level_label(new.level)}{was}",
             before=before,
             after=_assessment_snapshot(old),
         )
-        changed += 1
     db.session.commit()
-    return changed
+    return len(writes)
 
 
 # Learning log --------------------------------------------------------------------------
