@@ -28,12 +28,16 @@ from cohort.models import AttendanceMark, CatchUp, Cohort, Enrolment, EnrolmentS
 from cohort.models.base import utcnow
 from cohort.schedule.routes import MAX_ID, session_for
 from cohort.services import attendance as service
-from cohort.services.attendance import AttendanceError, CheckInOutcome, Entry
+from cohort.services.attendance import AttendanceError, CheckInOutcome, Entry, RegisterConflict, Shown
 from cohort.services.closed import closed_reason
 from cohort.text import invisible_characters
 
 STAFF = (Role.ADMIN, Role.FACILITATOR)
 MARK_CHOICES = [(m.value, m.label) for m in Mark]
+STALE_REGISTER = (
+    "Nothing was saved: someone else changed this register after you opened it. "
+    "Your choices are still below, with what is saved now. Check them, then save the register again."
+)
 
 
 def _enrolment_for(cohort: Cohort, enrolment_id: int) -> Enrolment:
@@ -51,45 +55,76 @@ def _enrolment_for(cohort: Cohort, enrolment_id: int) -> Enrolment:
 
 @dataclass
 class RegisterRow:
+    """One person on the register. `was_mark` and `was_note` are what the page showed when it was
+    opened ("" for none), carried in hidden fields so a save knows what each row was
+    (docs/decisions/0003-concurrent-registers-and-grids.md); `known`: the form sent them."""
+
     enrolment: Enrolment
     existing: AttendanceMark | None
     mark: str  # what the form shows: "", or a mark's value
     note: str
+    was_mark: str = ""
+    was_note: str = ""
+    chosen: str = ""  # the mark the form sent ("" none)
+    note_sent: bool = True
+    known: bool = True
     mark_error: str | None = None
     note_error: str | None = None
+    now: str | None = None  # after a refused save: what is saved now, shown beside the row
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.chosen) and (self.chosen, self.note) != (self.was_mark, self.was_note)
+
+    def entry(self) -> Entry:
+        shown = Shown(Mark(self.was_mark) if self.was_mark else None, self.was_note or None)
+        return Entry(
+            Mark(self.chosen) if self.chosen else None,
+            self.note if self.note_sent else service.KEEP,
+            shown if self.known else None,
+        )
+
+
+MARK_VALUES = frozenset(m.value for m in Mark)
+
+
+def _saved(mark: AttendanceMark | None) -> tuple[str, str]:
+    return (mark.mark.value, mark.note or "") if mark is not None else ("", "")
 
 
 def _rows_from_database(enrolments, existing) -> list[RegisterRow]:
     return [
-        RegisterRow(
-            e,
-            existing.get(e.id),
-            existing[e.id].mark.value if e.id in existing else "",
-            (existing[e.id].note or "") if e.id in existing else "",
-        )
+        RegisterRow(e, existing.get(e.id), *_saved(existing.get(e.id)), *_saved(existing.get(e.id)))
         for e in enrolments
     ]
 
 
 def _rows_from_form(enrolments, existing, too_early: bool) -> list[RegisterRow]:
     """The register as posted, checked row by row; only this cohort's active people are read
-    (fields for anyone else, or for unknown ids, are ignored)."""
+    (fields for anyone else, or for unknown ids, are ignored). A row whose was- fields are
+    missing or not what a page sends is saved without the stale-page check, and shown with
+    what the database has now as what it was."""
     rows = []
     for e in enrolments:
         old = existing.get(e.id)
         mark = request.form.get(f"mark-{e.id}", "").strip()
-        if f"note-{e.id}" in request.form:
+        note_sent = f"note-{e.id}" in request.form
+        if note_sent:
             note = request.form[f"note-{e.id}"].strip()
         else:  # not sent (the "mark everyone present" button above the register): keep it
             note = (old.note or "") if old is not None else ""
-        row = RegisterRow(e, old, mark, note)
+        was, was_note = request.form.get(f"was-{e.id}"), request.form.get(f"was-note-{e.id}")
+        known = was in MARK_VALUES | {""} and was_note is not None and len(was_note) <= NOTE_MAX
+        was, was_note = (was, was_note.strip()) if known else _saved(old)
+        row = RegisterRow(e, old, mark, note, was, was_note, note_sent=note_sent, known=known)
         name = e.user.full_name
-        if mark and mark not in {m.value for m in Mark}:
+        if mark and mark not in MARK_VALUES:
             row.mark, row.mark_error = "", f"Select present, late, excused or absent for {name}"
-        elif too_early and mark in ATTENDED and (old is None or old.mark.value != mark):
+        elif too_early and mark in ATTENDED and mark != was:
             row.mark_error = f"{name} cannot be marked {mark} before the session starts"
         elif not mark and old is not None:
             row.mark = old.mark.value  # a mark cannot be taken away, only changed
+        row.chosen = mark if mark in MARK_VALUES else ""
         if len(note) > NOTE_MAX:
             row.note_error = f"Note for {name} must be {NOTE_MAX} characters or fewer"
         elif invisible_characters(note) or any(c in note for c in "\t\r\n"):
@@ -98,6 +133,26 @@ def _rows_from_form(enrolments, existing, too_early: bool) -> list[RegisterRow]:
             row.mark_error = f"Select a mark for {name} to save the note"
         rows.append(row)
     return rows
+
+
+def _show_conflicts(rows: list[RegisterRow], session, conflicts) -> None:
+    """After a refused save: each row in conflict keeps what the person chose, says what changed,
+    and now counts what is saved as what it was (saving again overwrites it, knowingly); rows the
+    person did not change show what is saved now."""
+    saved = queries.register_marks(session)
+    by_key = {c.key: c for c in conflicts}
+    for row in rows:
+        row.existing = saved.get(row.enrolment.id)
+        mark, note = _saved(row.existing)
+        conflict = by_key.get(row.enrolment.id)
+        if conflict is not None:
+            row.mark_error = conflict.message
+            row.now = (Mark(mark).label if mark else "Not marked") + (f", note “{note}”" if note else "")
+        elif not row.changed:
+            row.mark, row.note = mark or row.mark, note
+        else:
+            continue
+        row.was_mark, row.was_note, row.known = mark, note, True
 
 
 def _error_list(rows: list[RegisterRow], general: str | None) -> list[dict]:
@@ -119,7 +174,7 @@ def register(slug: str, session_id: int):
     existing = queries.register_marks(session)
     register_form = RegisterForm()
     now = utcnow()
-    general = notice = None
+    general = notice = stale = None
     rows = _rows_from_database(enrolments, existing)
     if request.method == "POST":
         if not register_form.validate_on_submit():
@@ -142,9 +197,13 @@ def register(slug: str, session_id: int):
                 "Change anyone who is not, then save the register."
             )
         elif not _error_list(rows, None):
-            entries = {r.enrolment.id: Entry(Mark(r.mark) if r.mark else None, r.note) for r in rows}
+            entries = {r.enrolment.id: r.entry() for r in rows}
             try:
-                changed = service.save_register(current_user, session, enrolments, existing, entries, now)
+                changed = service.save_register(current_user, session, enrolments, None, entries, now)
+            except RegisterConflict as error:
+                db.session.rollback()
+                _show_conflicts(rows, session, error.conflicts)
+                stale = STALE_REGISTER
             except AttendanceError as error:
                 db.session.rollback()
                 at_fault = next((r for r in rows if error.field == f"mark-{r.enrolment.id}"), None)
@@ -165,6 +224,7 @@ def register(slug: str, session_id: int):
     return render_template(
         "attendance/register.html",
         title=f"{'Error: ' if errors else ''}Register – {session.title}",
+        stale=stale,
         cohort=cohort,
         session=session,
         week=week_of(cohort.start_date, session.starts_at),
@@ -179,7 +239,7 @@ def register(slug: str, session_id: int):
         ended=now >= session.ends_at,
         too_early=now < session.starts_at - service.OPENS_BEFORE_START,
         note_max=NOTE_MAX,
-    ), (400 if errors else 200)
+    ), (409 if stale else 400 if errors else 200)
 
 
 # Figures -------------------------------------------------------------------------------
@@ -260,14 +320,9 @@ def record_catch_up(slug: str, enrolment_id: int, session_id: int):
         form.completed_on.data = london_date(now)
     if form.validate_on_submit():
         try:
+            # The mark is read again under the session's lock, not taken from this page.
             service.record_catch_up(
-                current_user,
-                enrolment,
-                session,
-                form.what_was_done.data,
-                form.completed_on.data,
-                mark.mark if mark else None,
-                now,
+                current_user, enrolment, session, form.what_was_done.data, form.completed_on.data, at=now
             )
         except AttendanceError as error:
             db.session.rollback()

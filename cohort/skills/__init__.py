@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("skills", __name__, template_folder="templates")
 
-from cohort.skills import routes  # noqa: E402,F401
+from cohort.skills import assessments, routes  # noqa: E402,F401

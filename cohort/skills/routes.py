@@ -1,5 +1,6 @@
-"""Skills framework (programme manager), cohort skills and targets, assessments (facilitator grid,
-one participant with evidence, self-assessment), learning logs and progress pages.
+"""Skills framework (programme manager), cohort skills and targets, learning logs and progress
+pages. Assessments (facilitator grid, one participant with evidence, self-assessment) are in
+cohort/skills/assessments.py.
 
 Facilitators work on the cohorts they are assigned to (others answer 404, through
 cohort_for); programme managers on every cohort; sponsors read their own
@@ -9,7 +10,7 @@ department's progress; participants see only their own.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -17,12 +18,11 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from cohort.auth.access import admin_required, cohort_for, refuse, roles_required
-from cohort.domain.progress import LEVEL_NAMES, LEVELS, Checkpoint, Source, level_label, parse_level, signed
+from cohort.domain.progress import LEVEL_NAMES, LEVELS, Checkpoint, level_label, parse_level, signed
 from cohort.domain.times import london_date
 from cohort.extensions import db
 from cohort.forms import ConfirmForm
 from cohort.models import (
-    Assessment,
     Cohort,
     CohortSkill,
     Enrolment,
@@ -34,18 +34,15 @@ from cohort.models import (
 )
 from cohort.models.base import utcnow
 from cohort.services import skills as service
-from cohort.services.skills import Cell, EntryDetails, SkillDetails, SkillError
+from cohort.services.skills import EntryDetails, SkillDetails, SkillError
 from cohort.skills import bp, queries
 from cohort.skills.forms import (
-    LINK_MAX,
-    TEXT_MAX,
     CommentForm,
     CopySkillsForm,
     GridForm,
     LogEntryForm,
     SkillForm,
 )
-from cohort.text import invisible_characters
 
 MAX_ID = 2**31 - 1
 STAFF = (Role.ADMIN, Role.FACILITATOR)
@@ -314,246 +311,7 @@ def copy_skills(slug: str):
     return _render_cohort_skills(cohort, rows, form, errors, 400)
 
 
-# Assessments ------------------------------------------------------------------------------
-
-CELL = re.compile(r"^level-(\d{1,9})-(\d{1,9})$")
-
-
-@dataclass
-class GridCell:
-    value: str  # what the select shows: "" or "0"–"4"
-    existing: Assessment | None
-    self_assessment: Assessment | None
-    previous: int | None  # the facilitator's level at the checkpoint before
-    error: str | None = None
-    evidence: str = ""
-    link: str = ""
-
-
-@dataclass
-class GridRow:
-    enrolment: Enrolment
-    cells: dict[int, GridCell] = field(default_factory=dict)
-
-
-def _build_grid(cohort, checkpoint, source, enrolments, skills):
-    ids = [e.id for e in enrolments]
-    existing = service.existing_assessments(ids, checkpoint, source)
-    others = queries.assessments_by_enrolment(ids) if ids else {}
-    before = list(Checkpoint)[: checkpoint.order]
-    rows = []
-    for e in enrolments:
-        row = GridRow(e)
-        for cs in skills:
-            old = existing.get((e.id, cs.skill_id))
-            all_here = others.get(e.id, {}).get(cs.skill_id, [])
-            mine = next(
-                (a for a in all_here if a.checkpoint == checkpoint and a.source != source),
-                None,
-            )
-            previous = None
-            for cp in before:
-                for a in all_here:
-                    if a.checkpoint == cp and a.source == Source.FACILITATOR:
-                        previous = a.level
-            row.cells[cs.skill_id] = GridCell(
-                str(old.level) if old else "",
-                old,
-                mine,
-                previous,
-                evidence=(old.evidence or "") if old else "",
-                link=(old.evidence_link or "") if old else "",
-            )
-        rows.append(row)
-    return rows
-
-
-def _read_cells(rows: list[GridRow], skills: list[CohortSkill], with_evidence: bool):
-    """The cells the form sends; returns (cells, errors). Refuses cells for people or skills
-    outside this form before anything else."""
-    names = {cs.skill_id: cs.skill.name for cs in skills}
-    by_id = {r.enrolment.id: r for r in rows}
-    errors: list[dict] = []
-    for key in request.form:
-        match = CELL.match(key)
-        if not match:
-            continue
-        enrolment_id, skill_id = int(match[1]), int(match[2])
-        if enrolment_id not in by_id:
-            return {}, [
-                {
-                    "text": "Someone in this form is not a participant you can assess in this cohort: nothing was saved",
-                    "href": "#grid",
-                }
-            ]
-        if skill_id not in names:
-            skill = db.session.get(Skill, skill_id)
-            what = skill.name if skill is not None else "A skill in this form"
-            return {}, [
-                {"text": f"{what} is not assessed in this cohort: nothing was saved", "href": "#grid"}
-            ]
-    cells: dict[tuple[int, int], Cell] = {}
-    for row in rows:
-        name = row.enrolment.user.full_name
-        for skill_id, cell in row.cells.items():
-            key = f"level-{row.enrolment.id}-{skill_id}"
-            raw = request.form.get(key, "")
-            if with_evidence:
-                cell.evidence = request.form.get(f"evidence-{row.enrolment.id}-{skill_id}", "").strip()
-                cell.link = request.form.get(f"link-{row.enrolment.id}-{skill_id}", "").strip()
-            try:
-                level = parse_level(raw)
-            except ValueError:
-                cell.value = ""
-                cell.error = f"Level for {name}, {names[skill_id]} must be a whole number from 0 to 4"
-                errors.append({"text": cell.error, "href": f"#{key}"})
-                continue
-            cell.value = "" if level is None else str(level)
-            if level is None and cell.existing is not None:
-                cell.value = str(cell.existing.level)  # a level can be changed, not taken away
-                level = None
-            if with_evidence:
-                problem = None
-                if len(cell.evidence) > TEXT_MAX:
-                    problem = f"Evidence for {names[skill_id]} must be {TEXT_MAX} characters or fewer"
-                elif invisible_characters(cell.evidence):
-                    problem = (
-                        f"Evidence for {names[skill_id]} must not contain invisible or control characters"
-                    )
-                elif cell.link and (
-                    len(cell.link) > LINK_MAX
-                    or not cell.link.startswith(("https://", "http://"))
-                    or any(c.isspace() for c in cell.link)
-                    or invisible_characters(cell.link)
-                ):
-                    problem = f"Link for {names[skill_id]} must be a web address starting with https://, {LINK_MAX} characters or fewer"
-                elif (cell.evidence or cell.link) and level is None and cell.existing is None:
-                    problem = f"Choose a level for {names[skill_id]} to save its evidence"
-                if problem:
-                    cell.error = problem
-                    errors.append({"text": problem, "href": f"#evidence-{row.enrolment.id}-{skill_id}"})
-                    continue
-                if level is None and cell.existing is not None:
-                    level = cell.existing.level
-                if level is not None:
-                    cells[(row.enrolment.id, skill_id)] = Cell(level, cell.evidence, cell.link)
-            elif level is not None:
-                cells[(row.enrolment.id, skill_id)] = Cell(level)
-    return cells, errors
-
-
-@bp.route("/cohorts/<slug>/assessments/<checkpoint>", methods=["GET", "POST"])
-@roles_required(*STAFF)
-def assessment_grid(slug: str, checkpoint: str):
-    cohort = cohort_for(current_user, slug)
-    point = _checkpoint(checkpoint)
-    skills = queries.cohort_skills(cohort)
-    enrolments = queries.attendance.enrolments_of(cohort, statuses=(EnrolmentStatus.ACTIVE,))
-    rows = _build_grid(cohort, point, Source.FACILITATOR, enrolments, skills)
-    form = GridForm()
-    errors: list[dict] = []
-    if request.method == "POST":
-        if not form.validate_on_submit():
-            abort(400)
-        cells, errors = _read_cells(rows, skills, with_evidence=False)
-        if not errors:
-            try:
-                changed = service.save_assessments(
-                    current_user, cohort, point, Source.FACILITATOR, enrolments, cells
-                )
-            except SkillError as error:
-                db.session.rollback()
-                errors = [{"text": str(error), "href": "#grid"}]
-            else:
-                flash(
-                    f"{point.label} assessments saved: {changed} {'level' if changed == 1 else 'levels'} changed."
-                    if changed
-                    else f"{point.label} assessments saved: nothing had changed.",
-                    "success",
-                )
-                return redirect(url_for("skills.assessment_grid", slug=cohort.slug, checkpoint=point.value))
-    return render_template(
-        "skills/grid.html",
-        title=f"{point.label} assessments – {cohort.name}",
-        cohort=cohort,
-        checkpoint=point,
-        checkpoints=list(Checkpoint),
-        skills=skills,
-        rows=rows,
-        form=form,
-        errors=errors,
-        levels=LEVEL_CHOICES,
-    ), (400 if errors else 200)
-
-
-@bp.route("/cohorts/<slug>/assessments/<checkpoint>/<int:enrolment_id>", methods=["GET", "POST"])
-@roles_required(*STAFF)
-def assess_participant(slug: str, checkpoint: str, enrolment_id: int):
-    cohort = cohort_for(current_user, slug)
-    point = _checkpoint(checkpoint)
-    enrolment = _enrolment_in(cohort, enrolment_id)
-    if enrolment.status != EnrolmentStatus.ACTIVE:
-        refuse(404, "only active participants are assessed")
-    return _assessment_form(cohort, enrolment, point, Source.FACILITATOR)
-
-
-def _assessment_form(cohort: Cohort, enrolment: Enrolment, point: Checkpoint, source: Source):
-    skills = queries.cohort_skills(cohort)
-    rows = _build_grid(cohort, point, source, [enrolment], skills)
-    form = GridForm()
-    errors: list[dict] = []
-    own = source == Source.SELF
-    if request.method == "POST":
-        if not form.validate_on_submit():
-            abort(400)
-        cells, errors = _read_cells(rows, skills, with_evidence=True)
-        if not errors:
-            try:
-                changed = service.save_assessments(current_user, cohort, point, source, [enrolment], cells)
-            except SkillError as error:
-                db.session.rollback()
-                errors = [{"text": str(error), "href": "#grid"}]
-            else:
-                flash(
-                    f"{point.label} {'self-assessment' if own else 'assessment'} saved: "
-                    f"{changed} {'skill' if changed == 1 else 'skills'} changed."
-                    if changed
-                    else f"{point.label} {'self-assessment' if own else 'assessment'} saved: nothing had changed.",
-                    "success",
-                )
-                if own:
-                    return redirect(url_for("skills.my_progress"))
-                return redirect(
-                    url_for("skills.participant_progress", slug=cohort.slug, enrolment_id=enrolment.id)
-                )
-    return render_template(
-        "skills/assess.html",
-        title=(
-            f"{point.label} self-assessment"
-            if own
-            else f"{point.label} assessment – {enrolment.user.full_name}"
-        ),
-        cohort=cohort,
-        enrolment=enrolment,
-        checkpoint=point,
-        checkpoints=list(Checkpoint),
-        own=own,
-        skills=skills,
-        row=rows[0],
-        form=form,
-        errors=errors,
-        levels=LEVEL_CHOICES,
-    ), (400 if errors else 200)
-
-
-@bp.route("/my-progress/self-assessment/<checkpoint>", methods=["GET", "POST"])
-@roles_required(Role.PARTICIPANT)
-def self_assessment(checkpoint: str):
-    point = _checkpoint(checkpoint)
-    enrolment = _current_enrolment(current_user)
-    if enrolment is None or enrolment.status != EnrolmentStatus.ACTIVE:
-        refuse(404, "no active enrolment to self-assess in")
-    return _assessment_form(enrolment.cohort, enrolment, point, Source.SELF)
+# Assessments: cohort/skills/assessments.py
 
 
 # Progress -----------------------------------------------------------------------------------
