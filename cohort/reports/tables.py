@@ -244,11 +244,15 @@ def _group_row(people: list[Person], data: ReportData) -> dict:
     outcomes = [data.standings[p.enrolment_id].outcome for p in people]
     counted = [p for p, o in zip(people, outcomes, strict=True) if o != Outcome.TRANSFERRED]
     completed = outcomes.count(Outcome.COMPLETED)
-    ended = sum(
-        1
+    # Numerator and denominator over the same people: those of finished cohorts. Someone shown
+    # as Completed in a cohort whose programme is over but not yet finished counts once it is.
+    ended_outcomes = [
+        o
         for p, o in zip(people, outcomes, strict=True)
         if o in (*FINAL_OUTCOMES, Outcome.WITHDRAWN) and data.cohort(p.cohort_id).finished
-    )
+    ]
+    ended = len(ended_outcomes)
+    completed_of_ended = ended_outcomes.count(Outcome.COMPLETED)
     rates = [
         _rate(data.standings[p.enrolment_id].figures)
         for p in counted
@@ -265,7 +269,7 @@ def _group_row(people: list[Person], data: ReportData) -> dict:
         "On track": outcomes.count(Outcome.ON_TRACK),
         "At risk": outcomes.count(Outcome.AT_RISK),
         "Transferred out": outcomes.count(Outcome.TRANSFERRED),
-        "Completion rate": completed / ended if ended else None,
+        "Completion rate": completed_of_ended / ended if ended else None,
         "Mean attendance": fmean(rates) if rates else None,
         "Mean skill uplift": fmean(uplifts) if uplifts else None,
     }

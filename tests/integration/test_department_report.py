@@ -354,3 +354,27 @@ def test_admin_dashboard_queries_do_not_grow(client, world, sign_in, pilot):
             assert client.get("/dashboard").status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1], f"{counts[0]} queries for 10 extra participants, {counts[1]} for 100"
+
+
+def test_completion_rate_counts_completers_of_finished_cohorts_only(client, world, sign_in, pilot):
+    """A cohort whose programme is over but which nobody has finished yet has people who show as
+    Completed; they count in the rate once the cohort is finished, not before (docs/rules.md §9),
+    so the all-cohorts rate stays the pilot's 2 of 3, never above 100 %."""
+    over = factories.make_cohort("AI Accelerator — Over, not finished", start=PILOT_START,
+                                 status=CohortStatus.RUNNING, facilitators=[world.facilitator])  # fmt: skip
+    skill = factories.make_skill("Data engineering")
+    factories.assess_skill(over, skill, target=1)
+    enrolment = factories.enrol(over, factories.make_user(Role.PARTICIPANT, world.moj, full_name="Dee Done"))
+    for week in range(4):
+        session = make_session(over, PILOT_START + timedelta(weeks=week, days=1), title=f"Workshop {week + 1}")
+        db.session.add(AttendanceMark(session_id=session.id, enrolment_id=enrolment.id, mark=Mark.PRESENT,
+                                      source=MarkSource.REGISTER, recorded_by_id=world.facilitator.id))  # fmt: skip
+    factories.make_assessment(enrolment, skill, 0, "baseline")
+    factories.make_assessment(enrolment, skill, 2, "final")
+    db.session.commit()
+    sign_in(world.admin)
+    summary = {r["Cohort"]: r for r in _rows(_xlsx(client.get("/departments/MOJ/report.xlsx"))["Summary"])}
+    assert summary["AI Accelerator — Over, not finished"]["Completed"] == 1
+    assert summary["AI Accelerator — Over, not finished"]["Completion rate"] is None
+    assert summary["All cohorts"]["Completed"] == 3
+    assert summary["All cohorts"]["Completion rate"] == pytest.approx(2 / 3)
