@@ -52,8 +52,11 @@ def database_url(tmp_path_factory) -> str:
 
 
 def _empty_all_tables(url: str) -> None:
+    from cohort.audit_guard import allow_audit_rewrite
+
     engine = create_engine(url)
-    with engine.begin() as conn:
+    # Audit events are append-only (docs/decisions/0005-append-only-audit-trail.md).
+    with engine.begin() as conn, allow_audit_rewrite("test clean-up: every table emptied", connection=conn):
         for table in reversed(db.metadata.sorted_tables):
             conn.execute(table.delete())
     engine.dispose()
