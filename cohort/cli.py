@@ -134,3 +134,7 @@ def init_cli(app: Flask) -> None:
     from cohort.reports.cli import build_reports_command
 
     app.cli.add_command(build_reports_command)
+
+    from cohort.backup.cli import backup_cli
+
+    app.cli.add_command(backup_cli)
