@@ -7,7 +7,6 @@ and CLI commands.
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from flask import Flask
@@ -27,7 +26,9 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.debug = False  # never the interactive debugger in production
     Path(app.instance_path).mkdir(exist_ok=True)
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from cohort.logs import init_logging
+
+    init_logging(app)  # first: request ids exist before anything else runs (docs/operations.md)
 
     app.jinja_loader = ChoiceLoader(
         [
@@ -53,6 +54,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     init_security(app)
     init_filters(app)
     init_error_pages(app)
+
+    from cohort.health import init_health
+
+    init_health(app)  # /healthz, /readyz; says so once if production starts without its database
 
     from cohort.cli import init_cli
 

@@ -7,6 +7,7 @@ SECRET_KEY, and on the embedded SQLite default unless COHORT_ALLOW_SQLITE=1.
 
 from __future__ import annotations
 
+import logging
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -35,6 +36,34 @@ def _int(name: str, default: int) -> int:
         return int(value)
     except ValueError as exc:
         raise ConfigError(f"{name} must be a whole number, not {value!r}") from exc
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_FORMATS = ("json", "text")
+
+
+def _choice(name: str, choices: tuple[str, ...], *, upper: bool = False) -> str | None:
+    value = (os.environ.get(name) or "").strip()
+    if not value:
+        return None
+    value = value.upper() if upper else value.lower()
+    if value not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+    return value
+
+
+def _engine_options(database_url: str) -> dict:
+    options: dict = {
+        "pool_pre_ping": True,
+        # SQL parameters (password hashes, session tokens, e-mail addresses) never reach a log
+        # line or an error message (docs/operations.md, Secrets).
+        "hide_parameters": True,
+    }
+    if database_url.startswith("postgresql"):
+        # An unreachable database fails in seconds, not after the operating system's TCP
+        # time-out, so /readyz answers and start-up says so quickly (docs/operations.md).
+        options["connect_args"] = {"connect_timeout": _int("DATABASE_CONNECT_TIMEOUT", 5)}
+    return options
 
 
 def _database_url(raw: str) -> str:
@@ -70,6 +99,13 @@ def load_config() -> dict:
             "on SQLite on purpose"
         )
 
+    log_format = _choice("LOG_FORMAT", LOG_FORMATS)
+    log_level = _choice("LOG_LEVEL", LOG_LEVELS, upper=True)
+
+    trusted_proxies = _int("TRUSTED_PROXY_COUNT", 0)
+    if trusted_proxies < 0:
+        raise ConfigError(f"TRUSTED_PROXY_COUNT must be 0 or more, not {trusted_proxies}")
+
     idle_minutes = _int("SESSION_IDLE_MINUTES", 30)
     absolute_hours = _int("SESSION_ABSOLUTE_HOURS", 12)
     max_upload_mb = _int("MAX_UPLOAD_MB", 6)
@@ -79,7 +115,7 @@ def load_config() -> dict:
         "ENV_IS_PRODUCTION": production,
         "SECRET_KEY": secret_key,
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(database_url),
         "SESSION_COOKIE_NAME": "cohort_session",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -111,4 +147,14 @@ def load_config() -> dict:
         # `flask build-reports` writes one folder per cohort here (default: reports/ under the
         # folder it is run from); --out overrides it.
         "REPORTS_FOLDER": os.environ.get("REPORTS_FOLDER") or "reports",
+        # Logs (docs/operations.md, Logs): JSON lines in production, one readable line each in
+        # development (LOG_FORMAT=json or text to choose). LOG_LEVEL set: that level everywhere;
+        # unset: INFO for the web service, WARNING for `flask` commands so their output is theirs.
+        "LOG_FORMAT": log_format or ("json" if production else "text"),
+        "LOG_LEVEL": logging.getLevelName(log_level) if log_level else None,
+        # How many proxies in front of the service set X-Forwarded-For / -Proto (0: none, the
+        # service is reached directly). Above 0, the client address and scheme are taken from
+        # those headers and a valid X-Request-Id from the proxy is used as the request id
+        # (docs/operations.md, Request ids).
+        "TRUSTED_PROXY_COUNT": trusted_proxies,
     }

@@ -1,14 +1,22 @@
-"""GOV.UK-styled error pages. Every error answers with a page, never a stack trace."""
+"""GOV.UK-styled error pages. Every error answers with a page, never a stack trace.
+
+A 500 or 503 page gives the request id to quote; the log line of the error carries the same
+id (docs/operations.md, Request ids).
+"""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
-from flask import Flask, render_template
+from flask import Flask, current_app, g, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
 from cohort.extensions import db
+from cohort.health.checks import is_unreachable, unreachable_message
+from cohort.logs import current_route, current_user_id
 
 log = logging.getLogger("cohort.errors")
 
@@ -41,6 +49,10 @@ PAGES = {
         "Sorry, there is a problem with the service",
         "Try again later. What you were doing has not been saved.",
     ),
+    503: (
+        "Sorry, the service is unavailable",
+        "Try again later. What you were doing has not been saved.",
+    ),
 }
 
 
@@ -52,9 +64,17 @@ def _page(status: int, heading: str | None = None, message: str | None = None):
             title=heading or default_heading,
             message=message or default_message,
             status=status,
+            reference=g.get("request_id") if status >= 500 else None,
         ),
         status,
     )
+
+
+def _as_anonymous() -> None:
+    """Render the page for nobody in particular when the user could not be loaded (the
+    database is why we are here): the header would only try again."""
+    if "_login_user" not in g:
+        g._login_user = current_app.login_manager.anonymous_user()
 
 
 def init_error_pages(app: Flask) -> None:
@@ -76,6 +96,21 @@ def init_error_pages(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
-        log.exception("unexpected error")
-        db.session.rollback()  # never leave a half-written change behind
+        with contextlib.suppress(Exception):  # the database may be what failed
+            db.session.rollback()  # never leave a half-written change behind
+        if isinstance(error, DBAPIError) and is_unreachable(error):
+            # One line an operator can act on, not a traceback per request.
+            log.error(unreachable_message(db.engine.url, error))
+            _as_anonymous()
+            return _page(503)
+        user_id = current_user_id()
+        log.error(
+            "unexpected error in %s %s for user %s",
+            request.method,
+            current_route() or request.path[:200],
+            user_id if user_id is not None else "-",
+            exc_info=error,
+            extra={"method": request.method, "route": current_route(), "user_id": user_id},
+        )
+        _as_anonymous()
         return _page(500)

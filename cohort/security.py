@@ -5,6 +5,8 @@
   SESSION_ABSOLUTE_TIMEOUT since sign-in, whatever the activity.
 - Pages are never stored by browsers or proxies (they show personal data);
   only the static files are cacheable.
+- Behind TRUSTED_PROXY_COUNT proxies, the client's address and scheme come from their
+  X-Forwarded-For and X-Forwarded-Proto headers (docs/operations.md, Request ids).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from urllib.parse import unquote_to_bytes
 from flask import Flask, abort, current_app, flash, g, redirect, request, session, url_for
 from flask_login import current_user, logout_user
 from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 security_log = logging.getLogger("cohort.security")
 
@@ -91,12 +94,14 @@ def _refuse_nul_characters():
 
 
 def init_security(app: Flask) -> None:
+    if proxies := app.config.get("TRUSTED_PROXY_COUNT"):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     app.before_request(_refuse_nul_characters)
 
     @app.before_request
     def _timeouts():
-        if _is_static(request.path):
-            return None
+        if _is_static(request.path) or request.blueprint == "health":
+            return None  # health probes never sign anyone out, nor load a user
         return _enforce_session_timeouts()
 
     @app.after_request

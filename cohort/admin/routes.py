@@ -164,13 +164,13 @@ def _department_from(form) -> Department | None:
 
 def _hand_over_password_link(user: User) -> None:
     """Make a password link and pass it on. Nothing sends e-mail yet: with
-    SHOW_PASSWORD_LINKS (on in development) the link is logged and shown on the
-    user's page for the admin to hand over. Otherwise the link itself is never
-    logged: it is a live credential."""
+    SHOW_PASSWORD_LINKS (on in development) the link is shown on the user's page
+    for the admin to hand over. The link itself is never logged: it is a live
+    credential."""
     token = accounts.issue_password_link(current_user, user)
     link = url_for("auth.set_password", token=token, _external=True)
     if current_app.config["SHOW_PASSWORD_LINKS"]:
-        accounts_log.info("password link for %s (user %s): %s", user.email, user.id, link)
+        accounts_log.info("password link made for %s (user %s), shown to the admin", user.email, user.id)
         session[SHOWN_LINK_KEY] = {"user_id": user.id, "link": link}
     else:
         accounts_log.info("password link made for %s (user %s)", user.email, user.id)

@@ -84,7 +84,6 @@ def enrol(slug: str):
                     link = url_for(
                         "auth.set_password", token=make_password_token(result.user), _external=True
                     )
-                    current_app.logger.info("password link for %s: %s", result.user.email, link)
                     message += f" In development the link is: {link}"
             flash(message, "success")
             return redirect(url_for("cohorts.show_cohort", slug=cohort.slug))

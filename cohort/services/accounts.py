@@ -64,7 +64,9 @@ def authenticate(email: str, password: str, ip_address: str | None) -> SignInRes
         if needs_rehash(user.password_hash or ""):
             user.password_hash = hash_password(password)
     db.session.commit()
-    security_log.info("sign-in %s for %r from %s", "succeeded" if ok else "failed", email, ip_address)
+    # An address with no account is not logged: it may be a password typed in the wrong box.
+    who = repr(email) if user is not None else "an address with no account"
+    security_log.info("sign-in %s for %s from %s", "succeeded" if ok else "failed", who, ip_address)
     return SignInResult(user=user if ok else None)
 
 

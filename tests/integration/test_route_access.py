@@ -380,6 +380,9 @@ EXPECTED = {
     "reports.cohort_report_page": {"anonymous": 302, "participant": 403, "facilitator": 200, "sponsor": 403, "admin": 200},
     "reports.cohort_report_file": {"anonymous": 302, "participant": 403, "facilitator": 200, "sponsor": 403, "admin": 200},
     # --- end completion ---
+    # Health checks for the platform (docs/operations.md): no sign-in, same answer for everyone.
+    "health.healthz": everyone(200),
+    "health.readyz": everyone(200),
 }
 
 UNCHECKED = {"static"}  # Flask's own static files

@@ -1,5 +1,7 @@
 """Configuration from the environment: safe in development, strict in production."""
 
+import logging
+
 import pytest
 
 from cohort.config import ConfigError, load_config
@@ -76,3 +78,42 @@ def test_production_refuses_rate_limits_counted_per_worker_unless_asked(env):
 def test_development_counts_rate_limits_in_memory_by_default(env):
     env.delenv("RATELIMIT_STORAGE_URI")
     assert load_config()["RATELIMIT_STORAGE_URI"] == "memory://"
+
+
+def test_logs_are_json_in_production_and_text_in_development_unless_chosen(env):
+    for name in ("LOG_FORMAT", "LOG_LEVEL", "TRUSTED_PROXY_COUNT", "DATABASE_CONNECT_TIMEOUT"):
+        env.delenv(name, raising=False)
+    config = load_config()
+    assert (config["LOG_FORMAT"], config["LOG_LEVEL"], config["TRUSTED_PROXY_COUNT"]) == ("text", None, 0)
+    env.setenv("LOG_FORMAT", "JSON")
+    env.setenv("LOG_LEVEL", "debug")
+    config = load_config()
+    assert (config["LOG_FORMAT"], config["LOG_LEVEL"]) == ("json", logging.DEBUG)
+
+    env.delenv("LOG_FORMAT")
+    env.setenv("COHORT_ENV", "production")
+    env.setenv("SECRET_KEY", "k" * 40)
+    env.setenv("DATABASE_URL", "postgresql://u:p@db/cohort")
+    config = load_config()
+    assert config["LOG_FORMAT"] == "json"
+    # SQL parameters never reach a log line; an unreachable database fails within seconds.
+    assert config["SQLALCHEMY_ENGINE_OPTIONS"] == {
+        "pool_pre_ping": True,
+        "hide_parameters": True,
+        "connect_args": {"connect_timeout": 5},
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("LOG_LEVEL", "loud", "LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL"),
+        ("LOG_FORMAT", "xml", "LOG_FORMAT must be one of json, text"),
+        ("TRUSTED_PROXY_COUNT", "-1", "TRUSTED_PROXY_COUNT must be 0 or more"),
+        ("TRUSTED_PROXY_COUNT", "one", "TRUSTED_PROXY_COUNT must be a whole number"),
+    ],
+)
+def test_bad_log_and_proxy_settings_get_a_clear_message(env, name, value, message):
+    env.setenv(name, value)
+    with pytest.raises(ConfigError, match=message):
+        load_config()
