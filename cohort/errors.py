@@ -1,15 +1,17 @@
 """GOV.UK-styled error pages. Every error answers with a page, never a stack trace.
 
 A 500 or 503 page gives the request id to quote; the log line of the error carries the same
-id (docs/operations.md, Request ids).
+id (docs/operations.md, Request ids). JSON requests get application/problem+json.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
+from urllib.parse import urlsplit
 
-from flask import Flask, current_app, g, render_template, request
+from flask import Flask, Response, current_app, g, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
@@ -17,6 +19,7 @@ from werkzeug.exceptions import HTTPException
 from cohort.extensions import db
 from cohort.health.checks import is_unreachable, unreachable_message
 from cohort.logs import current_route, current_user_id
+from cohort.security import NUL_MESSAGE, UnsavableCharacter
 
 log = logging.getLogger("cohort.errors")
 
@@ -56,7 +59,7 @@ PAGES = {
 }
 
 
-def _page(status: int, heading: str | None = None, message: str | None = None):
+def _page(status: int, heading: str | None = None, message: str | None = None, back_url: str | None = None):
     default_heading, default_message = PAGES.get(status, PAGES[500] if status >= 500 else PAGES[400])
     return (
         render_template(
@@ -65,9 +68,29 @@ def _page(status: int, heading: str | None = None, message: str | None = None):
             message=message or default_message,
             status=status,
             reference=g.get("request_id") if status >= 500 else None,
+            back_url=back_url,
         ),
         status,
     )
+
+
+def _problem(status: int, title: str, detail: str) -> Response:
+    """RFC 9457 problem details, for requests that sent JSON."""
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    if request_id := g.get("request_id"):
+        body["request_id"] = request_id
+    return Response(json.dumps(body), status=status, mimetype="application/problem+json")
+
+
+def _back_url() -> str | None:
+    """Where the form came from, on this site; else the form's own page, if it has one."""
+    if request.referrer:
+        parts = urlsplit(request.referrer)
+        if parts.netloc == request.host and parts.scheme in {"http", "https"} and parts.path.startswith("/"):
+            return parts.path + (f"?{parts.query}" if parts.query else "")
+    if request.url_rule is not None and "GET" in (request.url_rule.methods or ()):
+        return request.path
+    return None
 
 
 def _as_anonymous() -> None:
@@ -87,6 +110,14 @@ def init_error_pages(app: Flask) -> None:
             "The page you sent the form from has expired, or the form was not sent from this "
             "service. Go back, reload the page and try again.",
         )
+
+    @app.errorhandler(UnsavableCharacter)
+    def unsavable_character(error: UnsavableCharacter):
+        with contextlib.suppress(Exception):
+            db.session.rollback()  # refused mid-request: nothing half-written stays
+        if request.is_json:
+            return _problem(400, "A character that cannot be saved", NUL_MESSAGE)
+        return _page(400, "Your form could not be saved", NUL_MESSAGE, back_url=_back_url())
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

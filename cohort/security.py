@@ -5,6 +5,10 @@
   SESSION_ABSOLUTE_TIMEOUT since sign-in, whatever the activity.
 - Pages are never stored by browsers or proxies (they show personal data);
   only the static files are cacheable.
+- Characters PostgreSQL cannot store (NUL) never reach a query: not found in an address,
+  dropped from a query string, refused (400) in a file's name or a JSON body. Form fields
+  are the forms' to check (they say which field is wrong); whatever a form lets through is
+  refused with the same 400 page just before the statement would carry it to the database.
 - Behind TRUSTED_PROXY_COUNT proxies, the client's address and scheme come from their
   X-Forwarded-For and X-Forwarded-Proto headers (docs/operations.md, Request ids).
 """
@@ -12,14 +16,30 @@
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 from datetime import UTC, datetime
 from urllib.parse import unquote_to_bytes
 
-from flask import Flask, abort, current_app, flash, g, redirect, request, session, url_for
+from flask import (
+    Flask,
+    abort,
+    current_app,
+    flash,
+    g,
+    has_request_context,
+    redirect,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, logout_user
+from sqlalchemy import event
 from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.exceptions import BadRequest
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+from cohort.extensions import db
 
 security_log = logging.getLogger("cohort.security")
 
@@ -54,6 +74,72 @@ def _is_static(path: str) -> bool:
     return path.startswith(("/static/", "/assets/"))
 
 
+NUL_MESSAGE = (
+    "The form contained a character that cannot be saved (a NUL character). Remove it and try again."
+)
+
+# NUL, which PostgreSQL refuses in text; lone surrogates, which cannot be encoded to store
+# (a JSON body can carry "\ud800"; form fields are decoded from UTF-8 and cannot).
+_UNSAVABLE = re.compile("[\x00\ud800-\udfff]")
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class UnsavableCharacter(BadRequest):
+    """A form field, file name or JSON value holds a character the database cannot store."""
+
+    description = NUL_MESSAGE
+
+
+def _json_holds_unsavable(value) -> bool:
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if _UNSAVABLE.search(item):
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
+
+
+def _body_holds_unsavable() -> bool:
+    """A JSON body, or the name of an uploaded file, with a character the database cannot
+    store. (A file's content is the importer's to judge, and form fields the forms'.)"""
+    if request.is_json:
+        return _json_holds_unsavable(request.get_json(silent=True))
+    files = request.files.items(multi=True)
+    return any(_UNSAVABLE.search(key) or _UNSAVABLE.search(file.filename or "") for key, file in files)
+
+
+def _parameter_values(parameters):
+    """Every value bound to a statement: a dict or a sequence, or a list of them (executemany
+    and SQLAlchemy's batched inserts hand over either shape)."""
+    for item in parameters.values() if isinstance(parameters, dict) else parameters:
+        if isinstance(item, dict):
+            yield from item.values()
+        elif isinstance(item, list | tuple):
+            yield from item
+        else:
+            yield item
+
+
+def _refuse_unsavable_parameters(_connection, _cursor, _statement, parameters, _context, _executemany):
+    """The last stop before the database, for every statement a request runs: a text value
+    holding NUL is refused with the 400 page, not sent to PostgreSQL to fail (a 500).
+    Same on SQLite, so the tests see what production does. Commands are left to the database."""
+    if not has_request_context() or not parameters:
+        return
+    for value in _parameter_values(parameters):
+        if isinstance(value, str) and _UNSAVABLE.search(value):
+            security_log.info(
+                "refused %s %s: a NUL character on its way to the database", request.method, request.path
+            )
+            raise UnsavableCharacter()
+
+
 def _enforce_session_timeouts():
     if not current_user.is_authenticated:
         return None
@@ -83,9 +169,16 @@ def start_session() -> None:
 def _refuse_nul_characters():
     """No address holds a NUL character, and no search or filter can mean one; PostgreSQL
     would refuse it mid-query (a 500). An address with one is not found; in the query
-    string NUL characters are dropped, so searches and filters behave as if never typed."""
+    string NUL characters are dropped, so searches and filters behave as if never typed.
+    A JSON body or a file name holding one is refused (400) before any query: what was
+    sent cannot be saved as it is, and the person is told so."""
     if "\x00" in request.path:
         abort(404)
+    if request.method in _BODY_METHODS and _body_holds_unsavable():
+        security_log.info(
+            "refused %s %s: a NUL character in the body or a file name", request.method, request.path
+        )
+        raise UnsavableCharacter()
     if "\x00" in unquote_to_bytes(request.query_string).decode("latin-1"):
         request.args = ImmutableMultiDict(
             (key.replace("\x00", ""), value.replace("\x00", ""))
@@ -97,6 +190,8 @@ def init_security(app: Flask) -> None:
     if proxies := app.config.get("TRUSTED_PROXY_COUNT"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     app.before_request(_refuse_nul_characters)
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", _refuse_unsavable_parameters)
 
     @app.before_request
     def _timeouts():
