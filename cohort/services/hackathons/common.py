@@ -13,6 +13,7 @@ from cohort.domain.schedule import SessionKind
 from cohort.extensions import db
 from cohort.models import (
     Challenge,
+    Cohort,
     Enrolment,
     HackathonChallenge,
     HackathonJudge,
@@ -133,7 +134,11 @@ def results(session: Session) -> list[ResultRow]:
 def _lock(session: Session) -> Session:
     """Take the hackathon's session row lock for the rest of the transaction (PostgreSQL; SQLite's
     BEGIN IMMEDIATE already serialises writers) and read it again. Every change to a hackathon's
-    settings, teams, members, submissions, judges and scores takes it first."""
+    settings, teams, members, submissions, judges and scores takes it first.
+
+    The cohort's row is share-locked before it, as a change to any session does (cohort, then
+    session, then team: always in that order, so two requests never wait for each other)."""
+    db.session.execute(select(Cohort.id).where(Cohort.id == session.cohort_id).with_for_update(read=True))
     locked = db.session.execute(
         select(Session)
         .where(Session.id == session.id)
