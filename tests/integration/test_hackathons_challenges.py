@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from cohort.extensions import db
-from cohort.models import AuditEvent, Challenge, ChallengeStatus, DataSensitivity, HackathonSettings
+from cohort.models import AuditEvent, Challenge, ChallengeStatus, DataSensitivity, HackathonSettings, Role
 from cohort.services import hackathons as service
 from tests import factories as f
 
@@ -229,3 +229,19 @@ def test_the_deadline_defaults_to_the_end_of_the_hackathon(world):
     assert service.settings_for(session).team_size_min == 2
     assert service.settings_for(session).team_size_max == 6
     assert datetime.now(UTC) < service.deadline_of(session)
+
+
+def test_the_largest_team_cannot_be_set_below_a_teams_size(client, world, sign_in):
+    session = f.make_hackathon(world.cohort)
+    third = f.make_user(Role.PARTICIPANT, world.dvla, full_name="Third Person")
+    f.enrol(world.cohort, third)
+    f.make_team(session, [world.participant, world.other_participant, third], name="Trio")
+    db.session.commit()
+    sign_in(world.admin)
+    url = f"/cohorts/{world.cohort.slug}/hackathons/{session.id}/settings"
+    response = client.post(url, data=settings_form(team_size_min="2", team_size_max="2", challenges=[]))
+    assert response.status_code == 400
+    assert "Team Trio already has 3 members: the largest team size cannot be less than 3" in response.text
+    assert db.session.get(HackathonSettings, session.id) is None
+    response = client.post(url, data=settings_form(team_size_min="2", team_size_max="3", challenges=[]))
+    assert response.status_code == 302

@@ -350,3 +350,72 @@ def test_two_simultaneous_joins_of_one_person_make_exactly_one_membership(app, w
         select(func.count(TeamMember.id)).where(TeamMember.enrolment_id == ids["enrolment"])
     )
     assert count == 1
+
+
+def test_a_member_or_the_staff_rename_a_team_and_choose_its_challenge(client, world, sign_in, hackathon):
+    challenge = service.offered_challenges(hackathon)[0]
+    other = f.make_challenge(world.dvla, "Not on offer here")
+    team = f.make_team(hackathon, [world.participant], name="Alpha")
+    f.make_team(hackathon, [], name="Beta")
+    db.session.commit()
+    url = f"{base(world, hackathon)}/teams/{team.id}/edit"
+
+    sign_in(world.participant)  # a member: from their hackathon page
+    assert url in client.get(base(world, hackathon)).text
+    page = client.get(url)
+    assert page.status_code == 200 and 'value="Alpha"' in page.text and 'name="version"' in page.text
+    response = client.post(url, data={"name": "Backlog busters", "challenge": str(challenge.id)})
+    assert response.status_code == 302 and response.headers["Location"].endswith(base(world, hackathon))
+    db.session.refresh(team)
+    assert (team.name, team.challenge_id) == ("Backlog busters", challenge.id)
+    event = db.session.scalar(
+        select(AuditEvent).where(AuditEvent.entity_type == "Team", AuditEvent.action == "update")
+    )
+    assert event.before == {"name": "Alpha", "challenge_id": None}
+    assert event.after == {"name": "Backlog busters", "challenge_id": challenge.id}
+    assert "Team Backlog busters saved." in client.get(base(world, hackathon)).text
+    response = client.post(url, data={"name": "Backlog busters", "challenge": str(challenge.id)})
+    assert "Nothing changed: the team is as it was." in client.get(response.headers["Location"]).text
+
+    # Refused with a message: another team's name, a challenge not on offer, no name.
+    for data, message in (
+        ({"name": "beta", "challenge": ""}, "There is already a team with this name in this hackathon"),
+        ({"name": "Gamma", "challenge": str(other.id)}, "Choose one of the challenges on offer"),
+        ({"name": "", "challenge": ""}, "Enter a name for the team"),
+        ({"name": "x" * 81, "challenge": ""}, "Team name must be 80 characters or fewer"),
+    ):
+        response = client.post(url, data=data)
+        assert response.status_code == 400 and message in response.text, data
+    db.session.refresh(team)
+    assert team.name == "Backlog busters"
+
+    sign_in(world.facilitator)  # the cohort's staff: from the teams page
+    assert url in client.get(f"{base(world, hackathon)}/teams").text
+    response = client.post(url, data={"name": "Alpha", "challenge": ""})
+    assert response.status_code == 302 and "/teams#team-" in response.headers["Location"]
+    # Someone not in the team, or staff of another cohort (who do not see this one), may not; nor a sponsor.
+    sign_in(world.other_participant)
+    assert client.get(url).status_code == 404 and client.post(url, data={"name": "Mine"}).status_code == 404
+    sign_in(world.other_facilitator)
+    assert client.get(url).status_code == 404
+    sign_in(world.sponsor)
+    assert client.get(url).status_code == 403
+    db.session.refresh(team)
+    assert (team.name, team.challenge_id) == ("Alpha", None)
+
+
+def test_a_team_cannot_be_renamed_after_the_hackathon_ended(client, world, sign_in):
+    ended = f.make_hackathon(world.cohort, days_from_today=-3, title="Hackathon 0")
+    team = f.make_team(ended, [world.participant], name="Done")
+    db.session.commit()
+    sign_in(world.participant)
+    response = client.post(
+        f"{base(world, ended)}/teams/{team.id}/edit", data={"name": "Renamed", "challenge": ""}
+    )
+    assert (
+        response.status_code == 400
+        and "Hackathon 0 has ended: its teams can no longer change" in response.text
+    )
+    assert f"{base(world, ended)}/teams/{team.id}/edit" not in client.get(base(world, ended)).text
+    db.session.refresh(team)
+    assert team.name == "Done"
