@@ -99,6 +99,16 @@ def load_config() -> dict:
             "on SQLite on purpose"
         )
 
+    # Rate limits counted in one worker's memory are not limits once there are several workers
+    # or hosts: production names a shared store (Redis), or memory:// on purpose for one worker.
+    ratelimit_storage = (os.environ.get("RATELIMIT_STORAGE_URI") or "").strip()
+    if production and not ratelimit_storage:
+        raise ConfigError(
+            "COHORT_ENV=production needs RATELIMIT_STORAGE_URI pointing at Redis "
+            "(redis://127.0.0.1:6379/0), so every worker shares the rate-limit counts; "
+            "set it to memory:// on purpose to run a single worker"
+        )
+
     log_format = _choice("LOG_FORMAT", LOG_FORMATS)
     log_level = _choice("LOG_LEVEL", LOG_LEVELS, upper=True)
 
@@ -128,13 +138,13 @@ def load_config() -> dict:
         # Uploads (nomination spreadsheets) are limited to 5 MB; leave room for the form.
         "MAX_CONTENT_LENGTH": max_upload_mb * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
-        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_STORAGE_URI": ratelimit_storage or "memory://",
         "RATELIMIT_HEADERS_ENABLED": False,
         "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
         "SIGN_IN_MAX_FAILURES": _int("SIGN_IN_MAX_FAILURES", 10),
         "SIGN_IN_WINDOW_MINUTES": _int("SIGN_IN_WINDOW_MINUTES", 5),
         "PASSWORD_LINK_HOURS": _int("PASSWORD_LINK_HOURS", 72),
-        "SQLITE_BUSY_TIMEOUT_MS": _int("SQLITE_BUSY_TIMEOUT_MS", 5000),
+        "SQLITE_BUSY_TIMEOUT_MS": _int("SQLITE_BUSY_TIMEOUT_MS", 15000),
         "USERS_PER_PAGE": 25,
         "SERVICE_NAME": "Cohort",
         "PREFERRED_URL_SCHEME": "https" if production else "http",

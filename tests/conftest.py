@@ -15,7 +15,7 @@ import pytest
 from flask.globals import _cv_app
 from flask.testing import FlaskClient
 from jinja2 import BytecodeCache
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 from cohort import create_app
 from cohort.extensions import db
@@ -28,8 +28,36 @@ def _url_for_tests(tmp_path_factory) -> str:
     if url:
         if url.startswith("postgresql://"):
             url = "postgresql+psycopg://" + url[len("postgresql://") :]
-        return url
+        return _database_of_this_worker(url)
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+def _database_of_this_worker(url: str) -> str:
+    """Under pytest-xdist (`make test` runs the suite on every core) each worker empties
+    tables after every test, so each needs a database of its own: TEST_DATABASE_URL's name
+    with the worker's suffix (cohort_ci_gw0, …), created here on the same server if missing.
+    A run without xdist uses TEST_DATABASE_URL itself."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    server = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    server.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_database_of_this_worker(url: str) -> None:
+    if not os.environ.get("PYTEST_XDIST_WORKER") or not url.startswith("postgresql"):
+        return
+    target = make_url(url)
+    server = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
+    server.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -49,6 +77,7 @@ def database_url(tmp_path_factory) -> str:
     with app.app_context():
         downgrade(revision="base")
         db.engine.dispose()
+    _drop_database_of_this_worker(url)
 
 
 def _empty_all_tables(url: str) -> None:
