@@ -15,11 +15,10 @@ import io
 import logging
 from pathlib import Path
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
 from cohort.auth.access import admin_required, cohort_for
-from cohort.auth.tokens import make_password_token
 from cohort.extensions import db
 from cohort.imports import ImportRefused, RowStatus
 from cohort.imports.nominations import HEADER_VARIANTS
@@ -188,17 +187,6 @@ def preview(slug: str):
     return _preview_page(cohort, item, checked)
 
 
-def _hand_over_links(users) -> None:
-    """New participants have no password yet. With SHOW_PASSWORD_LINKS (development)
-    their links are logged for the admin to hand over; otherwise the admin makes
-    each link from the person's page."""
-    if not current_app.config["SHOW_PASSWORD_LINKS"]:
-        return
-    for user in users:
-        link = url_for("auth.set_password", token=make_password_token(user), _external=True)
-        log.info("password link for %s (user %s): %s", user.email, user.id, link)
-
-
 def _show_again(cohort: Cohort, item: storage.PendingImport, data: bytes, problem: str):
     """The kept file's preview as things are now, with what stopped the import (400)."""
     try:
@@ -252,7 +240,6 @@ def confirm(slug: str):
             "To let each one sign in, open them under Users, choose 'Make a new password link' "
             "and send them the link."
         )
-        _hand_over_links(new)
     return redirect(url_for("cohorts.show_cohort", slug=cohort.slug))
 
 
