@@ -48,6 +48,13 @@ def render_item(type_, obj, autogen_context):
     return False
 
 
+def include_name(name, type_, parent_names):
+    """Leave out of autogenerate the tables that exist only in migrations, not as models:
+    audit_maintenance opens the append-only audit trail's narrow exception on SQLite
+    (docs/decisions/0005-append-only-audit-trail.md); a model-less table is not to be dropped."""
+    return not (type_ == "table" and name == "audit_maintenance")
+
+
 def get_metadata():
     if hasattr(target_db, "metadatas"):
         return target_db.metadatas[None]
@@ -93,6 +100,7 @@ def run_migrations_online():
 
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("render_item", render_item)
+    conf_args.setdefault("include_name", include_name)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 
