@@ -286,6 +286,13 @@ EXPECTED = {
         "sponsor": 403,
         "admin": 200,
     },
+    "hackathons.edit_team": {  # the cohort's staff, and the team's members (the participant is in Alpha)
+        "anonymous": 302,
+        "participant": 200,
+        "facilitator": 200,
+        "sponsor": 403,
+        "admin": 200,
+    },
     "hackathons.join_team": {
         "anonymous": 302,
         "participant": 200,
@@ -365,8 +372,20 @@ EXPECTED = {
     "completion.finish_cohort": admin_only(),  # likewise: "cannot be finished yet"
     # Records and certificates: the other participant (DVLA, the facilitator's cohort) is not the
     # MOJ sponsor's nor the participant's own; still active, so no certificate for anyone.
-    "records.record": {"anonymous": 302, "participant": 404, "facilitator": 200, "sponsor": 404, "admin": 200},
-    "records.record_pdf": {"anonymous": 302, "participant": 404, "facilitator": 200, "sponsor": 404, "admin": 200},
+    "records.record": {
+        "anonymous": 302,
+        "participant": 404,
+        "facilitator": 200,
+        "sponsor": 404,
+        "admin": 200,
+    },
+    "records.record_pdf": {
+        "anonymous": 302,
+        "participant": 404,
+        "facilitator": 200,
+        "sponsor": 404,
+        "admin": 200,
+    },
     "records.certificate_pdf": signed_in(404),
     "records.check": everyone(200),  # public: the form, no code asked about
     # Department outcome reports (the MOJ sponsor's own department) and the programme overview.
@@ -377,8 +396,20 @@ EXPECTED = {
     "reports.overview_page": admin_only(),
     "reports.overview_file": admin_only(),
     # Cohort completion report: staff running the cohort (sponsors get their department's report).
-    "reports.cohort_report_page": {"anonymous": 302, "participant": 403, "facilitator": 200, "sponsor": 403, "admin": 200},
-    "reports.cohort_report_file": {"anonymous": 302, "participant": 403, "facilitator": 200, "sponsor": 403, "admin": 200},
+    "reports.cohort_report_page": {
+        "anonymous": 302,
+        "participant": 403,
+        "facilitator": 200,
+        "sponsor": 403,
+        "admin": 200,
+    },
+    "reports.cohort_report_file": {
+        "anonymous": 302,
+        "participant": 403,
+        "facilitator": 200,
+        "sponsor": 403,
+        "admin": 200,
+    },
     # --- end completion ---
     # Health checks for the platform (docs/operations.md): no sign-in, same answer for everyone.
     "health.healthz": everyone(200),
