@@ -3,6 +3,8 @@ name in its web address (listing the ones there are when it is wrong)."""
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 import click
 from sqlalchemy import select
 
@@ -10,7 +12,7 @@ from cohort.extensions import db
 from cohort.models import Cohort
 
 
-def fail(*lines: str) -> None:
+def fail(*lines: str) -> NoReturn:
     """Say why on standard error, undo what the command began, and exit with status 1."""
     for line in lines:
         click.echo(line, err=True)

@@ -107,7 +107,9 @@ def names_of(model, attribute: str) -> Format:
         if not ids:
             return "none" if isinstance(value, list) else "empty"
         column = getattr(model, attribute)
-        found = dict(db.session.execute(select(model.id, column).where(model.id.in_(ids))).all())
+        found: dict[int, str] = dict(
+            db.session.execute(select(model.id, column).where(model.id.in_(ids))).all()
+        )
         return ", ".join(found.get(i, f"a deleted record ({i})") for i in ids)
 
     return show

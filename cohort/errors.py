@@ -11,12 +11,12 @@ import json
 import logging
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app, g, render_template, request
+from flask import Flask, Response, g, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
-from cohort.extensions import db
+from cohort.extensions import db, login_manager
 from cohort.health.checks import is_unreachable, unreachable_message
 from cohort.logs import current_route, current_user_id
 from cohort.security import NUL_MESSAGE, UnsavableCharacter
@@ -97,7 +97,7 @@ def _as_anonymous() -> None:
     """Render the page for nobody in particular when the user could not be loaded (the
     database is why we are here): the header would only try again."""
     if "_login_user" not in g:
-        g._login_user = current_app.login_manager.anonymous_user()
+        g._login_user = login_manager.anonymous_user()
 
 
 def init_error_pages(app: Flask) -> None:

@@ -199,7 +199,7 @@ class StandardErrorHandler(logging.StreamHandler):
         self.addFilter(RequestContextFilter())
 
     @property
-    def stream(self):  # type: ignore[override]
+    def stream(self):
         return sys.stderr
 
     @stream.setter

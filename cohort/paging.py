@@ -6,6 +6,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 from math import ceil
+from typing import cast
 
 from flask import request, url_for
 from sqlalchemy import Select, func, select
@@ -62,13 +63,17 @@ def pagination_params(page: Page, args: dict, label: str) -> dict | None:
     if page.pages <= 1:
         return None
 
+    # Called from a view, so the request matched a route and has an endpoint.
+    endpoint = cast(str, request.endpoint)
+
     def href(number: int) -> str:
-        return url_for(request.endpoint, **args, page=number)
+        return url_for(endpoint, **args, page=number)
 
     shown = sorted(
         {1, page.pages, page.number - 1, page.number, page.number + 1} & set(range(1, page.pages + 1))
     )
-    items, previous = [], 0
+    items: list[dict[str, object]] = []
+    previous = 0
     for number in shown:
         if number - previous > 1:
             items.append({"ellipsis": True})

@@ -433,6 +433,7 @@ def _take_registers(
                         mark, note = Mark.PRESENT, None
             entries[enrolment.id] = Entry(mark, note)
         actor = session.facilitator or db.session.scalar(select(User).where(User.role == Role.ADMIN))
+        assert actor is not None  # seed_demo made the programme manager, an admin, first
         save_register(actor, session, present, {}, entries, at=session.ends_at)
         taken += 1
     return taken
@@ -451,6 +452,7 @@ def _record_catch_ups(cohort: Cohort, sessions: list[Session], now: datetime) ->
             .join(User, User.id == Enrolment.user_id)
             .where(Enrolment.cohort_id == cohort.id, User.full_name == name)
         )
+        assert enrolment is not None  # everyone in CATCH_UPS is one of the demo cohort's PARTICIPANTS
         completed_on = min(session.day + timedelta(days=7), london_date(now))
         record_catch_up(
             session.facilitator or enrolment.user,

@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -49,7 +50,25 @@ def cohort_sessions(cohort: Cohort) -> list[Session]:
     )
 
 
-def facts(cohort: Cohort, sessions: Iterable[Session]) -> list[SessionFacts]:
+class SessionLike(Protocol):
+    """What `facts` reads of a session: a Session, or a lighter row with the same names
+    (the reports' SessionLine)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def starts_at(self) -> datetime: ...
+    @property
+    def ends_at(self) -> datetime: ...
+    @property
+    def cancelled(self) -> bool: ...
+    @property
+    def mandatory(self) -> bool: ...
+    @property
+    def title(self) -> str: ...
+
+
+def facts(cohort: Cohort, sessions: Iterable[SessionLike]) -> list[SessionFacts]:
     return [
         SessionFacts(
             id=s.id,

@@ -113,9 +113,13 @@ def _rows_from_form(enrolments, existing, too_early: bool) -> list[RegisterRow]:
             note = request.form[f"note-{e.id}"].strip()
         else:  # not sent (the "mark everyone present" button above the register): keep it
             note = (old.note or "") if old is not None else ""
-        was, was_note = request.form.get(f"was-{e.id}"), request.form.get(f"was-note-{e.id}")
-        known = was in MARK_VALUES | {""} and was_note is not None and len(was_note) <= NOTE_MAX
-        was, was_note = (was, was_note.strip()) if known else _saved(old)
+        sent_was, sent_note = request.form.get(f"was-{e.id}"), request.form.get(f"was-note-{e.id}")
+        if sent_was in MARK_VALUES | {""} and sent_note is not None and len(sent_note) <= NOTE_MAX:
+            known = True
+            was, was_note = sent_was, sent_note.strip()
+        else:
+            known = False
+            was, was_note = _saved(old)
         row = RegisterRow(e, old, mark, note, was, was_note, note_sent=note_sent, known=known)
         name = e.user.full_name
         if mark and mark not in MARK_VALUES:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from functools import wraps
+from typing import NoReturn
 
 from flask import abort, request
 from flask_login import current_user, login_required
@@ -24,7 +25,7 @@ from cohort.models import Cohort, Enrolment, Role, User, cohort_facilitators
 security_log = logging.getLogger("cohort.security")
 
 
-def refuse(status: int, why: str):
+def refuse(status: int, why: str) -> NoReturn:
     user = current_user.id if current_user.is_authenticated else None
     security_log.warning(
         "refused %s %s for user %s: %s (%s)", request.method, request.path, user, why, status

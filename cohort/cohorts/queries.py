@@ -20,14 +20,16 @@ class CohortRow:
 
 def cohort_rows(cohorts: Select, department_id: int | None = None) -> list[CohortRow]:
     """Each cohort of the query with its enrolment counts (optionally one department's)."""
-    counts = select(
+    per_cohort = select(
         Enrolment.cohort_id.label("cohort_id"),
         func.sum(case((Enrolment.status.in_(PLACE_HOLDING), 1), else_=0)).label("enrolled"),
         func.sum(case((Enrolment.status == EnrolmentStatus.WITHDRAWN, 1), else_=0)).label("withdrawn"),
     ).group_by(Enrolment.cohort_id)
     if department_id is not None:
-        counts = counts.join(User, User.id == Enrolment.user_id).where(User.department_id == department_id)
-    counts = counts.subquery()
+        per_cohort = per_cohort.join(User, User.id == Enrolment.user_id).where(
+            User.department_id == department_id
+        )
+    counts = per_cohort.subquery()
     query = (
         cohorts.add_columns(func.coalesce(counts.c.enrolled, 0), func.coalesce(counts.c.withdrawn, 0))
         .outerjoin(counts, counts.c.cohort_id == Cohort.id)

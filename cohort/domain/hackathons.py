@@ -7,25 +7,28 @@ No Flask or database here: everything takes and returns plain values.
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
+from typing import Generic, TypeVar
 
 MIN_SCORE, MAX_SCORE = 1, 5
 CRITERIA_COUNT = 4
 MAX_TOTAL = MAX_SCORE * CRITERIA_COUNT
+
+K = TypeVar("K", bound=Hashable)  # what the caller knows a submission or a person by
 
 
 # Ranking ----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class Ranked:
+class Ranked(Generic[K]):
     """One submission's place in the results. `rank` is None when no judge has scored it;
     `tied` is true when another submission has the same rank."""
 
-    key: Hashable
+    key: K
     rank: int | None
     mean_total: Fraction | None
     judges: int
@@ -40,7 +43,7 @@ class Ranked:
         return f"{tenths // 10}.{tenths % 10}"
 
 
-def rank_submissions(totals: dict[Hashable, Sequence[int]]) -> list[Ranked]:
+def rank_submissions(totals: Mapping[K, Sequence[int]]) -> list[Ranked[K]]:
     """Rank submissions by the mean of their judges' totals (each total is the sum of the
     four criteria, 4–20), highest first. Equal means share a rank and the next rank skips
     ("1, 1, 3"): ties are shown as ties, not broken. Means are compared exactly (as
@@ -51,7 +54,7 @@ def rank_submissions(totals: dict[Hashable, Sequence[int]]) -> list[Ranked]:
     ]
     unscored = [key for key, values in totals.items() if not values]
     order = sorted(range(len(scored)), key=lambda i: (-scored[i][1], i))
-    ranked: list[Ranked] = []
+    ranked: list[Ranked[K]] = []
     previous: Fraction | None = None
     rank = 0
     means = [scored[i][1] for i in order]
@@ -106,7 +109,7 @@ def is_late(submitted_at: datetime, deadline: datetime) -> bool:
 # Forming teams ---------------------------------------------------------------------------
 
 
-def teams_of(people: Iterable[tuple[Hashable, str]], size: int) -> list[list[Hashable]]:
+def teams_of(people: Iterable[tuple[K, str]], size: int) -> list[list[K]]:
     """Put people into teams of about `size`, spreading each department across teams.
 
     `people` are (key, department) pairs. The number of teams is the fewest that keeps
@@ -121,7 +124,7 @@ def teams_of(people: Iterable[tuple[Hashable, str]], size: int) -> list[list[Has
     if not people:
         return []
     count = math.ceil(len(people) / size)
-    by_department: dict[str, list[Hashable]] = {}
+    by_department: dict[str, list[K]] = {}
     for key, department in people:
         by_department.setdefault(department, []).append(key)
     ordered = [
@@ -129,7 +132,7 @@ def teams_of(people: Iterable[tuple[Hashable, str]], size: int) -> list[list[Has
         for _, keys in sorted(by_department.items(), key=lambda item: (-len(item[1]), item[0]))
         for key in keys
     ]
-    teams: list[list[Hashable]] = [[] for _ in range(count)]
+    teams: list[list[K]] = [[] for _ in range(count)]
     for index, key in enumerate(ordered):
         teams[index % count].append(key)
     return teams

@@ -268,6 +268,7 @@ def _seed_finished(
                 )
             )
     settings = db.session.get(HackathonSettings, session.id)
+    assert settings is not None  # added at the top of this function
     settings.results_published_at = session.ends_at + timedelta(days=1)
     settings.results_published_by_id = admin.id
     db.session.flush()

@@ -197,7 +197,7 @@ def leave_team(slug: str, hackathon_id: int, team_id: int):
     team = team_in(session, team_id)
     enrolment = my_enrolment(cohort)
     mine = service.team_of(session, enrolment)  # None for someone not enrolled
-    if mine is None or mine.id != team.id:
+    if enrolment is None or mine is None or mine.id != team.id:
         refuse(404, "not in this team")
     if not ConfirmForm().validate_on_submit():
         abort(400)
@@ -219,6 +219,7 @@ def add_member(slug: str, hackathon_id: int, team_id: int):
     form.enrolment.choices = [("", "")] + [(str(e.id), "") for e in service.unplaced(session)]
     if form.validate_on_submit():
         enrolment = db.session.get(Enrolment, int(form.enrolment.data))
+        assert enrolment is not None  # the form accepts only the ids of the enrolments unplaced() read
         try:
             service.add_member(current_user, team, enrolment, form.version.data)
         except StaleEdit as error:

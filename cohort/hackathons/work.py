@@ -95,6 +95,7 @@ def judges(slug: str, hackathon_id: int):
     ]
     if form.validate_on_submit():
         user = db.session.get(User, int(form.user.data))
+        assert user is not None  # the form accepts only the ids of the people judge_choices read
         try:
             service.invite_judge(current_user, session, user)
         except HackathonError as error:

@@ -21,7 +21,7 @@ def describe_database(url: str | URL) -> str:
     url = make_url(url)
     if url.get_backend_name() == "sqlite":
         return url.database or ":memory:"
-    port = url.port or {"postgresql": 5432}.get(url.get_backend_name(), "")
+    port = url.port or {"postgresql": 5432}.get(url.get_backend_name()) or ""
     return f"{url.host or 'localhost'}:{port}/{url.database or ''}"
 
 

@@ -400,6 +400,7 @@ def _csv_reason(error: csv.Error, delimiter: str) -> str:
 def _read_csv(name: str, data: bytes) -> Table:
     text, encoding = _decode(name, data)
     first_line = _FIRST_LINE.match(text)
+    assert first_line is not None  # the pattern matches any text, the empty one too (it ends at \Z)
     delimiter = None
     if sep := _SEP_LINE.match(first_line.group(1)):
         # Excel's "sep=;" first line: it names the delimiter and is not shown as a row.

@@ -9,7 +9,7 @@ from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cohort.domain.attendance import Mark
-from cohort.extensions import db
+from cohort.extensions import Model
 from cohort.models.base import UTCDateTime, str_enum, utcnow
 from cohort.models.enrolment import Enrolment
 from cohort.models.schedule import Session
@@ -21,7 +21,7 @@ class MarkSource(enum.StrEnum):
     CHECK_IN = "check-in"
 
 
-class AttendanceMark(db.Model):
+class AttendanceMark(Model):
     """One mark per (session, enrolment) (DESIGN.md §3), with who recorded it and when."""
 
     __tablename__ = "attendance_marks"
@@ -46,7 +46,7 @@ class AttendanceMark(db.Model):
     recorded_by: Mapped[User | None] = relationship()
 
 
-class CatchUp(db.Model):
+class CatchUp(Model):
     """What someone did to make up a mandatory session they missed (DESIGN.md §5)."""
 
     __tablename__ = "catch_ups"
@@ -69,7 +69,7 @@ class CatchUp(db.Model):
     recorded_by: Mapped[User | None] = relationship()
 
 
-class CheckIn(db.Model):
+class CheckIn(Model):
     """A self check-in window for a session: participants who enter its code while it is
     open are marked present, or late once `late_after_minutes` have passed since the start."""
 
@@ -98,7 +98,7 @@ class CheckIn(db.Model):
         return self.opens_at <= at < self.closes_at
 
 
-class CheckInAttempt(db.Model):
+class CheckInAttempt(Model):
     """A code typed at check-in, kept so every server worker sees the same wrong-code count."""
 
     __tablename__ = "check_in_attempts"

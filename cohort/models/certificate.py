@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from cohort.extensions import db
+from cohort.extensions import Model
 from cohort.models.base import UTCDateTime, utcnow
 from cohort.models.enrolment import Enrolment
 
@@ -21,7 +21,7 @@ CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 CODE_LENGTH = 12  # 32^12 = 2^60 codes: not guessable at any rate the check page allows
 
 
-class Certificate(db.Model):
+class Certificate(Model):
     __tablename__ = "certificates"
     __table_args__ = (
         CheckConstraint("revoked_at IS NULL OR revoked_reason IS NOT NULL", name="revocation_recorded"),

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Boolean, CheckConstraint, Column, Date, Float, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from cohort.extensions import db
+from cohort.extensions import Model, db
 from cohort.models.base import UTCDateTime, str_enum, utcnow
 from cohort.models.user import User
 
@@ -61,7 +61,7 @@ cohort_facilitators = Table(
 )
 
 
-class Cohort(db.Model):
+class Cohort(Model):
     __tablename__ = "cohorts"
     __table_args__ = (
         CheckConstraint("length_weeks BETWEEN 1 AND 52", name="length_weeks_range"),

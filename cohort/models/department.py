@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from cohort.extensions import db
+from cohort.extensions import Model
 
 
-class Department(db.Model):
+class Department(Model):
     __tablename__ = "departments"
     __table_args__ = (
         CheckConstraint("code <> ''", name="code_not_empty"),
@@ -33,7 +33,7 @@ class Department(db.Model):
         return f"<Department {self.code}>"
 
 
-class DepartmentAlias(db.Model):
+class DepartmentAlias(Model):
     """Another name for a department ("MoJ" for MOJ). Matched case-insensitively,
     so the lower-cased form is what must be unique across all departments."""
 

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from cohort.extensions import db
+from cohort.extensions import Model
 from cohort.models.base import UTCDateTime, str_enum, utcnow
 from cohort.models.cohort import Cohort
 from cohort.models.user import User
@@ -37,7 +37,7 @@ class FinalOutcome(enum.StrEnum):
         return self.value.replace("_", " ").capitalize()
 
 
-class Enrolment(db.Model):
+class Enrolment(Model):
     __tablename__ = "enrolments"
     __table_args__ = (
         # One enrolment per person per cohort, enforced by the database so two
@@ -76,7 +76,7 @@ class Enrolment(db.Model):
         return f"<Enrolment cohort={self.cohort_id} user={self.user_id} {self.status}>"
 
 
-class OutcomeOverride(db.Model):
+class OutcomeOverride(Model):
     """A programme manager's override of the outcome the rules give one enrolment (DESIGN.md §5),
     with its written reason and author; the current one per enrolment (earlier ones are in the
     audit log)."""

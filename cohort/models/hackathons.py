@@ -26,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from cohort.extensions import db
+from cohort.extensions import Model
 from cohort.models.base import UTCDateTime, str_enum, utcnow
 from cohort.models.department import Department
 from cohort.models.enrolment import Enrolment
@@ -70,7 +70,7 @@ class DataSensitivity(enum.StrEnum):
         }[self.value]
 
 
-class Challenge(db.Model):
+class Challenge(Model):
     """A problem a department brings to hackathons. A sponsor's proposal waits for a
     programme manager to accept it; only accepted challenges can be offered."""
 
@@ -110,7 +110,7 @@ class Challenge(db.Model):
         return f"<Challenge {self.id} {self.title!r} {self.status}>"
 
 
-class HackathonSettings(db.Model):
+class HackathonSettings(Model):
     """Per-hackathon settings; a hackathon without a row uses the defaults."""
 
     __tablename__ = "hackathon_settings"
@@ -141,7 +141,7 @@ class HackathonSettings(db.Model):
         return self.results_published_at is not None
 
 
-class HackathonChallenge(db.Model):
+class HackathonChallenge(Model):
     """A challenge on offer in one hackathon."""
 
     __tablename__ = "hackathon_challenges"
@@ -158,7 +158,7 @@ class HackathonChallenge(db.Model):
     challenge: Mapped[Challenge] = relationship()
 
 
-class Team(db.Model):
+class Team(Model):
     __tablename__ = "teams"
     __table_args__ = (
         UniqueConstraint("session_id", "name", name="uq_teams_session_name"),
@@ -187,7 +187,7 @@ class Team(db.Model):
         return f"<Team {self.id} {self.name!r} session={self.session_id}>"
 
 
-class TeamMember(db.Model):
+class TeamMember(Model):
     """A participant's place in a team. session_id repeats the team's (held equal by the
     composite foreign key) so the database can refuse a second team in one hackathon."""
 
@@ -214,7 +214,7 @@ class TeamMember(db.Model):
     enrolment: Mapped[Enrolment] = relationship()
 
 
-class Submission(db.Model):
+class Submission(Model):
     """What a team hands in, with its responsible-AI statement. `late` is set when it
     was first handed in after the deadline; late work does not count for completion."""
 
@@ -243,7 +243,7 @@ class Submission(db.Model):
     scores: Mapped[list[Score]] = relationship(back_populates="submission", order_by="Score.id")
 
 
-class HackathonJudge(db.Model):
+class HackathonJudge(Model):
     """A facilitator or sponsor invited to judge one hackathon."""
 
     __tablename__ = "hackathon_judges"
@@ -261,7 +261,7 @@ class HackathonJudge(db.Model):
     user: Mapped[User] = relationship(foreign_keys=[user_id])
 
 
-class Score(db.Model):
+class Score(Model):
     """One judge's marks for one submission, 1–5 on each criterion, with a comment."""
 
     __tablename__ = "scores"

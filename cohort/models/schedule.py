@@ -9,13 +9,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cohort.domain.schedule import SessionKind
 from cohort.domain.times import london_date, week_of
-from cohort.extensions import db
+from cohort.extensions import Model
 from cohort.models.base import UTCDateTime, str_enum, utcnow
 from cohort.models.cohort import Cohort
 from cohort.models.user import User
 
 
-class Session(db.Model):
+class Session(Model):
     """Something on a cohort's timetable. Times are stored in UTC and entered and shown
     in Europe/London. A cancelled session keeps its record and drops out of rates."""
 
@@ -75,7 +75,7 @@ class Session(db.Model):
         return f"<Session {self.id} {self.kind} {self.starts_at:%Y-%m-%d %H:%M}Z>"
 
 
-class CalendarFeed(db.Model):
+class CalendarFeed(Model):
     """A person's secret calendar link. The token in the address is the only key:
     replacing it (regenerate) or deleting the row (revoke) stops the old link."""
 

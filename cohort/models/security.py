@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlalchemy import Boolean, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cohort.extensions import db
+from cohort.extensions import Model
 from cohort.models.base import UTCDateTime, utcnow
 
 
-class SignInAttempt(db.Model):
+class SignInAttempt(Model):
     __tablename__ = "sign_in_attempts"
     __table_args__ = (Index("ix_sign_in_attempts_email_at", "email", "at"),)
 

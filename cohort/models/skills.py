@@ -19,14 +19,14 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cohort.domain.progress import Checkpoint, Source
-from cohort.extensions import db
+from cohort.extensions import Model
 from cohort.models.base import UTCDateTime, str_enum, utcnow
 from cohort.models.cohort import Cohort
 from cohort.models.enrolment import Enrolment
 from cohort.models.user import User
 
 
-class Skill(db.Model):
+class Skill(Model):
     """An entry of the programme's skills framework. Skills in use are retired, never deleted,
     so old assessments stay readable."""
 
@@ -56,7 +56,7 @@ class Skill(db.Model):
         return f"<Skill {self.name!r}{' retired' if self.retired else ''}>"
 
 
-class CohortSkill(db.Model):
+class CohortSkill(Model):
     """A skill a cohort assesses, with the level each participant should reach."""
 
     __tablename__ = "cohort_skills"
@@ -74,7 +74,7 @@ class CohortSkill(db.Model):
     skill: Mapped[Skill] = relationship()
 
 
-class Assessment(db.Model):
+class Assessment(Model):
     """A level for (enrolment, skill) at a checkpoint, by the participant themselves or by a
     facilitator, with optional evidence. One per (enrolment, skill, checkpoint, source):
     assessing again replaces it, and the audit log keeps what it was."""
@@ -108,7 +108,7 @@ class Assessment(db.Model):
     assessed_by: Mapped[User | None] = relationship()
 
 
-class LearningLogEntry(db.Model):
+class LearningLogEntry(Model):
     """Something a participant did to learn: date, activity, hours, reflection, link."""
 
     __tablename__ = "learning_log_entries"
@@ -134,7 +134,7 @@ class LearningLogEntry(db.Model):
     )
 
 
-class LearningLogComment(db.Model):
+class LearningLogComment(Model):
     """A facilitator's comment on a learning log entry."""
 
     __tablename__ = "learning_log_comments"

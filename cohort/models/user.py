@@ -10,7 +10,7 @@ from flask_login import UserMixin
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from cohort.extensions import db
+from cohort.extensions import Model
 from cohort.models.base import UTCDateTime, str_enum, utcnow
 from cohort.models.department import Department
 
@@ -38,7 +38,7 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
     __table_args__ = (
         # Emails are stored lower-cased, so the plain unique constraint is case-insensitive.
@@ -71,7 +71,7 @@ class User(UserMixin, db.Model):
 
     # Flask-Login -----------------------------------------------------------
     @property
-    def is_active(self) -> bool:  # type: ignore[override]
+    def is_active(self) -> bool:
         return self.is_active_account
 
     def get_id(self) -> str:

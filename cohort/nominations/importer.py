@@ -125,7 +125,7 @@ class ImportResult:
 class NotImported(Exception):
     """The file was checked again and something stops the import; nothing was written."""
 
-    def __init__(self, message: str, preview: CohortPreview | None = None):
+    def __init__(self, message: str, preview: CohortPreview):
         super().__init__(message)
         self.preview = preview
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from sqlalchemy import Select, exists, or_, select
 from sqlalchemy.orm import joinedload
 
@@ -67,7 +69,8 @@ def transferred_from(enrolments: list[Enrolment]) -> dict[int, Enrolment]:
     sources = db.session.scalars(
         select(Enrolment).options(joinedload(Enrolment.cohort)).where(Enrolment.transferred_to_id.in_(ids))
     )
-    return {source.transferred_to_id: source for source in sources}
+    # Not None: only enrolments transferred to one of `ids` were read.
+    return {cast(int, source.transferred_to_id): source for source in sources}
 
 
 def status_history(enrolments: list[Enrolment]) -> list[AuditEvent]:

@@ -158,6 +158,7 @@ def transfer_enrolment(enrolment_id: int):
         form.transfer_on.data = date.today()
     if form.validate_on_submit():
         to_cohort = db.session.scalar(select(Cohort).where(Cohort.slug == form.to_cohort.data))
+        assert to_cohort is not None  # the form accepts only the slugs of cohorts _transfer_choices read
         try:
             transfer(current_user, enrolment, to_cohort, form.transfer_on.data)
         except EnrolmentError as error:

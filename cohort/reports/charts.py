@@ -17,9 +17,11 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 # Okabe–Ito colours (distinguishable with the common colour-vision deficiencies), and a hatch
 # per series so the parts can be told apart without colour at all (printed in black and white).
@@ -130,7 +132,8 @@ def outcomes_by_cohort(by_cohort: pd.DataFrame, department: str) -> Chart | None
             left = [a + b for a, b in zip(left, values, strict=True)]
         axes.invert_yaxis()  # first cohort on top, as in the table
         axes.set_xlabel("People nominated", color=TEXT_COLOUR)
-        axes.xaxis.get_major_locator().set_params(integer=True)
+        # A linear axis's locator is an AutoLocator, a MaxNLocator.
+        cast(MaxNLocator, axes.xaxis.get_major_locator()).set_params(integer=True)
         axes.spines[["top", "right"]].set_visible(False)
         # Outside the axes, under the axis label (constrained layout makes room for it).
         figure.legend(loc="outside lower center", ncols=len(OUTCOME_SERIES), frameon=False, fontsize=9)

@@ -228,13 +228,13 @@ def _load(cohorts: Sequence[Cohort], at: datetime, department: Department | None
     in_scope = _enrolment_ids(None if every_cohort else cohort_ids, department_id)
 
     sessions_by_cohort: dict[int, list[SessionLine]] = defaultdict(list)
-    for row in db.session.execute(
+    for line in db.session.execute(
         select(Session.id, Session.cohort_id, type_coerce(Session.kind, String), Session.title, Session.starts_at,
                Session.ends_at, Session.mandatory, Session.cancelled_at.is_not(None))
         .where(Session.cohort_id.in_(cohort_ids))
         .order_by(Session.starts_at, Session.id)
     ):  # fmt: skip
-        sessions_by_cohort[row[1]].append(SessionLine(row[0], row[1], KINDS[row[2]], *row[3:]))
+        sessions_by_cohort[line[1]].append(SessionLine(line[0], line[1], KINDS[line[2]], *line[3:]))
     skills_by_cohort: dict[int, list[CohortSkill]] = defaultdict(list)
     for cs in db.session.scalars(
         select(CohortSkill)

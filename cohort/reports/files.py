@@ -12,6 +12,7 @@ import io
 import math
 from collections.abc import Mapping
 from datetime import date, datetime
+from typing import TypeGuard
 
 import pandas as pd
 from openpyxl import Workbook
@@ -25,7 +26,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MAX_WIDTH = 60
 
 
-def needs_quoting(value: object) -> bool:
+def needs_quoting(value: object) -> TypeGuard[str]:
     return isinstance(value, str) and value.startswith(FORMULA_STARTS)
 
 

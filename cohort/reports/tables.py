@@ -68,10 +68,11 @@ def _person_figures(data: ReportData, person: Person) -> PersonFigures:
     hackathons = [f for f in cohort.facts.hackathons if counts_for(f, person.enrolled_on, data.at)]
     work = data.hackathon_work.get(person.enrolment_id, {})
     on_time = sum(1 for f in hackathons if f.id in work and work[f.id].entry == "on_time")
-    uplifts = {}
+    uplifts: dict[int, int] = {}
     for skill_id, levels in data.levels.get(person.enrolment_id, {}).items():
-        if skill_id in cohort.facts.targets and Checkpoint.BASELINE in levels:
-            uplifts[skill_id] = uplift(levels)
+        # uplift is None exactly when there is no baseline level
+        if skill_id in cohort.facts.targets and (change := uplift(levels)) is not None:
+            uplifts[skill_id] = change
     return PersonFigures(done, len(held), len(hackathons), on_time, uplifts)
 
 
@@ -228,7 +229,8 @@ def hackathons(data: ReportData) -> pd.DataFrame:
                 "Challenge": (mine.challenge or "") if mine else "",
                 "Challenge department": (mine.challenge_department_code or "") if mine else "",
                 "Submission": (mine.submission or "") if mine else "",
-                "Hand-in": ENTRY_WORDS[entry] if ended or mine.submission else "Hackathon not ended yet",
+                "Hand-in": ENTRY_WORDS[entry] if ended or (mine is not None and mine.submission)
+                           else "Hackathon not ended yet",
             })  # fmt: skip
     return pd.DataFrame(rows, columns=["Cohort", "Participant", "Department", "Hackathon", "Week", "Team",
                                        "Challenge", "Challenge department", "Submission", "Hand-in"])  # fmt: skip
@@ -253,14 +255,14 @@ def _group_row(people: list[Person], data: ReportData) -> dict:
     ]
     ended = len(ended_outcomes)
     completed_of_ended = ended_outcomes.count(Outcome.COMPLETED)
-    rates = [
+    each_rate = [
         _rate(data.standings[p.enrolment_id].figures)
         for p in counted
         if data.standings[p.enrolment_id].outcome != Outcome.WITHDRAWN
     ]
-    rates = [r for r in rates if r is not None]
-    uplifts = [person_figures(data, p).mean_uplift for p in counted]
-    uplifts = [u for u in uplifts if u is not None]
+    rates = [r for r in each_rate if r is not None]
+    each_uplift = [person_figures(data, p).mean_uplift for p in counted]
+    uplifts = [u for u in each_uplift if u is not None]
     return {
         "Nominated": len(counted),
         "Completed": completed,
@@ -319,6 +321,7 @@ def uplift_by_skill(data: ReportData) -> pd.DataFrame:
             if skill_id not in names or Checkpoint.BASELINE not in levels:
                 continue
             latest = latest_level(levels)
+            assert latest is not None  # there is a baseline level, so a latest one
             found.setdefault(names[skill_id], []).append((levels[Checkpoint.BASELINE], latest))
     rows = [
         {

@@ -37,7 +37,7 @@ from cohort.schedule.forms import KIND_HINTS, CancelSessionForm, SessionForm, St
 from cohort.services import schedule as service
 from cohort.services.attendance import open_check_in_for
 from cohort.services.enrolments import PLACE_HOLDING
-from cohort.services.schedule import NeedsConfirmation, ScheduleError, SessionDetails
+from cohort.services.schedule import NeedsConfirmation, ScheduleError, ScheduleWarning, SessionDetails
 
 MAX_ID = 2**31 - 1
 
@@ -63,7 +63,7 @@ def weeks_of(cohort: Cohort, sessions: list[Session]) -> list[dict]:
     grouped: dict[int, list[Session]] = defaultdict(list)
     for s in sessions:
         grouped[week_of(cohort.start_date, s.starts_at)].append(s)
-    weeks = []
+    weeks: list[dict] = []
     before = [s for w, items in sorted(grouped.items()) if w < 1 for s in items]
     if before:
         weeks.append({"number": None, "label": "Before week 1", "monday": None, "sessions": before})
@@ -112,6 +112,8 @@ def _facilitator_choices(form: SessionForm, cohort: Cohort, session: Session | N
 
 
 def _details(form: SessionForm) -> SessionDetails:
+    # Only called once the form has validated: both times are required and were parsed.
+    assert form.start.time is not None and form.end.time is not None
     return SessionDetails(
         kind=SessionKind(form.kind.data),
         title=form.title.data,
@@ -129,7 +131,7 @@ def _details(form: SessionForm) -> SessionDetails:
 def _save_session(form: SessionForm, cohort: Cohort, session: Session | None):
     """Validate and save; the saved session, or None with errors or warnings for the page, or a
     StaleEdit when someone else changed the session after the page was opened."""
-    warnings = []
+    warnings: list[ScheduleWarning] = []
     if not form.validate_on_submit():
         return None, warnings
     try:

@@ -130,8 +130,15 @@ def _value(mark: AttendanceMark | None) -> Shown:
 
 def _conflict(viewer: User, enrolment: Enrolment, shown: Shown, mark: AttendanceMark | None, at: datetime):
     """The row, and who changed it when (the mark's latest audit event, else what the mark says)."""
-    change = changes.latest("AttendanceMark", mark, mark and mark.recorded_by, mark and mark.recorded_at)
-    checked_in = bool(mark and mark.source == MarkSource.CHECK_IN and change.actor_id == enrolment.user_id)
+    change = None
+    if mark is not None:
+        change = changes.latest("AttendanceMark", mark, mark.recorded_by, mark.recorded_at)
+    checked_in = bool(
+        mark is not None
+        and mark.source == MarkSource.CHECK_IN
+        and change is not None  # it is: latest() finds a change for every mark
+        and change.actor_id == enrolment.user_id
+    )
     now = _value(mark)
     message = changes.mark_message(viewer, _who(enrolment), shown, now, change, at, checked_in=checked_in)
     return changes.Conflict(enrolment.id, now, message)
@@ -191,22 +198,24 @@ def save_register(
             [_conflict(actor, enrolment, shown, old, at) for enrolment, shown, old in stale]
         )
     for enrolment, old, new in writes:
+        mark = new.mark
+        assert mark is not None  # entries without a mark were skipped above
         before = _mark_snapshot(old)
         if old is None:
             old = AttendanceMark(session=session, enrolment=enrolment)
             db.session.add(old)
-        old.mark = new.mark
+        old.mark = mark
         old.note = new.note
         old.source = MarkSource.REGISTER
         old.recorded_by_id = actor.id
         old.recorded_at = at
         db.session.flush()
-        was = f" (was {before['mark']})" if before and before["mark"] != new.mark.value else ""
+        was = f" (was {before['mark']})" if before and before["mark"] != mark.value else ""
         audit.record(
             actor,
             "update" if before else "create",
             old,
-            f"Marked {_who(enrolment)} {new.mark.value} for “{session.title}”{was}",
+            f"Marked {_who(enrolment)} {mark.value} for “{session.title}”{was}",
             before=before,
             after=_mark_snapshot(old),
         )
@@ -465,7 +474,11 @@ def check_in(user: User, typed: str, at: datetime | None = None) -> CheckInResul
                 ),
             )
         )
-    if enrolment is not None and (reason := closed_reason(found.session.cohort, "its attendance", lock=True)):
+    if (
+        found is not None  # it is when there is an enrolment
+        and enrolment is not None
+        and (reason := closed_reason(found.session.cohort, "its attendance", lock=True))
+    ):
         return CheckInResult(CheckInOutcome.CLOSED, session=found.session, reason=reason)
     if enrolment is not None and enrolment.status != EnrolmentStatus.ACTIVE:
         enrolment = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -61,7 +62,7 @@ def record(
     return event
 
 
-def record_many(actor: User | None, events: list[tuple[str, Any, str, dict[str, Any] | None]]) -> None:
+def record_many(actor: User | None, events: Sequence[tuple[str, Any, str, dict[str, Any] | None]]) -> None:
     """Add many "create" events at once: (action, saved record, summary, after) each.
 
     For bulk changes such as a 5,000-row import, where building one ORM object per

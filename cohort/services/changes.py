@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select
 
@@ -28,7 +28,7 @@ class Change:
     at: datetime
 
 
-def lock(model: type, ids: Iterable[int]) -> list:
+def lock(model: type[Any], ids: Iterable[int]) -> list:
     """Take these rows' locks for the rest of the transaction, in id order (so two transactions
     never wait for each other in a circle), and read them afresh, whatever this request loaded
     before. PostgreSQL: SELECT … ORDER BY id FOR NO KEY UPDATE, which does not wait for rows
@@ -62,7 +62,8 @@ def last_changes(entity_type: str, ids: Iterable[int]) -> dict[int, Change]:
     )
     found: dict[int, Change] = {}
     for entity_id, actor_id, name, at in rows:
-        found.setdefault(entity_id, Change(actor_id, name, at))
+        # Not None: the query only reads events of the ids wanted.
+        found.setdefault(cast(int, entity_id), Change(actor_id, name, at))
     return found
 
 

@@ -10,11 +10,12 @@ wording live here.
 from __future__ import annotations
 
 import re
+from typing import cast
 
 from sqlalchemy import select
 
 from cohort.extensions import db
-from cohort.models import Cohort
+from cohort.models import Cohort, CohortStatus
 
 
 def _called(name: str) -> str:
@@ -32,8 +33,10 @@ def closed_reason(cohort: Cohort, what: str, *, lock: bool = False) -> str | Non
     """
     status = cohort.status
     if lock:
-        status = db.session.scalar(
-            select(Cohort.status).where(Cohort.id == cohort.id).with_for_update(read=True)
+        # The cohort's own row: it is there.
+        status = cast(
+            CohortStatus,
+            db.session.scalar(select(Cohort.status).where(Cohort.id == cohort.id).with_for_update(read=True)),
         )
     if not status.closed:
         return None

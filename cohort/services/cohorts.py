@@ -124,7 +124,7 @@ def _check_status_change(details: CohortDetails, cohort: Cohort | None) -> None:
     current = cohort.status if cohort is not None else None
     if details.status == CohortStatus.FINISHED and current != CohortStatus.FINISHED:
         raise CohortError(FINISH_ELSEWHERE, "status")
-    if current is not None and current.closed:
+    if cohort is not None and current is not None and current.closed:
         unchanged = _snapshot(cohort)
         proposed = dict(
             unchanged,

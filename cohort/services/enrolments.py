@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -143,7 +144,8 @@ def _check_existing_person(user: User, email: str) -> None:
         raise EnrolmentError(f"{user.full_name}'s account is deactivated: reactivate it first", "email")
 
 
-def _check_new_person(person: NewPerson, department: Department | None) -> None:
+def _check_new_person(person: NewPerson, department: Department | None) -> str:
+    """The new person's full name, once it and the department are known to be given."""
     if not person.full_name:
         raise EnrolmentError(
             "Enter the person's full name: there is no account with this email yet", "full_name"
@@ -152,6 +154,7 @@ def _check_new_person(person: NewPerson, department: Department | None) -> None:
         raise EnrolmentError(
             "Select the person's department: there is no account with this email yet", "department"
         )
+    return person.full_name
 
 
 def _find_or_create_person(actor: User | None, person: NewPerson) -> tuple[User, bool]:
@@ -161,11 +164,11 @@ def _find_or_create_person(actor: User | None, person: NewPerson) -> tuple[User,
         _check_existing_person(user, email)
         return user, False
     department = db.session.get(Department, person.department_id) if person.department_id else None
-    _check_new_person(person, department)
+    full_name = _check_new_person(person, department)
     user = accounts.invite_user(
         actor,
         email=email,
-        full_name=person.full_name,
+        full_name=full_name,
         role=Role.PARTICIPANT,
         department=department,
         job_title=person.job_title,
@@ -263,12 +266,12 @@ def enrol_many(
                 email = normalise_email(person.email)
                 user = known.get(email)
                 new_account = user is None
-                if new_account:
+                if user is None:
                     department = departments.get(person.department_id) if person.department_id else None
-                    _check_new_person(person, department)
+                    full_name = _check_new_person(person, department)
                     user = User(
                         email=email,
-                        full_name=person.full_name.strip(),
+                        full_name=full_name.strip(),
                         role=Role.PARTICIPANT,
                         department=department,
                         job_title=(person.job_title or "").strip() or None,
@@ -289,7 +292,7 @@ def enrol_many(
         db.session.flush()  # every new account gets its id
 
         results = []
-        events = []
+        events: list[tuple[str, Any, str, dict[str, Any] | None]] = []
         for user, new_account, person in planned:
             if new_account:
                 events.append(

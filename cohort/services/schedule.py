@@ -236,11 +236,11 @@ def check(
                 f"({long_day(cohort.start_date)} to {long_day(last_day)})",
             )
         )
-    if name := holiday_on(cohort, details.day):
+    if holiday := holiday_on(cohort, details.day):
         warnings.append(
             ScheduleWarning(
                 "bank-holiday",
-                f"{long_day(details.day)} is a bank holiday in {cohort.bank_holiday_division.label} ({name})",
+                f"{long_day(details.day)} is a bank holiday in {cohort.bank_holiday_division.label} ({holiday})",
             )
         )
     elif details.day.weekday() >= 5:

@@ -191,9 +191,9 @@ def set_cohort_skills(actor: User, cohort: Cohort, targets: Mapping[int, int]) -
         db.session.delete(cohort_skill)
         changes += 1
     for skill_id, target in targets.items():
-        cohort_skill = current.get(skill_id)
+        existing = current.get(skill_id)
         name = skills[skill_id].name
-        if cohort_skill is None:
+        if existing is None:
             cohort_skill = CohortSkill(cohort_id=cohort.id, skill_id=skill_id, target_level=target)
             db.session.add(cohort_skill)
             db.session.flush()
@@ -205,16 +205,16 @@ def set_cohort_skills(actor: User, cohort: Cohort, targets: Mapping[int, int]) -
                 after={"skill": name, "target_level": target},
             )
             changes += 1
-        elif cohort_skill.target_level != target:
+        elif existing.target_level != target:
             audit.record(
                 actor,
                 "update",
-                cohort_skill,
+                existing,
                 f"Target for {name} in {cohort.name} now {level_label(target)}",
-                {"target_level": cohort_skill.target_level},
+                {"target_level": existing.target_level},
                 {"target_level": target},
             )
-            cohort_skill.target_level = target
+            existing.target_level = target
             changes += 1
     db.session.commit()
     return changes
@@ -414,13 +414,15 @@ def save_assessments(
             ]
         )
     for enrolment, skill_id, old, new in writes:
+        level = new.level
+        assert level is not None  # cells without a level were skipped above
         before = _assessment_snapshot(old)
         if old is None:
             old = Assessment(
                 enrolment_id=enrolment.id, skill_id=skill_id, checkpoint=checkpoint, source=source
             )
             db.session.add(old)
-        old.level = new.level
+        old.level = level
         old.evidence = new.evidence
         old.evidence_link = new.evidence_link
         old.assessed_by_id = actor.id

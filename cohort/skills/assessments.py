@@ -122,16 +122,17 @@ def _read_was(cell: GridCell, key: str, with_evidence: bool) -> None:
     was = request.form.get(f"was-{key}")
     evidence = request.form.get(f"was-evidence-{key}", "" if not with_evidence else None)
     link = request.form.get(f"was-link-{key}", "" if not with_evidence else None)
-    cell.known = (
+    if (
         was in LEVEL_VALUES
         and evidence is not None
         and link is not None
         and len(evidence) <= TEXT_MAX
         and len(link) <= LINK_MAX
-    )
-    if cell.known:
+    ):
+        cell.known = True
         cell.was, cell.was_evidence, cell.was_link = was, evidence.strip(), link.strip()
     else:
+        cell.known = False
         cell.saved_as_was(cell.existing)
 
 

@@ -86,7 +86,7 @@ def _current_enrolment(user: User) -> Enrolment | None:
         .order_by(Enrolment.enrolled_on.desc(), Enrolment.id.desc())
     ).all()
     active = [e for e in enrolments if e.status == EnrolmentStatus.ACTIVE]
-    return (active or enrolments or [None])[0]
+    return next(iter(active or enrolments), None)
 
 
 # The framework --------------------------------------------------------------------------
@@ -94,7 +94,7 @@ def _current_enrolment(user: User) -> Enrolment | None:
 
 @bp.route("/skills")
 @admin_required
-def list_skills():
+def list_skills() -> str:
     skills = db.session.scalars(select(Skill).order_by(Skill.category, Skill.name)).all()
     in_use = dict(
         db.session.execute(select(CohortSkill.skill_id, func.count()).group_by(CohortSkill.skill_id)).all()
@@ -287,6 +287,7 @@ def copy_skills(slug: str):
     form = _copy_form(cohort)
     if form.validate_on_submit() and form.source.data:
         source = db.session.get(Cohort, int(form.source.data))
+        assert source is not None  # the form accepts only the ids of cohorts _copy_form read
         try:
             changes = service.copy_cohort_skills(current_user, cohort, source)
         except SkillError as error:

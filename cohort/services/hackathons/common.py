@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NoReturn
 
 from sqlalchemy import func, select
 
@@ -36,7 +37,7 @@ class HackathonError(ValueError):
         self.field = field
 
 
-def _fail(message: str, field: str | None = None):
+def _fail(message: str, field: str | None = None) -> NoReturn:
     db.session.rollback()
     raise HackathonError(message, field)
 
@@ -94,11 +95,11 @@ def judges_of(session: Session) -> list[HackathonJudge]:
 
 def is_judge(session: Session, user: User) -> bool:
     return (
-        db.session.scalar(
+        db.session.execute(
             select(func.count(HackathonJudge.id)).where(
                 HackathonJudge.session_id == session.id, HackathonJudge.user_id == user.id
             )
-        )
+        ).scalar_one()
         > 0
     )
 
@@ -111,7 +112,7 @@ def member_user_ids(team: Team) -> set[int]:
 class ResultRow:
     team: Team
     submission: Submission
-    ranked: rules.Ranked
+    ranked: rules.Ranked[int]
 
 
 def results(session: Session) -> list[ResultRow]:

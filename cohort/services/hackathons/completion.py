@@ -27,7 +27,8 @@ def hackathons_taken(enrolment: Enrolment) -> list[rules.HackathonTaken]:
             select(TeamMember.session_id, TeamMember.team_id).where(TeamMember.enrolment_id == enrolment.id)
         ).all()
     )
-    late_by_team = dict(
+    # Looked up by the team the enrolment has in each hackathon, or None: no team, not found.
+    late_by_team: dict[int | None, bool] = dict(
         db.session.execute(
             select(Submission.team_id, Submission.late).where(Submission.team_id.in_(list(teams.values())))
         ).all()

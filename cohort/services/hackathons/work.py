@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -165,21 +166,22 @@ def invite_judge(actor: User, session: Session, user: User) -> None:
 def remove_judge(actor: User, judge: HackathonJudge) -> None:
     """Removing a judge keeps their scores on record but out of the results."""
     judge_id, name = judge.id, judge.user.full_name
-    session = _lock(db.session.get(Session, judge.session_id))
+    # The judge's hackathon: the foreign key keeps it there.
+    session = _lock(cast(Session, db.session.get(Session, judge.session_id)))
     _check_cohort_open(session)
-    judge = db.session.scalar(
+    current = db.session.scalar(
         select(HackathonJudge).where(HackathonJudge.id == judge_id).execution_options(populate_existing=True)
     )
-    if judge is None:  # removed by someone else a moment ago
+    if current is None:  # removed by someone else a moment ago
         _fail(f"{name} is no longer a judge of this hackathon")
     audit.record(
         actor,
         "delete",
-        judge,
-        f"Removed {judge.user.full_name} as a judge",
-        before={"user_id": judge.user_id},
+        current,
+        f"Removed {current.user.full_name} as a judge",
+        before={"user_id": current.user_id},
     )
-    db.session.delete(judge)
+    db.session.delete(current)
     db.session.commit()
 
 
