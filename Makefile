@@ -51,9 +51,11 @@ bench: install
 	$(BIN)/python benchmarks/reports.py
 	$(BIN)/python benchmarks/load.py
 
+# mypy reads its settings (cohort/, per-package import rules) from pyproject.toml.
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) node_modules cohort/static/govuk
