@@ -84,7 +84,13 @@ def furnish(cohorts: list[Cohort]) -> dict[str, int]:
         sessions = []
         for week in range(1, WEEKS + 1):
             day = cohort.start_date + timedelta(weeks=week - 1, days=1)
-            kind = SessionKind.ETHICS if week == 3 else SessionKind.HACKATHON if week == 6 else SessionKind.WORKSHOP
+            kind = (
+                SessionKind.ETHICS
+                if week == 3
+                else SessionKind.HACKATHON
+                if week == 6
+                else SessionKind.WORKSHOP
+            )
             sessions.append(Session(cohort=cohort, kind=kind, title=f"{kind.label} week {week}",
                                     starts_at=london_to_utc(day, clock(9, 30)), ends_at=london_to_utc(day, clock(12, 30)),
                                     mandatory=kind == SessionKind.ETHICS, sequence=0))  # fmt: skip
@@ -167,7 +173,9 @@ def measure(name: str, work: Callable[[], object], engine) -> tuple[float, objec
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--scale", type=int, default=400, help="load-test cohorts of 25 (default 400)")
     parser.add_argument("--database-url", help="default: a new SQLite file in a temporary folder")
     args = parser.parse_args()
@@ -182,8 +190,14 @@ def main() -> None:
                 seed_demo()
             seed_scale(args.scale)
             db.session.commit()
-            scale = db.session.scalars(select(Cohort).where(Cohort.slug.like("scale-%")).order_by(Cohort.slug)).all()
-            todo = [c for c in scale if db.session.scalar(select(func.count(Session.id)).where(Session.cohort_id == c.id)) == 0]
+            scale = db.session.scalars(
+                select(Cohort).where(Cohort.slug.like("scale-%")).order_by(Cohort.slug)
+            ).all()
+            todo = [
+                c
+                for c in scale
+                if db.session.scalar(select(func.count(Session.id)).where(Session.cohort_id == c.id)) == 0
+            ]
             added = furnish(todo)
             people = db.session.scalar(select(func.count(Enrolment.id)))
             print(f"seeded {len(scale)} load-test cohorts ({people} enrolments in all; added {added['sessions']} "
@@ -197,7 +211,9 @@ def main() -> None:
             cohorts = db.session.scalars(select(Cohort).order_by(Cohort.start_date, Cohort.id)).all()
 
             def department_figures():
-                return tables.by_department(load(db.session.scalars(select(Cohort)).all(), AS_AT, every_cohort=True))
+                return tables.by_department(
+                    load(db.session.scalars(select(Cohort)).all(), AS_AT, every_cohort=True)
+                )
 
             ours, figures = measure("department figures (all)", department_figures, engine)
             sql, rows = measure("hand-written SQL (all)", lambda: db.session.execute(text(HAND_WRITTEN_SQL),

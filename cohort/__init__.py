@@ -129,4 +129,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(completion_bp)  # full paths: /cohorts/<slug>/outcomes, /completion-rules, /finish
     app.register_blueprint(hackathons_bp)  # full paths: /challenges, /cohorts/<slug>/hackathons/<id>/…
     app.register_blueprint(records_bp)  # full paths: /enrolments/<id>/record…, /certificates/check
-    app.register_blueprint(reports_bp)  # full paths: /cohorts/<slug>/report…, /departments/<code>/report…, /reports
+    app.register_blueprint(
+        reports_bp
+    )  # full paths: /cohorts/<slug>/report…, /departments/<code>/report…, /reports

@@ -30,7 +30,13 @@ def strip_filter(value):
 
 
 def text_field(
-    label: str, what: str, required: str | None, max_len: int = 5000, area: bool = True, hint=None, widget=None
+    label: str,
+    what: str,
+    required: str | None,
+    max_len: int = 5000,
+    area: bool = True,
+    hint=None,
+    widget=None,
 ):
     """A text box (or one-line input with `area=False`) that is stripped, required with the
     `required` message (or optional), at most `max_len` characters, and free of invisible or

@@ -167,6 +167,7 @@ def uplift_by_skill(uplift: pd.DataFrame) -> Chart | None:
     table = uplift[["Skill", "People assessed", "Mean baseline", "Mean latest", "Mean uplift"]].reset_index(
         drop=True
     )
+
     def draw() -> Figure:
         figure = Figure(figsize=(8, 0.8 + 0.45 * max(len(table), 2)), layout="constrained")
         axes = figure.add_subplot()

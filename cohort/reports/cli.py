@@ -18,9 +18,13 @@ from . import cohort_report
 
 
 def _department(code: str) -> Department:
-    department = db.session.scalar(select(Department).where(func.upper(Department.code) == code.strip().upper()))
+    department = db.session.scalar(
+        select(Department).where(func.upper(Department.code) == code.strip().upper())
+    )
     if department is None:
-        known = ", ".join(db.session.scalars(select(Department.code).order_by(Department.code)).all()) or "none"
+        known = (
+            ", ".join(db.session.scalars(select(Department.code).order_by(Department.code)).all()) or "none"
+        )
         fail(f"There is no department with the code '{code}'. Departments: {known}.")
     return department
 

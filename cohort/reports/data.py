@@ -222,7 +222,9 @@ def load(
         return _load(cohorts, at, department, every_cohort)
 
 
-def _load(cohorts: Sequence[Cohort], at: datetime, department: Department | None, every_cohort: bool) -> ReportData:
+def _load(
+    cohorts: Sequence[Cohort], at: datetime, department: Department | None, every_cohort: bool
+) -> ReportData:
     cohort_ids = [c.id for c in cohorts]
     department_id = department.id if department is not None else None
     in_scope = _enrolment_ids(None if every_cohort else cohort_ids, department_id)
@@ -274,8 +276,9 @@ def _load(cohorts: Sequence[Cohort], at: datetime, department: Department | None
     # through the Enum type and Mark(...) one by one costs more than the query.
     marks: dict[int, dict[int, Mark]] = defaultdict(dict)
     for enrolment_id, session_id, mark in db.session.execute(
-        select(AttendanceMark.enrolment_id, AttendanceMark.session_id, type_coerce(AttendanceMark.mark, String))
-        .where(AttendanceMark.enrolment_id.in_(in_scope))
+        select(
+            AttendanceMark.enrolment_id, AttendanceMark.session_id, type_coerce(AttendanceMark.mark, String)
+        ).where(AttendanceMark.enrolment_id.in_(in_scope))
     ):
         marks[enrolment_id][session_id] = MARKS[mark]
     caught_up: dict[int, set[int]] = defaultdict(set)
@@ -286,7 +289,10 @@ def _load(cohorts: Sequence[Cohort], at: datetime, department: Department | None
     levels: dict[int, dict[int, dict[Checkpoint, int]]] = defaultdict(lambda: defaultdict(dict))
     for enrolment_id, skill_id, checkpoint, level in db.session.execute(
         select(
-            Assessment.enrolment_id, Assessment.skill_id, type_coerce(Assessment.checkpoint, String), Assessment.level
+            Assessment.enrolment_id,
+            Assessment.skill_id,
+            type_coerce(Assessment.checkpoint, String),
+            Assessment.level,
         ).where(Assessment.enrolment_id.in_(in_scope), Assessment.source == Source.FACILITATOR)
     ):
         levels[enrolment_id][skill_id][CHECKPOINTS[checkpoint]] = level

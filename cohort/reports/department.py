@@ -256,6 +256,7 @@ RULE_COLUMNS = [heading for _, heading in tables.RULES]
 def _with_reasons(people: pd.DataFrame) -> pd.DataFrame:
     """For paper: the four rule columns ("Met: Attendance 92% …") folded into one "Why" column
     holding only the rules that do not hold (a third of the pages, and what a reader looks for)."""
+
     def why(row) -> str:
         failing = [row[h].split(": ", 1)[-1] for h in RULE_COLUMNS
                    if row[h] and not row[h].startswith(("Met:", "Not required:"))]  # fmt: skip
@@ -284,8 +285,13 @@ def files_for_cohort(cohort: Cohort, at: datetime, only: Department | None = Non
         departments = list(
             db.session.scalars(
                 select(Department)
-                .where(exists().where(Enrolment.cohort_id == cohort.id, Enrolment.user_id == User.id,
-                                      User.department_id == Department.id))  # fmt: skip
+                .where(
+                    exists().where(
+                        Enrolment.cohort_id == cohort.id,
+                        Enrolment.user_id == User.id,
+                        User.department_id == Department.id,
+                    )
+                )  # fmt: skip
                 .order_by(Department.code)
             )
         )

@@ -82,7 +82,9 @@ def _cell(sheet, value: object, column: str, header: bool = False):
 
 
 def _width(frame: pd.DataFrame, column: str) -> float:
-    longest = max([len(str(column))] + [len(str(v)) for v in frame[column].head(500) if _plain(v) is not None])
+    longest = max(
+        [len(str(column))] + [len(str(v)) for v in frame[column].head(500) if _plain(v) is not None]
+    )
     return min(MAX_WIDTH, max(8, longest + 2))
 
 
@@ -104,7 +106,9 @@ def add_sheet(book: Workbook, title: str, frame: pd.DataFrame, notes: Mapping[st
     return sheet
 
 
-def to_xlsx(sheets: Mapping[str, pd.DataFrame], notes: Mapping[str, Mapping[str, object]] | None = None) -> bytes:
+def to_xlsx(
+    sheets: Mapping[str, pd.DataFrame], notes: Mapping[str, Mapping[str, object]] | None = None
+) -> bytes:
     """A workbook with one sheet per table, in the order given."""
     book = Workbook(write_only=True)
     for title, frame in sheets.items():

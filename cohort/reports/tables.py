@@ -23,7 +23,9 @@ RULES = (("attendance", "Attendance rule"), ("mandatory", "Mandatory sessions ru
          ("hackathon", "Hackathon rule"), ("skills", "Skills rule"))  # fmt: skip
 
 # Columns holding a share from 0 to 1: files format them as percentages.
-PERCENT_COLUMNS = frozenset({"Attendance rate", "Completion rate", "Mean attendance", "Ethics strand completed"})
+PERCENT_COLUMNS = frozenset(
+    {"Attendance rate", "Completion rate", "Mean attendance", "Ethics strand completed"}
+)
 
 
 def _rate(figures) -> float | None:
@@ -333,7 +335,9 @@ def uplift_by_skill(data: ReportData) -> pd.DataFrame:
         }
         for name, pairs in sorted(found.items())
     ]
-    return pd.DataFrame(rows, columns=["Skill", "People assessed", "Mean baseline", "Mean latest", "Mean uplift"])
+    return pd.DataFrame(
+        rows, columns=["Skill", "People assessed", "Mean baseline", "Mean latest", "Mean uplift"]
+    )
 
 
 def ethics_strand(data: ReportData) -> dict:

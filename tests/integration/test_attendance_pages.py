@@ -256,7 +256,9 @@ def test_recording_a_catch_up_clears_the_mandatory_flag(world, sign_in, figures)
     assert event.actor_id == world.facilitator.id and event.action == "create"
     assert event.after["completed_on"] == done_on.isoformat()
     at_risk = section(client.get(attendance_url(figures)).text, "at-risk", "participants")
-    assert row(at_risk, "Ben Tester") == "Ben Tester Attendance 75% (3 of 4 sessions) — needs 80%"  # the rate does not change
+    assert (
+        row(at_risk, "Ben Tester") == "Ben Tester Attendance 75% (3 of 4 sessions) — needs 80%"
+    )  # the rate does not change
 
 
 def test_changing_a_catch_up_is_audited_with_the_old_values(world, sign_in, figures):

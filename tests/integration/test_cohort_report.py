@@ -31,7 +31,9 @@ HOSTILE = '=HYPERLINK("http://evil.example","Click")'
 
 def _mark(session, enrolment, mark: Mark) -> None:
     db.session.add(
-        AttendanceMark(session_id=session.id, enrolment_id=enrolment.id, mark=mark, source=MarkSource.REGISTER)
+        AttendanceMark(
+            session_id=session.id, enrolment_id=enrolment.id, mark=mark, source=MarkSource.REGISTER
+        )
     )
 
 
@@ -40,7 +42,9 @@ def finished(world):
     """A finished cohort: Siân (MOJ) every session, skill 1 → 3 of target 3: completed; Zoë (DVLA)
     4 of 6 sessions (67 %), skill 2 → 3: not completed; a person whose name starts with "=" (MOJ),
     every session but never assessed: not completed; Ciarán (DVLA) withdrew."""
-    cohort = factories.make_cohort("AI Accelerator — Report test", start=START, facilitators=[world.facilitator])
+    cohort = factories.make_cohort(
+        "AI Accelerator — Report test", start=START, facilitators=[world.facilitator]
+    )
     cohort.require_hackathon = False
     skill = factories.make_skill("Model evaluation")
     factories.assess_skill(cohort, skill, target=3)
@@ -50,9 +54,13 @@ def finished(world):
     ciarán = factories.enrol(
         cohort, factories.make_user(Role.PARTICIPANT, world.dvla, full_name="Ciarán D'Arcy-Ó Floinn")
     )
-    sessions = [make_session(cohort, START + timedelta(weeks=w, days=1), title=f"Workshop {w + 1}") for w in range(5)]
+    sessions = [
+        make_session(cohort, START + timedelta(weeks=w, days=1), title=f"Workshop {w + 1}") for w in range(5)
+    ]
     sessions.append(
-        make_session(cohort, START + timedelta(weeks=2, days=3), kind=SessionKind.ETHICS, title="Ethics: Bias")
+        make_session(
+            cohort, START + timedelta(weeks=2, days=3), kind=SessionKind.ETHICS, title="Ethics: Bias"
+        )
     )
     for i, session in enumerate(sessions):
         _mark(session, siân, Mark.PRESENT)
@@ -97,11 +105,16 @@ def test_report_figures_are_the_engines(finished, app):
     assert summary["All departments"]["Completion rate"] == 0.25
 
 
-def test_xlsx_has_the_sheets_frozen_headers_percentages_and_text_not_formulas(client, world, sign_in, finished):
+def test_xlsx_has_the_sheets_frozen_headers_percentages_and_text_not_formulas(
+    client, world, sign_in, finished
+):
     sign_in(world.admin)
     response = client.get(f"/cohorts/{finished.slug}/report.xlsx")
     assert response.status_code == 200
-    assert response.headers["Content-Disposition"] == f'attachment; filename="{finished.slug}-completion-report.xlsx"'
+    assert (
+        response.headers["Content-Disposition"]
+        == f'attachment; filename="{finished.slug}-completion-report.xlsx"'
+    )
     book = openpyxl.load_workbook(io.BytesIO(response.data))
     assert book.sheetnames == ["Summary", "Participants", "Attendance", "Skills", "Hackathons"]
     for sheet in book.worksheets:
@@ -133,7 +146,19 @@ def test_xlsx_has_the_sheets_frozen_headers_percentages_and_text_not_formulas(cl
     assert "Ciarán D'Arcy-Ó Floinn" not in names  # withdrawn: no marks behind an outcome
     skills = book["Skills"]
     skill_rows = [[c.value for c in row] for row in skills.iter_rows(min_row=2)]
-    assert ["Siân O'Neill", "Ministry of Justice", "Model evaluation", "Engineering", 1, None, 3, 3, 3, "Yes", 2] in skill_rows
+    assert [
+        "Siân O'Neill",
+        "Ministry of Justice",
+        "Model evaluation",
+        "Engineering",
+        1,
+        None,
+        3,
+        3,
+        3,
+        "Yes",
+        2,
+    ] in skill_rows
 
 
 def headers_index(sheet, heading: str) -> int:
@@ -192,8 +217,14 @@ def test_running_cohort_report_says_not_finished(client, world, sign_in):
 
 @pytest.mark.parametrize(
     ("who", "status"),
-    [("admin", 200), ("facilitator", 200), ("other_facilitator", 404), ("sponsor", 403),
-     ("participant", 403), ("anonymous", 302)],  # fmt: skip
+    [
+        ("admin", 200),
+        ("facilitator", 200),
+        ("other_facilitator", 404),
+        ("sponsor", 403),
+        ("participant", 403),
+        ("anonymous", 302),
+    ],  # fmt: skip
 )
 @pytest.mark.parametrize("suffix", ["", ".csv", ".xlsx", ".pdf"])
 def test_who_may_see_the_cohort_report(client, world, sign_in, finished, who, status, suffix):

@@ -366,7 +366,9 @@ def test_completion_rate_counts_completers_of_finished_cohorts_only(client, worl
     factories.assess_skill(over, skill, target=1)
     enrolment = factories.enrol(over, factories.make_user(Role.PARTICIPANT, world.moj, full_name="Dee Done"))
     for week in range(4):
-        session = make_session(over, PILOT_START + timedelta(weeks=week, days=1), title=f"Workshop {week + 1}")
+        session = make_session(
+            over, PILOT_START + timedelta(weeks=week, days=1), title=f"Workshop {week + 1}"
+        )
         db.session.add(AttendanceMark(session_id=session.id, enrolment_id=enrolment.id, mark=Mark.PRESENT,
                                       source=MarkSource.REGISTER, recorded_by_id=world.facilitator.id))  # fmt: skip
     factories.make_assessment(enrolment, skill, 0, "baseline")

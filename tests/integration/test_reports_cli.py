@@ -23,7 +23,9 @@ def runner(app):
 
 
 def test_writes_the_cohort_and_department_reports_with_stable_names(runner, world, tmp_path):
-    factories.enrol(world.cohort, factories.make_user(Role.PARTICIPANT, world.moj, full_name="Rhiannon Ap-Gwilym"))
+    factories.enrol(
+        world.cohort, factories.make_user(Role.PARTICIPANT, world.moj, full_name="Rhiannon Ap-Gwilym")
+    )
     result = runner.invoke(args=["build-reports", "--cohort", world.cohort.slug, "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     folder = tmp_path / world.cohort.slug
@@ -38,7 +40,10 @@ def test_writes_the_cohort_and_department_reports_with_stable_names(runner, worl
     moj = openpyxl.load_workbook(folder / "department-MOJ.xlsx")
     participants = [row[0].value for row in moj["Participants"].iter_rows(min_row=2)]
     assert sorted(participants) == ["Rhiannon Ap-Gwilym", "Siân O'Neill"]  # MOJ's people only
-    text = " ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO((folder / "department-DVLA.pdf").read_bytes())).pages)
+    text = " ".join(
+        p.extract_text()
+        for p in pypdf.PdfReader(io.BytesIO((folder / "department-DVLA.pdf").read_bytes())).pages
+    )
     assert "Driver and Vehicle Licensing Agency" in text and "Zoë Ng" in text and "Siân" not in text
     # Running again replaces the files and leaves no partial ones behind.
     again = runner.invoke(args=["build-reports", "--cohort", world.cohort.slug, "--out", str(tmp_path)])
@@ -51,7 +56,10 @@ def test_one_department_only(runner, world, tmp_path):
         args=["build-reports", "--cohort", world.cohort.slug, "--department", "dvla", "--out", str(tmp_path)]
     )
     assert result.exit_code == 0, result.output
-    assert {p.name for p in (tmp_path / world.cohort.slug).iterdir()} == {"department-DVLA.xlsx", "department-DVLA.pdf"}
+    assert {p.name for p in (tmp_path / world.cohort.slug).iterdir()} == {
+        "department-DVLA.xlsx",
+        "department-DVLA.pdf",
+    }
 
 
 def test_default_folder_is_reports_folder(runner, world, app, tmp_path):
@@ -64,13 +72,21 @@ def test_default_folder_is_reports_folder(runner, world, app, tmp_path):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--cohort", "no-such-cohort"], "There is no cohort with the web address name 'no-such-cohort'. Cohorts: "),
-        (["--cohort", "{slug}", "--department", "XYZ"], "There is no department with the code 'XYZ'. Departments: DVLA, MOJ."),
+        (
+            ["--cohort", "no-such-cohort"],
+            "There is no cohort with the web address name 'no-such-cohort'. Cohorts: ",
+        ),
+        (
+            ["--cohort", "{slug}", "--department", "XYZ"],
+            "There is no department with the code 'XYZ'. Departments: DVLA, MOJ.",
+        ),
         (["--cohort", "'; DROP TABLE cohorts; --"], "There is no cohort with the web address name"),
         (["--cohort", "x" * 5000], "There is no cohort with the web address name"),
     ],
 )
-def test_unknown_cohort_or_department_exits_non_zero_with_a_clear_message(runner, world, tmp_path, args, message):
+def test_unknown_cohort_or_department_exits_non_zero_with_a_clear_message(
+    runner, world, tmp_path, args, message
+):
     args = [a.replace("{slug}", world.cohort.slug) for a in args]
     result = runner.invoke(args=["build-reports", *args, "--out", str(tmp_path)])
     assert result.exit_code == 1

@@ -98,7 +98,9 @@ def test_cohort_matrix_shows_current_against_target_uplift_and_flags(world, sign
     assert "3 of 3" in page and "uplift +2" in page
     assert "at target" in page and "below target" in page
     assert "Attendance 25% (1 of 4 sessions) — needs 80%" in page
-    assert "Attendance 0% (0 of 4 sessions) — needs 80%" in page  # no mark on an ended session counts as absent
+    assert (
+        "Attendance 0% (0 of 4 sessions) — needs 80%" in page
+    )  # no mark on an ended session counts as absent
     assert "2 at risk" in page
 
 

@@ -364,7 +364,9 @@ def test_an_override_replaces_the_outcome_after_the_end_and_keeps_the_rules_outc
     assert after.computed == Outcome.NOT_COMPLETED
     assert after.override.reason == "Missed three weeks with a medical certificate"
     assert after.override.by == "Priya Admin"
-    assert after.reasons == ["Attendance 70% (7 of 10 sessions) — needs 80%"]  # the rules' reasons stay visible
+    assert after.reasons == [
+        "Attendance 70% (7 of 10 sessions) — needs 80%"
+    ]  # the rules' reasons stay visible
     assert final_outcome(after) == Outcome.COMPLETED
     # Before the end the rules' outcome is shown; the override waits for the end.
     during = outcome_for(cohort(sessions), who, MID)

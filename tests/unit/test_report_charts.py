@@ -60,7 +60,9 @@ def test_many_cohorts_chart_the_most_recent_dozen_and_say_so():
     rows = [{"Cohort": f"Cohort {n:02d}", "Completed": 1} for n in range(1, 31)]
     chart = charts.outcomes_by_cohort(_by_cohort(rows), "DVLA")
     assert chart.table["Cohort"].tolist() == [f"Cohort {n:02d}" for n in range(19, 31)]
-    assert chart.summary.startswith("The 12 most recent of 30 cohorts. Outcomes of the 12 people DVLA nominated")
+    assert chart.summary.startswith(
+        "The 12 most recent of 30 cohorts. Outcomes of the 12 people DVLA nominated"
+    )
 
 
 def test_no_outcomes_no_chart():

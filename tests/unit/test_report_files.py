@@ -12,7 +12,15 @@ import pytest
 
 from cohort.reports.files import safe_text, to_csv, to_xlsx
 
-DANGEROUS = ["=1+1", "+44 20 7946 0000", "-2+3", "@SUM(A1:A2)", "\t=cmd", "\r=cmd", '=HYPERLINK("http://x","y")']
+DANGEROUS = [
+    "=1+1",
+    "+44 20 7946 0000",
+    "-2+3",
+    "@SUM(A1:A2)",
+    "\t=cmd",
+    "\r=cmd",
+    '=HYPERLINK("http://x","y")',
+]
 HARMLESS = ["Siân O'Neill", "Zoë – team lead", "1+1=2", "O'Brien", "", "a=b", "–5 (en dash)"]
 
 
@@ -60,7 +68,12 @@ def test_xlsx_round_trip_stores_formula_like_text_as_text():
     book = openpyxl.load_workbook(io.BytesIO(to_xlsx({"People": _frame()})))
     sheet = book["People"]
     assert sheet.freeze_panes == "A2"
-    assert [c.value for c in sheet[1]] == ["Participant", "Attendance rate", "Mean skill uplift", "Enrolled on"]
+    assert [c.value for c in sheet[1]] == [
+        "Participant",
+        "Attendance rate",
+        "Mean skill uplift",
+        "Enrolled on",
+    ]
     for row, text in enumerate(DANGEROUS + HARMLESS, start=2):
         cell = sheet.cell(row=row, column=1)
         assert cell.data_type in ("s", "inlineStr"), text  # text, never "f" (a formula)
@@ -78,7 +91,9 @@ def test_xlsx_round_trip_stores_formula_like_text_as_text():
 def test_xlsx_sheets_keep_their_order_and_notes_follow_the_table():
     frame = pd.DataFrame({"Department": ["Ministry of Justice"], "Nominated": [3]})
     book = openpyxl.load_workbook(
-        io.BytesIO(to_xlsx({"Summary": frame, "Participants": frame}, notes={"Summary": {"Cohort": "=Pilot"}}))
+        io.BytesIO(
+            to_xlsx({"Summary": frame, "Participants": frame}, notes={"Summary": {"Cohort": "=Pilot"}})
+        )
     )
     assert book.sheetnames == ["Summary", "Participants"]
     summary = book["Summary"]
