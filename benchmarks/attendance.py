@@ -1,4 +1,4 @@
-"""Attendance pages on big cohorts: the cohort attendance page and a session's register (issue 4).
+"""Attendance pages on big cohorts: the cohort attendance page and a session's register (docs/rules.md §3).
 
     make bench                                          # after benchmarks/pages.py
     python benchmarks/attendance.py                     # SQLite in a temporary folder

@@ -1,4 +1,4 @@
-"""Importing a 5,000-row nominations CSV: preview, then commit (issue 3).
+"""Importing a 5,000-row nominations CSV: preview, then commit (docs/rules.md §8).
 
     make bench                                             # after benchmarks/pages.py
     python benchmarks/import_nominations.py                # SQLite in a temporary folder

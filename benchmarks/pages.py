@@ -38,7 +38,7 @@ PAGES = [
     ("facilitator", "/cohorts/cohort-1"),
     ("sponsor", "/dashboard"),
     ("participant", "/dashboard"),
-    # Reports (issue 7): pages only; the files are timed by benchmarks/reports.py.
+    # Reports: pages only; the files are timed by benchmarks/reports.py.
     ("admin", "/reports"),
     ("admin", "/cohorts/cohort-1/report"),
     ("admin", "/cohorts/cohort-1/outcomes"),

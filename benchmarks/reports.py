@@ -1,4 +1,4 @@
-"""Reports at programme scale (issue 7): `flask seed-demo --scale 400` (10,000 participants).
+"""Reports at programme scale (docs/rules.md §9): `flask seed-demo --scale 400` (10,000 participants).
 
     make bench                                        # runs this after the other benchmarks
     python benchmarks/reports.py                      # SQLite in a temporary folder

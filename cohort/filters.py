@@ -52,7 +52,7 @@ def _exact(value) -> Decimal:
 
 def share(value, empty: str = "–") -> str:
     """A share from 0 to 1 (float, Fraction or Decimal) as a whole percentage rounded half up,
-    as DESIGN.md §4 shows rates: 0.795 → "80%". Missing → `empty`."""
+    as docs/rules.md §3.4 shows rates: 0.795 → "80%". Missing → `empty`."""
     if missing(value):
         return empty
     return f"{(_exact(value) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)}%"

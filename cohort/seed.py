@@ -49,7 +49,7 @@ from cohort.services.cohorts import CohortDetails, create_cohort
 
 DEMO_PASSWORD = "accelerate-demo-2026"  # noqa: S105 - published demo login, development only
 
-# code, name, email domain, aliases (DESIGN.md §3)
+# code, name, email domain, aliases (docs/rules.md §2.1)
 DEPARTMENTS = [
     ("MOJ", "Ministry of Justice", "justice.gov.uk", ["MoJ", "Min of Justice"]),
     ("UKHSA", "UK Health Security Agency", "ukhsa.gov.uk", ["UK HSA", "Health Security Agency"]),
@@ -256,11 +256,11 @@ def seed_demo(now: datetime | None = None) -> DemoSeed:
     seeded = _seed_timetable(cohort, second, admin, people[0], left_on, now)
     facilitators = [staff[s.email] for s in STAFF if s.role == Role.FACILITATOR]
     _seed_skills(cohort, second, admin, facilitators)
-    # Issue 6: department challenges, a finished hackathon with published results, one to come.
+    # Hackathons: department challenges, a finished hackathon with published results, one to come.
     from cohort.hackathons.demo import seed_hackathons
 
     seed_hackathons(cohort, admin, facilitators, [staff[s.email] for s in STAFF if s.role == Role.SPONSOR])
-    # Issue 7: an earlier cohort, finished, with recorded outcomes and one override.
+    # Completion: an earlier cohort, finished, with recorded outcomes and one override.
     from cohort.completion.demo import seed_finished_cohort
 
     seed_finished_cohort(
@@ -334,7 +334,7 @@ def _seed_movements(
 
 # The timetable, registers and check-in ------------------------------------------------
 
-# Who is at risk, and why (DESIGN.md §5), by session: "Week 3 workshop", "Ethics: Transparency".
+# Who is at risk, and why (docs/rules.md §4), by session: "Week 3 workshop", "Ethics: Transparency".
 # Everyone else gets the usual mix of `_usual_mark`.
 AT_RISK_ATTENDANCE = "Daniel Whitfield"  # below 80 %; caught up the ethics module he missed
 AT_RISK_MANDATORY = "Hannah Kowalski"  # good attendance, but a mandatory module missed, no catch-up
@@ -593,7 +593,7 @@ def seed_scale(cohorts: int) -> int:
     return created
 
 
-# Skills and progress (issue 5) ---------------------------------------------------------
+# Skills and progress -------------------------------------------------------------------
 
 # Learning-log entries a data scientist on the programme might write: (activity, hours, reflection).
 LOG_ENTRIES = [

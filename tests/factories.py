@@ -109,7 +109,7 @@ def sign_in_as(client, user: User | None) -> None:
         session[SESSION_LAST_SEEN] = now
 
 
-# Skills and progress (issue 5) ------------------------------------------------------------
+# Skills and progress ----------------------------------------------------------------------
 
 
 def make_skill(name: str | None = None, category: str = "Engineering", *, retired: bool = False, levels=None):
@@ -196,7 +196,7 @@ def log_entry_id_for(user: User) -> int:
     return found
 
 
-# Hackathons (issue 6) ----------------------------------------------------------------------
+# Hackathons --------------------------------------------------------------------------------
 
 
 def make_challenge(department: Department, title: str | None = None, *, accepted: bool = True, by=None):

@@ -1,5 +1,5 @@
 """Read-side queries for attendance: a fixed number of queries per page, whatever the
-number of participants or sessions (one per table), then DESIGN.md §4 and §5 in
+number of participants or sessions (one per table), then docs/rules.md §3 and §4.1 in
 plain Python (cohort.domain.attendance)."""
 
 from __future__ import annotations

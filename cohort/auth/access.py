@@ -1,4 +1,4 @@
-"""Who may see what (DESIGN.md §2).
+"""Who may see what (docs/rules.md §1).
 
 Two layers, both needed:
 - `roles_required` on a route: the wrong role gets 403 (the page exists, you

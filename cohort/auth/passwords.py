@@ -1,7 +1,7 @@
 """Password hashing (argon2id) and the password policy.
 
-Policy follows NCSC guidance: at least 12 characters, up to 128 allowed (the
-issue asks that at least 64 be allowed), no composition rules, and refused when
+Policy follows NCSC guidance: at least 12 characters, up to 128 allowed (so long
+passphrases fit), no composition rules, and refused when
 it is on the project's list of common passwords or is the person's own email.
 """
 

@@ -1,5 +1,5 @@
 """Completion: the cohort's rule settings, outcomes with reasons, overrides and finishing a
-cohort (DESIGN.md §5). Routes use full paths under /cohorts/<slug>/."""
+cohort (docs/rules.md §5). Routes use full paths under /cohorts/<slug>/."""
 
 from flask import Blueprint
 

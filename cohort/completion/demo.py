@@ -1,4 +1,4 @@
-"""Demo data: a finished earlier cohort with recorded outcomes and one override (issue 7).
+"""Demo data: a finished earlier cohort with recorded outcomes and one override.
 
 Call from the demo seed after the skills framework exists (its skills are assessed):
 

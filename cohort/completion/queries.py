@@ -1,6 +1,6 @@
 """The plain facts the completion engine needs for a cohort, gathered with one query per table
 (sessions, skills, enrolments, marks, catch-ups, assessments, overrides), whatever the number of
-participants, then DESIGN.md §5 in plain Python (cohort.domain.completion)."""
+participants, then docs/rules.md §5 in plain Python (cohort.domain.completion)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Changing completion: the cohort's rule settings, overrides of one outcome, and finishing a
-cohort, each audited and each in one transaction (DESIGN.md §5, §8)."""
+cohort, each audited and each in one transaction (docs/rules.md §5; docs/architecture.md §5)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The attendance rate (DESIGN.md §4) and the attendance at-risk flags (§5), over plain values.
+"""The attendance rate (docs/rules.md §3) and the attendance at-risk flags (§4.1), over plain values.
 
 For an enrolment, over the sessions of its cohort that have **ended** by the
 reporting time, were not cancelled, and started on or after the day the
@@ -176,7 +176,7 @@ def attendance_figures(
     enrolled_on: date,
     at: datetime,
 ) -> AttendanceFigures:
-    """DESIGN.md §4 for one enrolment. `marks` maps session id → mark (missing: no mark)."""
+    """docs/rules.md §3 for one enrolment. `marks` maps session id → mark (missing: no mark)."""
     return tally(marks.get(s.id) for s in sessions if counts_for(s, enrolled_on, at))
 
 
@@ -209,7 +209,7 @@ def risk_flags(
     min_attendance: float | Fraction | Decimal | str,
     missed: Iterable[SessionFacts] = (),
 ) -> list[RiskFlag]:
-    """The at-risk reasons of DESIGN.md §5 that attendance gives, one per problem, with figures."""
+    """The at-risk reasons of docs/rules.md §4.1 that attendance gives, one per problem, with figures."""
     flags = []
     limit = threshold(min_attendance)
     if figures.below(limit):

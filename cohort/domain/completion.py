@@ -1,4 +1,4 @@
-"""The completion engine (DESIGN.md §5), over plain values: the one implementation of the rules.
+"""The completion engine (docs/rules.md §5), over plain values: the one implementation of the rules.
 
 For each enrolment it gives an outcome — `on_track`, `at_risk`, `completed`,
 `not_completed`, `withdrawn` or `transferred` — and one check per rule, each
@@ -8,7 +8,7 @@ with the figure and the threshold in words ("Attendance 76% — needs 80%",
 
 The rules, with each cohort's settings (defaults in brackets):
 
-- `min_attendance` [0.80]: the attendance rate of §4 must be at least this
+- `min_attendance` [0.80]: the attendance rate of docs/rules.md §3 must be at least this
   (the unrounded rate is compared);
 - `require_mandatory` [true]: every mandatory session attended (present or
   late), or missed and caught up (a recorded catch-up);
@@ -316,7 +316,7 @@ def where_they_stand(
     skills_details: Sequence[str] = (),
     finished: bool = False,
 ) -> Standing:
-    """DESIGN.md §5 for one active enrolment, from figures already worked out: the outcome
+    """docs/rules.md §5.3 for one active enrolment, from figures already worked out: the outcome
     the rules give and one check per rule."""
     checks = [
         attendance_check(figures, min_attendance, finished),
@@ -473,7 +473,7 @@ def rules_outcome(cohort: CohortFacts, person: EnrolmentFacts, at: datetime, fin
 
 
 def outcome_for(cohort: CohortFacts, person: EnrolmentFacts, at: datetime) -> Standing:
-    """DESIGN.md §5: the outcome of one enrolment at `at`, with one check per rule."""
+    """docs/rules.md §5.4: the outcome of one enrolment at `at`, with one check per rule."""
     status = str(person.status)
     if status in (Outcome.WITHDRAWN, Outcome.TRANSFERRED):
         return Standing(Outcome(status), [], computed=Outcome(status))

@@ -1,4 +1,4 @@
-"""Hackathon rules as plain functions (DESIGN.md §3 and §5, issue 6): ranking submissions,
+"""Hackathon rules as plain functions (docs/rules.md §7 and §5.8): ranking submissions,
 team sizes, late submissions, forming teams by department mix, and `require_hackathon`.
 
 No Flask or database here: everything takes and returns plain values.
@@ -138,7 +138,7 @@ def teams_of(people: Iterable[tuple[K, str]], size: int) -> list[list[K]]:
     return teams
 
 
-# require_hackathon (DESIGN.md §5) -------------------------------------------------------
+# require_hackathon (docs/rules.md §5.8) -------------------------------------------------
 
 
 @dataclass(frozen=True)

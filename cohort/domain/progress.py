@@ -1,4 +1,4 @@
-"""Skill levels, progress figures and "where they stand today" (DESIGN.md §3, §5), over plain values.
+"""Skill levels, progress figures and "where they stand today" (docs/rules.md §6, §5), over plain values.
 
 Levels follow the government's digital and data capability framework:
 0 none, 1 awareness, 2 working, 3 practitioner, 4 expert. A participant is
@@ -6,7 +6,7 @@ assessed at three checkpoints (baseline, midpoint, final), by themselves and
 by a facilitator. The facilitator's level is the one that counts; the
 self-assessment is shown beside it and never averaged into it.
 
-The completion rules of §5 (where someone stands today, one reason per rule
+The completion rules of docs/rules.md §5 (where someone stands today, one reason per rule
 with the figure and the threshold) are in cohort.domain.completion and only
 re-exported here.
 

@@ -1,4 +1,4 @@
-"""Session kinds and the standard programme, as plain functions (DESIGN.md §3, issue 4).
+"""Session kinds and the standard programme, as plain functions (docs/rules.md §2.5).
 
 `standard_programme(start, weeks, holidays)` lays out a cohort of any length:
 

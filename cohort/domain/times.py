@@ -1,4 +1,4 @@
-"""Wall-clock times in Europe/London and the UTC instants they are stored as (DESIGN.md §8).
+"""Wall-clock times in Europe/London and the UTC instants they are stored as (docs/rules.md §11.1).
 
 A session at 09:30 stays at 09:30 across the clock change: the UTC instant is
 worked out for that date with zoneinfo, never by adding a fixed offset.

@@ -1,4 +1,4 @@
-"""Hackathons: challenges, teams, submissions, judging and results (issue 6)."""
+"""Hackathons: challenges, teams, submissions, judging and results (docs/rules.md §7)."""
 
 from flask import Blueprint
 
@@ -7,7 +7,7 @@ bp = Blueprint("hackathons", __name__, template_folder="templates")
 
 @bp.record_once
 def _register_completion_source(state) -> None:
-    # The completion rules (issue 7) read who handed in what through this hook.
+    # The completion rules (docs/rules.md §5.8) read who handed in what through this hook.
     from cohort.services.hackathons import entries_for_completion
 
     state.app.extensions["cohort.hackathon_entries"] = entries_for_completion

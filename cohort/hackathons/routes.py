@@ -1,7 +1,7 @@
 """Hackathon pages: departments' challenges, a hackathon's challenges on offer and settings,
 teams, submissions, judging and results.
 
-Who may do what (DESIGN.md §2): programme managers everything; facilitators run the teams
+Who may do what (docs/rules.md §1.4): programme managers everything; facilitators run the teams
 of the cohorts they are assigned to and judge when invited; participants create, join
 and leave a team, and hand in their team's work; sponsors propose challenges for their
 department, see its challenges and the work made on them, and judge when invited.

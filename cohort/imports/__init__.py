@@ -1,4 +1,4 @@
-"""Spreadsheet imports (DESIGN.md §7): plain functions over bytes and plain values,
+"""Spreadsheet imports (docs/rules.md §8): plain functions over bytes and plain values,
 with no Flask and no database, so they can be tested without a request.
 
     table = read_table(filename, data)            # or ImportRefused

@@ -1,4 +1,4 @@
-"""Nomination rows → a preview of what an import would do (DESIGN.md §7).
+"""Nomination rows → a preview of what an import would do (docs/rules.md §8.2–§8.5).
 
 Plain functions over plain values: no Flask, no database. The caller passes
 the departments, the people who already have accounts and the emails already

@@ -1,4 +1,4 @@
-"""Spreadsheet bytes → rows of text (DESIGN.md §7). No Flask, no database.
+"""Spreadsheet bytes → rows of text (docs/rules.md §8.1). No Flask, no database.
 
 `read_table(filename, data)` accepts a CSV file (UTF-8 with or without BOM, or
 Windows-1252) or an Excel workbook (.xlsx) and returns its header and data rows,

@@ -1,4 +1,4 @@
-"""What each role sees first after signing in (DESIGN.md §2)."""
+"""What each role sees first after signing in (docs/rules.md §1.4)."""
 
 from __future__ import annotations
 
@@ -62,7 +62,7 @@ def admin(user: User):
         "users": db.session.scalar(select(func.count(User.id)).where(User.is_active_account.is_(True))),
     }
     from cohort.models.base import utcnow
-    from cohort.reports.department_routes import overview_context  # the programme overview (DESIGN §6)
+    from cohort.reports.department_routes import overview_context  # programme overview, docs/rules.md §9.5
 
     return "main/dashboard_admin.html", {
         "rows": rows,

@@ -22,7 +22,7 @@ class MarkSource(enum.StrEnum):
 
 
 class AttendanceMark(Model):
-    """One mark per (session, enrolment) (DESIGN.md §3), with who recorded it and when."""
+    """One mark per (session, enrolment) (docs/rules.md §2.6), with who recorded it and when."""
 
     __tablename__ = "attendance_marks"
     __table_args__ = (
@@ -47,7 +47,7 @@ class AttendanceMark(Model):
 
 
 class CatchUp(Model):
-    """What someone did to make up a mandatory session they missed (DESIGN.md §5)."""
+    """What someone did to make up a mandatory session they missed (docs/rules.md §2.7)."""
 
     __tablename__ = "catch_ups"
     __table_args__ = (

@@ -1,4 +1,4 @@
-"""A completion certificate and its public verification code (issue 7, DESIGN.md §6).
+"""A completion certificate and its public verification code (docs/rules.md §10).
 
 One per enrolment at most. It is issued when an enrolment is recorded as completed and revoked
 (kept, with its reason) when a correction turns the outcome to not completed; a later

@@ -1,4 +1,4 @@
-"""A cohort: one run of the programme (DESIGN.md §3), with its completion rules (§5)."""
+"""A cohort: one run of the programme (docs/rules.md §2.2), with its completion rules (§5.1)."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ class CohortStatus(enum.StrEnum):
     @property
     def closed(self) -> bool:
         """Finished or archived: outcomes are recorded and the cohort's records are read-only
-        (DESIGN.md §3, §5), but for audited outcome corrections."""
+        (docs/rules.md §2.3, §5.7), but for audited outcome corrections."""
         return self in CLOSED_STATUSES
 
 
@@ -86,7 +86,7 @@ class Cohort(Model):
     status: Mapped[CohortStatus] = mapped_column(
         str_enum(CohortStatus, "cohort_status"), default=CohortStatus.PLANNED
     )
-    # Completion rules (DESIGN.md §5), with the programme's defaults.
+    # Completion rules (docs/rules.md §5.1), with the programme's defaults.
     min_attendance: Mapped[float] = mapped_column(Float, default=DEFAULT_MIN_ATTENDANCE)
     require_mandatory: Mapped[bool] = mapped_column(Boolean, default=True)
     require_hackathon: Mapped[bool] = mapped_column(Boolean, default=True)

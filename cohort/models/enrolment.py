@@ -1,4 +1,4 @@
-"""A participant's place in a cohort (DESIGN.md §3)."""
+"""A participant's place in a cohort (docs/rules.md §2.4)."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ class EnrolmentStatus(enum.StrEnum):
 
 
 class FinalOutcome(enum.StrEnum):
-    """What the end of a cohort records, and what an override may give (DESIGN.md §5)."""
+    """What the end of a cohort records, and what an override may give (docs/rules.md §5.5, §5.6)."""
 
     COMPLETED = "completed"
     NOT_COMPLETED = "not_completed"
@@ -63,7 +63,7 @@ class Enrolment(Model):
     job_title: Mapped[str | None] = mapped_column(String(120))
     grade: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # What finishing the cohort recorded (DESIGN.md §5): the outcome is then the status.
+    # What finishing the cohort recorded (docs/rules.md §5.6): the outcome is then the status.
     outcome_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The rule checks as they stood when the outcome was recorded: [{rule, title, state, reason}].
     outcome_reasons: Mapped[list | None] = mapped_column(JSON)
@@ -77,7 +77,7 @@ class Enrolment(Model):
 
 
 class OutcomeOverride(Model):
-    """A programme manager's override of the outcome the rules give one enrolment (DESIGN.md §5),
+    """A programme manager's override of the outcome the rules give one enrolment (docs/rules.md §5.5),
     with its written reason and author; the current one per enrolment (earlier ones are in the
     audit log)."""
 

@@ -1,4 +1,4 @@
-"""Hackathons (DESIGN.md §3, issue 6): departments' challenges, the challenges offered in a
+"""Hackathons (docs/rules.md §7): departments' challenges, the challenges offered in a
 hackathon session, its settings, teams and their members, submissions with a
 responsible-AI statement, judges and their scores.
 

@@ -1,4 +1,4 @@
-"""Sessions on a cohort's timetable (DESIGN.md §3) and the secret calendar feed links."""
+"""Sessions on a cohort's timetable (docs/rules.md §2.5) and the secret calendar feed links."""
 
 from __future__ import annotations
 

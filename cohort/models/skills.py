@@ -1,5 +1,5 @@
 """The skills framework, the skills each cohort assesses, assessments and learning logs
-(DESIGN.md §3). Levels are 0–4, checked by the database as well as the forms."""
+(docs/rules.md §6). Levels are 0–4, checked by the database as well as the forms."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""People who sign in, and their roles (DESIGN.md §2)."""
+"""People who sign in, and their roles (docs/rules.md §1.1)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Nominations import: a department's spreadsheet into a cohort (DESIGN.md §7).
+"""Nominations import: a department's spreadsheet into a cohort (docs/rules.md §8).
 
 Pages (admin only): upload a file, check the preview of every row, confirm.
 Command line: `flask import-participants FILE --cohort SLUG [--dry-run]`.

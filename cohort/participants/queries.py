@@ -28,7 +28,7 @@ def _in_facilitators_cohorts(viewer: User):
 
 
 def participant_scope(viewer: User) -> Select:
-    """Participants this viewer may look at (DESIGN §2)."""
+    """Participants this viewer may look at (docs/rules.md §1.2)."""
     query = select(User).where(User.role == Role.PARTICIPANT)
     if viewer.role == Role.ADMIN:
         return query

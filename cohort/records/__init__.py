@@ -1,5 +1,5 @@
-"""Participant records, completion certificates and the public certificate check (issue 7,
-DESIGN.md §6). Routes use full paths: /enrolments/<id>/record…, /certificates/check."""
+"""Participant records, completion certificates and the public certificate check
+(docs/rules.md §9.2, §10). Routes use full paths: /enrolments/<id>/record…, /certificates/check."""
 
 from flask import Blueprint
 

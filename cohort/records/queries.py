@@ -1,4 +1,4 @@
-"""What a participant record shows (DESIGN.md §6), gathered from the same queries and the same
+"""What a participant record shows (docs/rules.md §9.2), gathered from the same queries and the same
 completion engine as My progress, so every figure matches the outcomes pages."""
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from .service import certificate_of
 
 
 def may_see(viewer: User, enrolment: Enrolment) -> bool:
-    """DESIGN.md §2 for one enrolment's record: admins every one; facilitators those of the
+    """docs/rules.md §1.4 for one enrolment's record: admins every one; facilitators those of the
     cohorts they run; sponsors their own department's people; a participant their own."""
     if viewer.role == Role.ADMIN:
         return True

@@ -1,4 +1,4 @@
-"""Issuing and revoking completion certificates (issue 7), audited, idempotent.
+"""Issuing and revoking completion certificates (docs/rules.md §10.1, §10.3), audited, idempotent.
 
 Called inside the completion service's transactions (finishing a cohort, correcting an
 outcome) and never commits itself: the certificate changes with the outcome or not at all.

@@ -1,4 +1,4 @@
-"""The cohort completion report (DESIGN.md §6): one row per enrolment with every figure behind its
+"""The cohort completion report (docs/rules.md §9.3): one row per enrolment with every figure behind its
 outcome, and a summary by department; as an HTML page, CSV, XLSX (sheets Summary, Participants,
 Attendance, Skills, Hackathons) and PDF. Plain functions: the routes and `flask build-reports`
 both call them."""

@@ -2,7 +2,7 @@
 one query per table (cohorts' sessions, skills, enrolments, marks, catch-ups, assessments,
 overrides, hackathon entries) however many participants and cohorts there are; then each
 enrolment's outcome by the completion engine (cohort.domain.completion), the one implementation
-of DESIGN.md §5.
+of docs/rules.md §5.
 
 Rows are read as plain tuples rather than ORM objects: a programme-wide report reads tens of
 thousands of marks, and building an object per mark would cost more than the query.

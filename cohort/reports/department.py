@@ -1,9 +1,9 @@
-"""The department outcome report and the programme overview (DESIGN.md §6), as plain functions:
+"""The department outcome report and the programme overview (docs/rules.md §9.4, §9.5), as plain functions:
 ReportData in, tables, charts and files out. No Flask request here, so the CLI and tests can
 build the same reports the pages show.
 
 Figures are the ones of `tables.py` (so the completion engine's); this module picks and shapes
-them, and formats them for pages (whole percentages rounded half up, DESIGN §4).
+them, and formats them for pages (whole percentages rounded half up, docs/rules.md §3.4).
 """
 
 from __future__ import annotations

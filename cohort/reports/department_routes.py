@@ -1,7 +1,7 @@
-"""Department outcome reports and the programme overview: pages and downloads (DESIGN.md §6).
+"""Department outcome reports and the programme overview: pages and downloads (docs/rules.md §9.4, §9.5).
 
 A sponsor sees their own department's report only; another department's answers 404, so its
-existence is not confirmed (DESIGN §2). Admins see every department and the programme overview.
+existence is not confirmed (docs/rules.md §1.3). Admins see every department and the programme overview.
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """Writing report tables as files people open in Excel: CSV and XLSX.
 
-Safe for spreadsheets (DESIGN.md §6): text that begins with `=`, `+`, `-`, `@`, a tab or a
-carriage return would be read as a formula, so CSV cells get a leading apostrophe and XLSX cells
-are stored as text with Excel's "quote prefix" (shown as typed, never evaluated). Numbers stay
-numbers. Shares from 0 to 1 (attendance, completion rate) are numbers formatted as percentages.
+Safe for spreadsheets (docs/rules.md §9.7; docs/decisions/0006-formula-safe-exports.md): text
+that begins with `=`, `+`, `-`, `@`, a tab or a carriage return would be read as a formula, so
+CSV cells get a leading apostrophe and XLSX cells are stored as text with Excel's "quote prefix"
+(shown as typed, never evaluated). Numbers stay numbers. Shares from 0 to 1 (attendance,
+completion rate) are numbers formatted as percentages.
 """
 
 from __future__ import annotations

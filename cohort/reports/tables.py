@@ -1,6 +1,6 @@
-"""The report tables (DESIGN.md §6) as pandas DataFrames, from ReportData (cohort.reports.data).
+"""The report tables (docs/rules.md §9) as pandas DataFrames, from ReportData (cohort.reports.data).
 
-Every figure is the completion engine's: a rate is the exact attended ÷ counted of DESIGN §4 (as a
+Every figure is the completion engine's: a rate is the exact attended ÷ counted of docs/rules.md §3 (as a
 float here; files format it as a percentage), an outcome comes with one reason per rule. Column
 names are the headings people read in Excel and the PDF, so they are plain English.
 """

@@ -1,8 +1,8 @@
 """The timetable: a cohort's sessions by week, adding and changing sessions, the standard
 programme, a participant's own schedule, and calendar feeds at secret links.
 
-Laying out the timetable is the programme manager's job (DESIGN.md §2: admins
-do "schedule"); facilitators see it and take registers and check-ins.
+Laying out the timetable is the programme manager's job (docs/rules.md §1.4); facilitators
+see it and take registers and check-ins.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Recording audit events (DESIGN.md §8): who did what to which record, before and after."""
+"""Recording audit events (docs/architecture.md §5): who did what to which record, before and after."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
-"""A finished (or archived) cohort is read-only (issue 7): its sessions, attendance, skills,
-learning logs and hackathons no longer change. Only audited outcome corrections
-(cohort.completion.service.override) and archiving (the cohort's own edit page) still do.
+"""A finished (or archived) cohort is read-only (docs/rules.md §2.3; docs/architecture.md §6):
+its sessions, attendance, skills, learning logs and hackathons no longer change. Only audited
+outcome corrections (cohort.completion.service.override) and archiving (the cohort's own edit
+page) still do.
 
 Each service asks `closed_reason` before it changes anything and raises its own error class
 with the message, so the pages show it the way they show any other refusal. The rule and its

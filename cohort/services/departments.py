@@ -1,7 +1,7 @@
 """Adding and changing departments and their other names (aliases), audited.
 
 Spreadsheets name a department by its code, its name or one of its aliases,
-matched case-insensitively (DESIGN.md §7). So one rule keeps every name
+matched case-insensitively (docs/rules.md §2.1, §8.4). So one rule keeps every name
 unambiguous: no code, name or alias of a department may equal, ignoring
 letter case, any code, name or alias of another department.
 

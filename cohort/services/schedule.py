@@ -1,5 +1,5 @@
 """A cohort's timetable: adding, changing and cancelling sessions, and the standard
-programme, each change audited (DESIGN.md §3, §8).
+programme, each change audited (docs/rules.md §2.5, §11).
 
 Times come in as a date and London wall-clock times and are stored in UTC,
 worked out with zoneinfo for that date, so a 09:30 session stays at 09:30

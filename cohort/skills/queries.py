@@ -1,5 +1,5 @@
 """Read-side queries for skills and progress: one query per table, whatever the number of
-participants, then the rules of DESIGN.md §5 in plain Python (cohort.domain.progress)."""
+participants, then the rules of docs/rules.md §5 and §6 in plain Python (cohort.domain.progress)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""hackathons: challenges, teams, submissions, judging (issue 6)
+"""hackathons: challenges, teams, submissions, judging
 
 Revision ID: 0004_hackathons
 Revises: 0003_skills_progress

@@ -1,4 +1,4 @@
-"""completion outcomes, overrides and finishing cohorts (issue 7)
+"""completion outcomes, overrides and finishing cohorts
 
 Revision ID: 0005_completion
 Revises: 0004_hackathons

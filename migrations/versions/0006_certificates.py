@@ -1,4 +1,4 @@
-"""participant certificates with a verification code (issue 7)
+"""participant certificates with a verification code
 
 Revision ID: 0006_certificates
 Revises: 0005_completion

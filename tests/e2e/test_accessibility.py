@@ -1,4 +1,4 @@
-"""axe-core finds no accessibility violations on the service's pages (DESIGN.md §8).
+"""axe-core finds no accessibility violations on the service's pages (docs/architecture.md §9).
 
 Every rule axe runs by default counts, best practices included. On failure the
 report names each violation, its help text and the elements it was found on.
@@ -108,7 +108,7 @@ CASES = [
     Case("participant-forbidden", "/admin/users", role="participant", status=403),
     Case("facilitator-dashboard", "/dashboard", role="facilitator"),
     Case("sponsor-dashboard", "/dashboard", role="sponsor", department="MOJ"),
-    # Enrolment (issue 3). Seeded ids are stable: Amara Okafor is user 6, her enrolment 1.
+    # Enrolment. Seeded ids are stable: Amara Okafor is user 6, her enrolment 1.
     Case("cohort-participants-filtered", "/cohorts/cohort-1?status=withdrawn&sort=department", role="admin"),
     Case("enrol", "/cohorts/cohort-2/enrol", role="admin"),
     Case("enrol-errors", "/cohorts/cohort-2/enrol", role="admin", action=_submit_empty("Enrol")),
@@ -137,7 +137,7 @@ CASES = [
         role="admin",
         action=_upload("bad.csv", BAD_NOMINATIONS),
     ),
-    # Schedule and attendance (issue 4). Sessions 1–19 are cohort 1's standard programme in
+    # Schedule and attendance. Sessions 1–19 are cohort 1's standard programme in
     # order (3 Ethics: Transparency, 11 week 8 workshop, 12 Ethics: Bias and fairness, 16 cancelled),
     # 20 is cohort 2's first, 39 the drop-in with an open check-in; Hannah Kowalski is enrolment 7.
     Case("timetable", "/cohorts/cohort-1/schedule", role="admin"),
@@ -170,7 +170,7 @@ CASES = [
     Case("run-check-in", "/cohorts/cohort-1/sessions/39/check-in", role="facilitator"),
     Case("check-in", "/check-in", role="participant"),
     Case("check-in-errors", "/check-in", role="participant", action=_submit_empty("Check in")),
-    # Skills and progress (issue 5).
+    # Skills and progress.
     Case("skills-framework", "/skills", role="admin"),
     Case("skill-new-errors", "/skills/new", role="admin", action=_submit_empty("Save skill")),
     Case("cohort-skills", "/cohorts/cohort-1/skills", role="admin"),
@@ -184,7 +184,7 @@ CASES = [
     Case("self-assessment", "/my-progress/self-assessment/final", role="participant"),
     Case("my-learning-log", "/my-learning-log", role="participant"),
     Case("log-entry-errors", "/my-learning-log/new", role="participant", action=_submit_empty("Save entry")),
-    # Completion (issue 7): the finished pilot cohort's enrolments start at 29.
+    # Completion: the finished pilot cohort's enrolments start at 29.
     Case("outcomes-finished", "/cohorts/pilot-cohort/outcomes", role="admin"),
     Case("outcomes-finished-sponsor", "/cohorts/pilot-cohort/outcomes", role="sponsor", department="MOJ"),
     Case("outcome-correction", "/cohorts/pilot-cohort/outcomes/29/override", role="admin"),
@@ -207,7 +207,7 @@ CASES = [
     Case("programme-overview", "/reports", role="admin"),
     Case("cohort-report-running", "/cohorts/cohort-1/report", role="admin"),
     Case("cohort-report-finished", "/cohorts/pilot-cohort/report", role="admin"),
-    # Hackathons (issue 6): session 9 is the finished hackathon, 15 the one to come.
+    # Hackathons: session 9 is the finished hackathon, 15 the one to come.
     Case("challenges", "/challenges", role="admin"),
     Case("challenge-new-errors", "/challenges/new", role="admin", action=_submit_empty("Save challenge")),
     Case("challenge-proposed", "/challenges/5", role="admin"),

@@ -1,4 +1,4 @@
-"""A facilitator takes a register and runs a self check-in that a participant uses (issue 4)."""
+"""A facilitator takes a register and runs a self check-in that a participant uses."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A programme manager imports a department's nominations file in the browser (issue 3)."""
+"""A programme manager imports a department's nominations file in the browser (docs/rules.md §8)."""
 
 from __future__ import annotations
 

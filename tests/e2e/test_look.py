@@ -1,4 +1,4 @@
-"""The service looks like an internal GOV.UK Design System service (DESIGN.md §8).
+"""The service looks like an internal GOV.UK Design System service (docs/architecture.md §9).
 
 Styled by GOV.UK Frontend, but with no crown logo and no GDS Transport font,
 which are for GOV.UK only. Screenshots of the main pages go to

@@ -1,4 +1,4 @@
-"""Each role sees only its own navigation and data (DESIGN.md §2)."""
+"""Each role sees only its own navigation and data (docs/rules.md §1)."""
 
 from __future__ import annotations
 

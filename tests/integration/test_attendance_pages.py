@@ -1,5 +1,5 @@
-"""Attendance figures on the pages (DESIGN.md §4) against hand-computed values, at-risk flags
-(§5), catch-ups for missed mandatory sessions, and attendance on the cohort page and profiles."""
+"""Attendance figures on the pages (docs/rules.md §3) against hand-computed values, at-risk flags
+(§4.1), catch-ups for missed mandatory sessions, and attendance on the cohort page and profiles."""
 
 from __future__ import annotations
 
@@ -112,7 +112,7 @@ def attendance_url(f: Figures) -> str:
     return f"/cohorts/{f.cohort.slug}/attendance"
 
 
-# DESIGN §4 figures ----------------------------------------------------------------------
+# docs/rules.md §3 figures ---------------------------------------------------------------
 
 
 def test_per_participant_figures_match_hand_computed_values(world, sign_in, figures):
@@ -155,7 +155,7 @@ def test_at_risk_flags_with_reasons(world, sign_in, figures):
     assert row(at_risk, "Ben Tester") == (
         f"Ben Tester Attendance 75% (3 of 4 sessions) — needs 80% Ethics: Bias and fairness (week {week}) missed, no catch-up"
     )
-    # Excused is not attended: a mandatory session still needs a catch-up (DESIGN §5).
+    # Excused is not attended: a mandatory session still needs a catch-up (docs/rules.md §5.1).
     assert (
         row(at_risk, "Dev Tester")
         == f"Dev Tester Ethics: Bias and fairness (week {week}) missed, no catch-up"

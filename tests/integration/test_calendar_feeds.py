@@ -1,5 +1,5 @@
 """Calendar feeds at secret links: made, replaced and turned off from the account; parsed
-back with icalendar; Europe/London wall-clock times across the clock change (issue 4)."""
+back with icalendar; Europe/London wall-clock times across the clock change (docs/rules.md §11.4)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The cohort completion report (issue 7, DESIGN.md §6): the HTML page, and every file format read
+"""The cohort completion report (docs/rules.md §9.3): the HTML page, and every file format read
 back — CSV with pandas, XLSX with openpyxl, PDF text with pypdf — showing the completion engine's
 figures; formula-safe cells; names with accents and apostrophes intact; who may see it."""
 

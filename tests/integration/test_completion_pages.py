@@ -1,4 +1,4 @@
-"""Completion (issue 7): the cohort's rule settings, outcomes with reasons per role, overrides
+"""Completion (docs/rules.md §5): the cohort's rule settings, outcomes with reasons per role, overrides
 with a written reason, finishing a cohort, and what a finished cohort refuses."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Completion outcomes cost the same queries for 10 participants as for 100, and the demo's
-finished pilot cohort has its outcomes recorded with one override (issue 7)."""
+finished pilot cohort has its outcomes recorded with one override."""
 
 from __future__ import annotations
 

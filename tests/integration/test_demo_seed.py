@@ -1,5 +1,5 @@
-"""The demo data of `flask seed-demo` shows what the schedule and attendance pages are for
-(issue 4): a cohort part-way through its 12 weeks on the standard programme, registers
+"""The demo data of `flask seed-demo` shows what the schedule and attendance pages are for:
+a cohort part-way through its 12 weeks on the standard programme, registers
 taken, two people at risk, a cancelled session, and a check-in anyone can try."""
 
 from __future__ import annotations
@@ -305,7 +305,7 @@ def test_seeded_ids_are_stable_and_seeding_is_fast(app):
 
 
 def test_the_demo_cohort_has_a_skills_framework_with_a_spread_of_progress(seeded, client):
-    """Issue 5: the framework is assessed by both cohorts; every active participant has
+    """Skills: the framework is assessed by both cohorts; every active participant has
     baseline and midpoint levels from themselves and a facilitator, and some learning log."""
     from cohort.models import Assessment, CohortSkill, LearningLogComment, LearningLogEntry, Skill
     from cohort.skills.framework import ML_ENGINEER_FRAMEWORK

@@ -1,4 +1,4 @@
-"""Department outcome reports and the programme overview (DESIGN.md §6): every format read back
+"""Department outcome reports and the programme overview (docs/rules.md §9.4, §9.5): every format read back
 (HTML, XLSX with openpyxl, PDF text with pypdf) against figures worked out here from the test's
 own data, who may see which department, hostile parameters, and constant queries."""
 

@@ -1,4 +1,4 @@
-"""A finished (or archived) cohort is read-only (issue 7): its sessions, attendance, skills,
+"""A finished (or archived) cohort is read-only (docs/rules.md §2.3): its sessions, attendance, skills,
 learning logs and hackathons are refused through the web routes with a message naming the
 cohort, and nothing is written; outcome corrections still work.
 

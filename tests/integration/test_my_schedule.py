@@ -1,5 +1,5 @@
 """A participant's own schedule: what is next, their sessions by week, and their own
-attendance rate with the counts behind it (DESIGN.md §4), nobody else's (issue 4)."""
+attendance rate with the counts behind it (docs/rules.md §3), nobody else's."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Importing nominations through the pages: upload, preview, confirm (DESIGN.md §7).
+"""Importing nominations through the pages: upload, preview, confirm (docs/rules.md §8).
 
 Every test uploads a real file it writes (CSV in UTF-8, UTF-8 with BOM and
 Windows-1252 as Excel saves it; XLSX written by openpyxl) and checks what the

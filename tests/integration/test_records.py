@@ -1,4 +1,4 @@
-"""Participant records, certificates and the public certificate check (issue 7, DESIGN.md §6):
+"""Participant records, certificates and the public certificate check (docs/rules.md §9.2, §10):
 the figures match the completion engine, PDFs read back, certificates follow the recorded
 outcome (issued at finish, revoked and re-issued by corrections), and who may see what."""
 

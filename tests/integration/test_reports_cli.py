@@ -1,4 +1,4 @@
-"""`flask build-reports` (issue 7): the cohort's report files under reports/<slug>/ (or --out) with
+"""`flask build-reports` (docs/rules.md §9.8): the cohort's report files under reports/<slug>/ (or --out) with
 the stable names of README.md, each readable; a clear refusal for an unknown cohort or
 department."""
 

@@ -1,4 +1,4 @@
-"""Every route × every role: what each kind of user gets (DESIGN.md §2).
+"""Every route × every role: what each kind of user gets (docs/rules.md §1.4; docs/architecture.md §4.1).
 
 The table is checked against the app's url_map, so a new route without a rule
 here fails the suite. Codes: 200 page, 302 redirect (to sign-in for the
@@ -58,7 +58,7 @@ EXPECTED = {
     "admin.reactivate_user": admin_only(302),
     "admin.new_password_link": admin_only(302),
     "admin.audit_log": admin_only(),
-    # Enrolment (issue 3)
+    # Enrolment
     "participants.enrol": admin_only(),
     "participants.withdraw_enrolment": admin_only(),
     "participants.reinstate_enrolment": admin_only(302),
@@ -78,13 +78,13 @@ EXPECTED = {
         "sponsor": 404,
         "admin": 200,
     },
-    # Nominations import (issue 3): with nothing uploaded, the preview sends the admin to
+    # Nominations import: with nothing uploaded, the preview sends the admin to
     # the upload page and a confirm is refused on that page.
     "nominations.upload": admin_only(),
     "nominations.preview": admin_only(302),
     "nominations.confirm": admin_only(400),
     "nominations.sample": admin_only(),
-    # --- Schedule and calendar feeds (issue 4) ---
+    # --- Schedule and calendar feeds ---
     # Laying out the timetable is the programme manager's; everyone who sees the cohort sees it.
     "schedule.timetable": signed_in(200),
     "schedule.show_session": signed_in(200),
@@ -107,7 +107,7 @@ EXPECTED = {
     "schedule.personal_feed": everyone(404),
     "schedule.cohort_feed": everyone(404),
     # --- end schedule ---
-    # --- Attendance: registers, check-in, catch-ups (issue 4) ---
+    # --- Attendance: registers, check-in, catch-ups ---
     # Registers and check-ins are staff work (the facilitator's cohort); figures are also the
     # sponsor's to read (the other participant is DVLA: not the MOJ sponsor's, so 404).
     "attendance.register": {
@@ -162,7 +162,7 @@ EXPECTED = {
         "admin": 403,
     },
     # --- end attendance ---
-    # --- Skills, assessments, learning log, progress (issue 5) ---
+    # --- Skills, assessments, learning log, progress ---
     # The framework and each cohort's skills are the programme manager's.
     "skills.list_skills": admin_only(),
     "skills.create_skill": admin_only(),
@@ -244,7 +244,7 @@ EXPECTED = {
         "admin": 200,
     },
     # --- end skills ---
-    # --- Hackathons: challenges, teams, submissions, judging (issue 6) ---
+    # --- Hackathons: challenges, teams, submissions, judging ---
     # A hackathon next week in the cohort, an MOJ challenge on offer, team Alpha (the participant)
     # has handed in, the facilitator judges (tests/factories.py hackathon_world).
     "hackathons.list_challenges": {
@@ -359,7 +359,7 @@ EXPECTED = {
     "hackathons.publish_results": admin_only(302),
     "hackathons.unpublish_results": admin_only(302),  # not published: says so and goes back
     # --- end hackathons ---
-    # --- Completion: settings, outcomes, finishing, reports (issue 7) ---
+    # --- Completion: settings, outcomes, finishing, reports ---
     "completion.settings": admin_only(),
     "completion.outcomes": {
         "anonymous": 302,

@@ -1,5 +1,5 @@
 """The timetable through HTTP: adding, changing, cancelling and reinstating sessions,
-the standard programme, the clock change, and who sees what (issue 4)."""
+the standard programme, the clock change, and who sees what."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""DESIGN.md §4 attendance rate and §5 attendance flags, on hand-computed cases."""
+"""docs/rules.md §3 attendance rate and §4.1 attendance flags, on hand-computed cases."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Certificate verification codes (issue 7): made from an unambiguous alphabet, shown grouped,
+"""Certificate verification codes (docs/rules.md §10.2): made from an unambiguous alphabet, shown grouped,
 read back generously (case, spaces, hyphens) and strictly (anything else is refused)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The completion engine of DESIGN.md §5 on hand-computed cases: every rule, every boundary.
+"""The completion engine of docs/rules.md §5 on hand-computed cases: every rule, every boundary.
 
 The cohort in these tests starts on Monday 7 September 2026 and runs 12 weeks, so its last
 day is Friday 27 November 2026. Times are UTC; in September and October London is UTC+1.

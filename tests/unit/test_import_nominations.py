@@ -1,4 +1,4 @@
-"""Nomination rows → preview (DESIGN.md §7): header variants, every row outcome and
+"""Nomination rows → preview (docs/rules.md §8.2–§8.5): header variants, every row outcome and
 every reason a row is refused, as a programme manager would read them. No app, no database."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Reading nominations files (DESIGN.md §7): real files written by the tests, every
+"""Reading nominations files (docs/rules.md §8.1): real files written by the tests, every
 encoding and refusal a programme manager could meet. No app, no database."""
 
 from __future__ import annotations
@@ -740,7 +740,7 @@ def test_quotes_inside_an_unquoted_cell_are_kept():
 
 
 def test_the_imports_package_needs_no_flask_and_no_database():
-    """DESIGN §8: import parsing is plain functions. (Importing any `cohort.*` module runs
+    """docs/architecture.md §2: import parsing is plain functions. (Importing any `cohort.*` module runs
     cohort/__init__.py, which imports Flask; the package's own modules must not.)"""
     import ast
 

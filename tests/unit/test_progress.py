@@ -1,4 +1,4 @@
-"""Levels, uplift, skills at target and "where they stand today" (DESIGN.md §5), by hand."""
+"""Levels, uplift, skills at target and "where they stand today" (docs/rules.md §6, §5.3), by hand."""
 
 from __future__ import annotations
 

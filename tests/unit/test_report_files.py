@@ -1,4 +1,4 @@
-"""Report files (DESIGN.md §6): no cell can be read as a formula, numbers stay numbers, shares are
+"""Report files (docs/rules.md §9.7): no cell can be read as a formula, numbers stay numbers, shares are
 percentages, accents survive; read back with pandas and openpyxl."""
 
 from __future__ import annotations

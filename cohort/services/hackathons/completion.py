@@ -1,4 +1,4 @@
-"""The hackathons a participant took part in, for the completion rules (DESIGN.md §5)."""
+"""The hackathons a participant took part in, for the completion rules (docs/rules.md §5.8)."""
 
 from __future__ import annotations
 
@@ -47,9 +47,10 @@ def hackathons_taken(enrolment: Enrolment) -> list[rules.HackathonTaken]:
 
 
 def entries_for_completion(cohort, enrolment_ids: Sequence[int]) -> dict[int, dict[int, object]]:
-    """For the completion rules (issue 7, registered as app.extensions["cohort.hackathon_entries"]):
-    enrolment id → hackathon session id → HackathonEntry, for people in a team; someone in
-    no team in a hackathon is missing from its map. Two queries, whatever the cohort's size."""
+    """For the completion rules (docs/rules.md §5.8; registered as
+    app.extensions["cohort.hackathon_entries"]): enrolment id → hackathon session id →
+    HackathonEntry, for people in a team; someone in no team in a hackathon is missing from its
+    map. Two queries, whatever the cohort's size."""
     from cohort.domain.completion import HackathonEntry
 
     ids = list(enrolment_ids)
