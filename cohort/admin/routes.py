@@ -170,10 +170,10 @@ def _hand_over_password_link(user: User) -> None:
     token = accounts.issue_password_link(current_user, user)
     link = url_for("auth.set_password", token=token, _external=True)
     if current_app.config["SHOW_PASSWORD_LINKS"]:
-        accounts_log.info("password link made for %s (user %s), shown to the admin", user.email, user.id)
+        accounts_log.info("password link made for user %s, shown to the admin", user.id)
         session[SHOWN_LINK_KEY] = {"user_id": user.id, "link": link}
     else:
-        accounts_log.info("password link made for %s (user %s)", user.email, user.id)
+        accounts_log.info("password link made for user %s", user.id)
 
 
 def _error_field(form, error: AccountError):
