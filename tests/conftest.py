@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextvars
 import os
+import uuid
 from dataclasses import dataclass
 
 import pytest
@@ -78,6 +79,28 @@ def database_url(tmp_path_factory) -> str:
         downgrade(revision="base")
         db.engine.dispose()
     _drop_database_of_this_worker(url)
+
+
+@pytest.fixture
+def new_database_url(database_url, tmp_path):
+    """A new, empty database beside the one of the run (for migrations, restores): a file in
+    the test's folder on SQLite, a database of its own on the same PostgreSQL server, dropped
+    afterwards."""
+    if not database_url.startswith("postgresql"):
+        (tmp_path / "new-database").mkdir()
+        yield f"sqlite:///{tmp_path / 'new-database' / 'cohort.db'}"
+        return
+    url = make_url(database_url)
+    name = f"{url.database}_new_{uuid.uuid4().hex[:8]}"
+    server = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with server.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        server.dispose()
 
 
 def _empty_all_tables(url: str) -> None:

@@ -9,12 +9,10 @@ migration's upgrade and downgrade on a database of its own.
 from __future__ import annotations
 
 import os
-import uuid
 
 import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, delete, func, inspect, select, text, update
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, PendingRollbackError
 
 from cohort import create_app
@@ -183,25 +181,6 @@ def test_a_reason_is_required_and_blocks_do_not_nest(app, world):
 # The migration, up and down, on a database of its own.
 
 
-@pytest.fixture
-def own_database_url(tmp_path):
-    base = os.environ.get("TEST_DATABASE_URL")
-    if not base:
-        yield f"sqlite:///{tmp_path / 'append-only.db'}"
-        return
-    url = make_url(base.replace("postgresql://", "postgresql+psycopg://", 1))
-    name = f"{url.database}_append_only_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 def _insert_event(conn) -> None:
     conn.execute(
         text(
@@ -216,8 +195,8 @@ def _delete_all(engine) -> None:
         conn.execute(text("DELETE FROM audit_events"))
 
 
-def test_the_migration_goes_up_and_down(own_database_url):
-    app = create_app({"SQLALCHEMY_DATABASE_URI": own_database_url})
+def test_the_migration_goes_up_and_down(new_database_url):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": new_database_url})
     with app.app_context():
         upgrade(revision="0006_certificates")
         with db.engine.begin() as conn:

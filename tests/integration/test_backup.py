@@ -15,7 +15,6 @@ import os
 import shutil
 import stat
 import tarfile
-import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -57,25 +56,6 @@ def folders(app, tmp_path) -> dict[str, Path]:
             path.write_bytes(body)
             path.chmod(0o600 if name == "imports" else 0o644)
     return found
-
-
-@pytest.fixture
-def new_database_url(database_url, tmp_path):
-    """A new, empty database beside the one of the run."""
-    if not database_url.startswith("postgresql"):
-        yield f"sqlite:///{tmp_path / 'restored' / 'cohort.db'}"
-        return
-    url = make_url(database_url)
-    name = f"{url.database}_restore_{uuid.uuid4().hex[:8]}"
-    server = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with server.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with server.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        server.dispose()
 
 
 def _elsewhere(settings: Settings, url: str, tmp_path: Path) -> Settings:

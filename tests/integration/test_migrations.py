@@ -6,38 +6,14 @@ database beside TEST_DATABASE_URL's (created and dropped here).
 
 from __future__ import annotations
 
-import os
-import uuid
-
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import inspect
 
 from cohort import create_app
 from cohort.audit_guard import MAINTENANCE_TABLE
 from cohort.extensions import db
-
-
-@pytest.fixture
-def empty_database_url(tmp_path):
-    base = os.environ.get("TEST_DATABASE_URL")
-    if not base:
-        yield f"sqlite:///{tmp_path / 'migrations.db'}"
-        return
-    url = make_url(base.replace("postgresql://", "postgresql+psycopg://", 1))
-    name = f"cohort_migrations_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _not_the_audit_guard(name, type_, parent_names) -> bool:
@@ -53,8 +29,8 @@ def _differences(engine):
         return compare_metadata(context, db.metadata)
 
 
-def test_upgrade_matches_models_and_round_trips(empty_database_url):
-    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database_url})
+def test_upgrade_matches_models_and_round_trips(new_database_url):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": new_database_url})
     with app.app_context():
         upgrade()
         assert _differences(db.engine) == []
