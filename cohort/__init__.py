@@ -59,6 +59,10 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     init_health(app)  # /healthz, /readyz; says so once if production starts without its database
 
+    from cohort.jobs import init_jobs
+
+    init_jobs(app)  # the job queue on this app's storage, and `flask worker`
+
     from cohort.cli import init_cli
 
     init_cli(app)
@@ -110,6 +114,7 @@ def _register_blueprints(app: Flask) -> None:
     from cohort.completion import bp as completion_bp
     from cohort.hackathons import bp as hackathons_bp
     from cohort.main import bp as main_bp
+    from cohort.messages import bp as messages_bp
     from cohort.nominations import bp as nominations_bp
     from cohort.participants import bp as participants_bp
     from cohort.records import bp as records_bp
@@ -119,6 +124,7 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(messages_bp)  # full paths: /admin/outbox, /admin/jobs, /account/email, /unsubscribe
     app.register_blueprint(cohorts_bp, url_prefix="/cohorts")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(participants_bp)

@@ -120,7 +120,15 @@ def load_config() -> dict:
     absolute_hours = _int("SESSION_ABSOLUTE_HOURS", 12)
     max_upload_mb = _int("MAX_UPLOAD_MB", 6)
 
+    from cohort.messages.settings import email_settings
+
     return {
+        **email_settings(production, env),
+        # Background jobs (docs/messages.md, Jobs): huey keeps its queue in a SQLite file of its
+        # own beside the database on SQLite, in the service's own PostgreSQL database otherwise.
+        # JOBS_IMMEDIATE runs each job at once in the process that queues it (the test suite).
+        "JOBS_IMMEDIATE": _flag("JOBS_IMMEDIATE", env == "testing"),
+        "JOBS_SQLITE_PATH": os.environ.get("JOBS_SQLITE_PATH") or str(INSTANCE_DIR / "jobs.sqlite3"),
         "COHORT_ENV": env,
         "ENV_IS_PRODUCTION": production,
         "SECRET_KEY": secret_key,
@@ -148,7 +156,6 @@ def load_config() -> dict:
         "USERS_PER_PAGE": 25,
         "SERVICE_NAME": "Cohort",
         "PREFERRED_URL_SCHEME": "https" if production else "http",
-        # No e-mail is sent yet: the admin hands the password link over by hand.
         "SHOW_PASSWORD_LINKS": _flag("SHOW_PASSWORD_LINKS", not production),
         "AUDIT_EVENTS_PER_PAGE": 50,
         # Uploaded nomination files wait here between preview and confirm; every

@@ -208,12 +208,13 @@ class StandardErrorHandler(logging.StreamHandler):
 
 
 def _in_flask_command() -> bool:
-    """True while a `flask …` command other than `flask run` builds the app."""
+    """True while a `flask …` command other than `flask run` or `flask worker` (services, which
+    log what they do) builds the app."""
     context = click.get_current_context(silent=True)
     if context is None:
         return False
     while context is not None:
-        if context.info_name == "run":
+        if context.info_name in {"run", "worker"}:
             return False
         context = context.parent
     return True

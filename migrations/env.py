@@ -49,10 +49,9 @@ def render_item(type_, obj, autogen_context):
 
 
 def include_name(name, type_, parent_names):
-    """Leave out of autogenerate the tables that exist only in migrations, not as models:
-    audit_maintenance opens the append-only audit trail's narrow exception on SQLite
-    (docs/decisions/0005-append-only-audit-trail.md); a model-less table is not to be dropped."""
-    return not (type_ == "table" and name == "audit_maintenance")
+    from cohort.database import is_model_table
+
+    return is_model_table(name, type_, parent_names)
 
 
 def get_metadata():

@@ -18,10 +18,14 @@ from flask.testing import FlaskClient
 from jinja2 import BytecodeCache
 from sqlalchemy import create_engine, make_url, text
 
-from cohort import create_app
-from cohort.extensions import db
-from cohort.models import Cohort, Department, Role, User
-from tests import factories
+# Jobs run as soon as they are queued, in the test's own process (huey's immediate mode); the
+# tests of the real worker (tests/integration/test_worker.py) turn this off for their apps.
+os.environ.setdefault("JOBS_IMMEDIATE", "1")
+
+from cohort import create_app  # noqa: E402
+from cohort.extensions import db  # noqa: E402
+from cohort.models import Cohort, Department, Role, User  # noqa: E402
+from tests import factories  # noqa: E402
 
 
 def _url_for_tests(tmp_path_factory) -> str:

@@ -24,6 +24,7 @@ from cohort.models.hackathons import (
     Team,
     TeamMember,
 )
+from cohort.models.messages import EmailPreference, JobRun, JobState, Message, MessageStatus
 from cohort.models.schedule import CalendarFeed, Session
 from cohort.models.security import SignInAttempt
 from cohort.models.skills import Assessment, CohortSkill, LearningLogComment, LearningLogEntry, Skill
@@ -55,12 +56,17 @@ __all__ = [
     "CLOSED_STATUSES",
     "Department",
     "DepartmentAlias",
+    "EmailPreference",
     "Enrolment",
     "EnrolmentStatus",
     "FinalOutcome",
+    "JobRun",
+    "JobState",
     "LearningLogComment",
     "LearningLogEntry",
     "MarkSource",
+    "Message",
+    "MessageStatus",
     "OutcomeOverride",
     "Role",
     "Session",

@@ -12,19 +12,14 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect
 
 from cohort import create_app
-from cohort.audit_guard import MAINTENANCE_TABLE
+from cohort.database import is_model_table
 from cohort.extensions import db
-
-
-def _not_the_audit_guard(name, type_, parent_names) -> bool:
-    # SQLite's audit_maintenance is the triggers' table, not a model (migration 0007).
-    return not (type_ == "table" and name == MAINTENANCE_TABLE)
 
 
 def _differences(engine):
     with engine.connect() as conn:
         context = MigrationContext.configure(
-            conn, opts={"compare_type": True, "include_name": _not_the_audit_guard}
+            conn, opts={"compare_type": True, "include_name": is_model_table}
         )
         return compare_metadata(context, db.metadata)
 
