@@ -244,3 +244,13 @@ def sign_in(client):
         return client
 
     return _sign_in
+
+
+@pytest.fixture
+def smtp_server(app):
+    """A real SMTP server on 127.0.0.1 for this test, and the app sending through it."""
+    from tests.mail import SmtpCatcher
+
+    with SmtpCatcher() as catcher:
+        app.config.update(catcher.settings())
+        yield catcher

@@ -74,6 +74,7 @@ def init_jobs(app: Flask) -> None:
     from cohort.jobs import runs
 
     runs.connect_signals()
+    import cohort.jobs.registry  # noqa: F401 - every job known by name, here and in the worker
     from cohort.jobs.cli import init_worker_command
 
     init_worker_command(app)

@@ -414,6 +414,16 @@ EXPECTED = {
     # Health checks for the platform (docs/operations.md): no sign-in, same answer for everyone.
     "health.healthz": everyone(200),
     "health.readyz": everyone(200),
+    # --- e-mail: outbox, jobs, preferences, unsubscribe ---
+    # --- end e-mail ---
+    # --- invitations and forgotten password ---
+    # --- end invitations ---
+    # --- session and register messages ---
+    # --- end session messages ---
+    # --- at risk, certificates, reports ready, hackathon messages ---
+    # --- end outcome messages ---
+    # --- report PDFs built by a job ---
+    # --- end report PDFs ---
 }
 
 UNCHECKED = {"static"}  # Flask's own static files
