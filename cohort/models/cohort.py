@@ -91,6 +91,9 @@ class Cohort(Model):
     require_mandatory: Mapped[bool] = mapped_column(Boolean, default=True)
     require_hackathon: Mapped[bool] = mapped_column(Boolean, default=True)
     skills_at_target: Mapped[float] = mapped_column(Float, default=DEFAULT_SKILLS_AT_TARGET)
+    # The weekly at-risk e-mails to participants and sponsors (docs/messages.md); off for a
+    # cohort whose programme team tells people in person.
+    at_risk_emails: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     facilitators: Mapped[list[User]] = relationship(secondary=cohort_facilitators, order_by="User.full_name")
