@@ -31,6 +31,24 @@ def outbox(kind: str | None = None, to: User | str | None = None) -> list[Messag
     return list(db.session.scalars(query))
 
 
+def outbox_message_id(world) -> int:
+    """A message in the outbox: an invitation to the world's other participant."""
+    from cohort.messages.outbox import queue_message
+
+    existing = outbox("invitation", to=world.other_participant)
+    if existing:
+        return existing[0].id
+    message = queue_message(
+        "invitation",
+        world.other_participant,
+        about=f"user:{world.other_participant.id}",
+        context={"link": "https://cohort.example/set-password/not-a-real-token", "hours": "72"},
+    )
+    assert message is not None
+    db.session.commit()
+    return message.id
+
+
 def link_in(message: Message, path_fragment: str) -> str:
     """The first link in the message's text that contains path_fragment."""
     for word in message.body_text.split():

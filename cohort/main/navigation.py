@@ -48,6 +48,12 @@ _ITEMS = [
         "skills.list_skills skills.create_skill skills.edit_skill",
     ),
     ("admin.audit_log", "Audit log", {Role.ADMIN}, "admin.audit"),
+    (
+        "messages.outbox",
+        "Outbox",
+        {Role.ADMIN},
+        "messages.outbox messages.outbox_message messages.jobs",
+    ),
     ("auth.account", "Your account", set(Role), "auth."),
 ]
 

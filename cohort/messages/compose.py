@@ -15,6 +15,9 @@ from flask import current_app, render_template
 from markupsafe import Markup, escape
 
 _URL = re.compile(r"https?://[^\s<>\"]+")
+# Constant markup; the address is escaped by Markup.format.
+_STYLED_LINK = Markup('<a href="{0}" style="color:#1d70b8;">{0}</a>')
+_PAGE_LINK = Markup('<a class="govuk-link" href="{0}">{0}</a>')
 
 
 @dataclass(frozen=True)
@@ -36,12 +39,13 @@ def _tidy(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
 
 
-def _linked(line: str) -> Markup:
+def linked(line: str, *, style: bool = True) -> Markup:
     out, last = [], 0
+    link = _STYLED_LINK if style else _PAGE_LINK
     for match in _URL.finditer(line):
         out.append(escape(line[last : match.start()]))
         url = match.group(0)
-        out.append(Markup('<a href="{0}" style="color:#1d70b8;">{0}</a>').format(url))
+        out.append(link.format(url))
         last = match.end()
     out.append(escape(line[last:]))
     return Markup("").join(out)
@@ -53,10 +57,10 @@ def text_to_html(text: str) -> Markup:
     for block in text.split("\n\n"):
         lines = block.splitlines()
         if lines and all(line.startswith("* ") for line in lines):
-            items = Markup("").join(Markup("<li>{}</li>").format(_linked(line[2:])) for line in lines)
+            items = Markup("").join(Markup("<li>{}</li>").format(linked(line[2:])) for line in lines)
             parts.append(Markup('<ul style="padding-left:20px;">{}</ul>').format(items))
         else:
-            parts.append(Markup("<p>{}</p>").format(Markup("<br>").join(_linked(line) for line in lines)))
+            parts.append(Markup("<p>{}</p>").format(Markup("<br>").join(linked(line) for line in lines)))
     return Markup("\n").join(parts)
 
 

@@ -25,7 +25,7 @@ from cohort.models import Message, MessageStatus
 
 log = logging.getLogger("cohort.messages")
 
-SECRET_REMOVED = "Not kept: this message held a single-use link, and was sent."
+SECRET_REMOVED = "Not kept: this message held a single-use link, and was sent."  # noqa: S105 - words, not a secret
 STALE_CLAIM = timedelta(minutes=10)
 # A message queued this long ago with no delivery yet had its job lost.
 LOST_AFTER = timedelta(minutes=2)
@@ -148,3 +148,28 @@ def deliver_message(message_id: int) -> None:
 @periodic_job(crontab(minute="*"))
 def sweep_messages() -> None:
     send_due_messages()
+
+
+def retry(actor, message: Message) -> bool:
+    """A programme manager's "Try again" on a failed message: back to waiting, attempts reset.
+    Commits; the delivery job is queued after the commit."""
+    from cohort.messages.outbox import _PENDING
+    from cohort.services import audit
+
+    reset = db.session.execute(
+        update(Message)
+        .where(Message.id == message.id, Message.status == MessageStatus.FAILED)
+        .values(status=MessageStatus.QUEUED, attempts=0, next_attempt_at=None)
+    ).rowcount
+    if not reset:
+        db.session.rollback()
+        return False
+    audit.record(
+        actor,
+        "retry",
+        message,
+        f"Tried again the failed message {message.kind} to user {message.recipient_id}",
+    )
+    db.session.info.setdefault(_PENDING, []).append(message.id)
+    db.session.commit()
+    return True

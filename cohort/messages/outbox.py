@@ -45,7 +45,9 @@ def wants(user: User, kind: str) -> bool:
     if not KINDS[kind].optional:
         return True
     subscribed = db.session.scalar(
-        select(EmailPreference.subscribed).where(EmailPreference.user_id == user.id, EmailPreference.kind == kind)
+        select(EmailPreference.subscribed).where(
+            EmailPreference.user_id == user.id, EmailPreference.kind == kind
+        )
     )
     return subscribed is not False
 

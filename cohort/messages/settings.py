@@ -73,7 +73,9 @@ def email_settings(production: bool, env: str) -> dict:
         raise _error(f"EMAIL_TRANSPORT must be one of {', '.join(TRANSPORTS)}, not {transport!r}")
     sender = _text("EMAIL_FROM", "Cohort <cohort@localhost>")
     if "@" not in parseaddr(sender)[1]:
-        raise _error(f"EMAIL_FROM must be an e-mail address, such as 'Cohort <cohort@example.gov.uk>', not {sender!r}")
+        raise _error(
+            f"EMAIL_FROM must be an e-mail address, such as 'Cohort <cohort@example.gov.uk>', not {sender!r}"
+        )
     service_url = _text("SERVICE_URL", "" if production else "http://127.0.0.1:5000").rstrip("/")
     if not service_url:
         raise _error(

@@ -14,6 +14,7 @@ from cohort import create_app
 from cohort.extensions import db
 from cohort.models import Enrolment
 from tests.factories import hackathon_world, log_entry_id_for, skill_id_in
+from tests.mail import outbox_message_id
 from tests.sessions import session_id_in
 
 ROLES = ("anonymous", "participant", "facilitator", "sponsor", "admin")
@@ -415,6 +416,13 @@ EXPECTED = {
     "health.healthz": everyone(200),
     "health.readyz": everyone(200),
     # --- e-mail: outbox, jobs, preferences, unsubscribe ---
+    "messages.outbox": admin_only(),
+    "messages.outbox_message": admin_only(),  # the invitation sent to the other participant
+    "messages.outbox_attachment": admin_only(404),  # that message has no attachment
+    "messages.retry_message": admin_only(302),
+    "messages.jobs": admin_only(),
+    "messages.email_preferences": signed_in(200),
+    "messages.unsubscribe": everyone(404),  # the token in the table is not a valid one
     # --- end e-mail ---
     # --- invitations and forgotten password ---
     # --- end invitations ---
@@ -445,6 +453,7 @@ def _url_values(world) -> dict:
         "kind": "xlsx",  # cohort completion report: the spreadsheet
         "code": world.moj.code,  # department reports: the MOJ sponsor's department
         "entry_id": log_entry_id_for(world.participant),  # the participant's own learning log entry
+        "message_id": outbox_message_id(world),  # an invitation to the other participant
         **hackathon_world(world),  # hackathon_id, challenge_id, team_id, submission_id, judge_id
     }
 
