@@ -152,11 +152,17 @@ def load_config() -> dict:
         "SIGN_IN_MAX_FAILURES": _int("SIGN_IN_MAX_FAILURES", 10),
         "SIGN_IN_WINDOW_MINUTES": _int("SIGN_IN_WINDOW_MINUTES", 5),
         "PASSWORD_LINK_HOURS": _int("PASSWORD_LINK_HOURS", 72),
+        # "Forgotten your password?" (docs/messages.md, Invitations and forgotten passwords): the
+        # reset link works this long; each account gets at most PASSWORD_RESETS_PER_HOUR links an
+        # hour; and the answer takes at least FORGOTTEN_PASSWORD_MIN_SECONDS whether or not the
+        # address has an account, so its timing does not tell.
+        "PASSWORD_RESET_MINUTES": _int("PASSWORD_RESET_MINUTES", 60),
+        "PASSWORD_RESETS_PER_HOUR": 3,
+        "FORGOTTEN_PASSWORD_MIN_SECONDS": 0.4,
         "SQLITE_BUSY_TIMEOUT_MS": _int("SQLITE_BUSY_TIMEOUT_MS", 15000),
         "USERS_PER_PAGE": 25,
         "SERVICE_NAME": "Cohort",
         "PREFERRED_URL_SCHEME": "https" if production else "http",
-        "SHOW_PASSWORD_LINKS": _flag("SHOW_PASSWORD_LINKS", not production),
         "AUDIT_EVENTS_PER_PAGE": 50,
         # Uploaded nomination files wait here between preview and confirm; every
         # worker must see the same folder (default: instance/imports).

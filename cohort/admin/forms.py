@@ -14,9 +14,10 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextArea,
     GovTextInput,
 )
-from wtforms import Form, RadioField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms import Form, HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
 
+from cohort.auth.messages import RESEND_NONCE
 from cohort.forms import PlainText, strip_filter
 from cohort.models import Role
 from cohort.services.departments import clean_aliases
@@ -192,6 +193,12 @@ class InviteUserForm(FlaskForm):
     department = _department_field()
     job_title = _job_title_field()
     submit = SubmitField("Invite user", widget=GovSubmitInput())
+
+
+class ResendInvitationForm(FlaskForm):
+    """ "Send a new invitation": the hidden nonce makes the message's key (cohort/auth/messages.py)."""
+
+    occasion = HiddenField(validators=[DataRequired(), Regexp(RESEND_NONCE)])
 
 
 class UserDetailsForm(FlaskForm):

@@ -6,10 +6,10 @@ a service, then redirect or render. Reads go through cohort.admin.queries.
 
 from __future__ import annotations
 
-import logging
+import secrets
 from collections import Counter
 
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
@@ -20,10 +20,12 @@ from cohort.admin.forms import (
     AuditFilterForm,
     DepartmentForm,
     InviteUserForm,
+    ResendInvitationForm,
     UserDetailsForm,
     UserFilterForm,
 )
 from cohort.auth.access import admin_required
+from cohort.auth.messages import latest_invitations
 from cohort.extensions import db
 from cohort.forms import ConfirmForm
 from cohort.models import Department, Role, User
@@ -33,10 +35,6 @@ from cohort.services import departments as department_service
 from cohort.services.accounts import AccountError
 from cohort.services.departments import DepartmentDetails, DepartmentError
 
-accounts_log = logging.getLogger("cohort.accounts")
-
-# The password link made for a user, kept until the admin's next view of that user's page.
-SHOWN_LINK_KEY = "admin_link_to_show"
 DUPLICATE_EMAIL = "A user with this email address already exists"
 
 
@@ -146,6 +144,7 @@ def list_users():
         title="Users",
         filters=filters,
         page=page,
+        invitations=latest_invitations([u.id for u in page.items]),
         filtering=bool(args),
         pagination=pagination_params(page, args, "Pages of users"),
     )
@@ -160,20 +159,6 @@ def _user_form_page(form, title: str, user: User | None):
 
 def _department_from(form) -> Department | None:
     return db.session.get(Department, int(form.department.data)) if form.department.data else None
-
-
-def _hand_over_password_link(user: User) -> None:
-    """Make a password link and pass it on. Nothing sends e-mail yet: with
-    SHOW_PASSWORD_LINKS (on in development) the link is shown on the user's page
-    for the admin to hand over. The link itself is never logged: it is a live
-    credential."""
-    token = accounts.issue_password_link(current_user, user)
-    link = url_for("auth.set_password", token=token, _external=True)
-    if current_app.config["SHOW_PASSWORD_LINKS"]:
-        accounts_log.info("password link made for user %s, shown to the admin", user.id)
-        session[SHOWN_LINK_KEY] = {"user_id": user.id, "link": link}
-    else:
-        accounts_log.info("password link made for user %s", user.id)
 
 
 def _error_field(form, error: AccountError):
@@ -199,6 +184,7 @@ def invite_user():
                 role=Role(form.role.data),
                 department=_department_from(form),
                 job_title=form.job_title.data,
+                send_invitation=True,
             )
         except AccountError as error:
             db.session.rollback()
@@ -208,19 +194,16 @@ def invite_user():
             db.session.rollback()
             form.email.errors = [DUPLICATE_EMAIL]
         else:
-            _hand_over_password_link(user)
-            flash(f"{user.full_name} has been invited as a {user.role.label.lower()}.", "success")
+            flash(
+                f"{user.full_name} has been invited as a {user.role.label.lower()}. "
+                f"An invitation to set a password has been emailed to {user.email}.",
+                "success",
+            )
             return redirect(url_for("admin.show_user", user_id=user.id))
     return _user_form_page(form, "Invite a user", None)
 
 
 def _user_page(user: User, error: str | None = None):
-    link = None
-    stored = session.get(SHOWN_LINK_KEY)
-    if stored and stored.get("user_id") == user.id:
-        session.pop(SHOWN_LINK_KEY)
-        if current_app.config["SHOW_PASSWORD_LINKS"]:
-            link = stored.get("link")
     events = queries.events_about("User", user.id)
     codes = queries.department_codes()
     return render_template(
@@ -229,7 +212,10 @@ def _user_page(user: User, error: str | None = None):
         user=user,
         enrolments=queries.enrolments_of(user),
         events=[(event, queries.changes(event, codes)) for event in events],
-        password_link=link,
+        invitation=latest_invitations([user.id]).get(user.id),
+        # Drawn for each showing of the page: a double click on "Send a new invitation" posts
+        # the same one and so sends one e-mail (cohort/auth/messages.py).
+        resend_form=ResendInvitationForm(formdata=None, occasion=secrets.token_hex(8)),
         action_error=error,
         is_self=user.id == current_user.id,
     ), (400 if error else 200)
@@ -306,16 +292,23 @@ def reactivate_user(user_id: int):
     return redirect(url_for("admin.show_user", user_id=user.id))
 
 
-@bp.route("/users/<int:user_id>/password-link", methods=["POST"])
+@bp.route("/users/<int:user_id>/invitation", methods=["POST"])
 @admin_required
-def new_password_link(user_id: int):
-    user = _confirmed_action(user_id)
+def send_invitation(user_id: int):
+    user = _get_or_404(User, user_id)
+    form = ResendInvitationForm()
+    if not form.validate_on_submit():
+        return _user_page(
+            user, "The page was out of date. Nothing was sent: choose ‘Send a new invitation’ again"
+        )
     try:
-        _hand_over_password_link(user)
+        accounts.send_invitation(current_user, user, form.occasion.data)
     except AccountError as error:
         db.session.rollback()
         return _user_page(user, str(error))
-    flash(f"A new password link has been made for {user.full_name}.", "success")
+    flash(
+        f"A new invitation to set a password has been emailed to {user.full_name} ({user.email}).", "success"
+    )
     return redirect(url_for("admin.show_user", user_id=user.id))
 
 

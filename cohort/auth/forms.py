@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
 from wtforms import EmailField, PasswordField, SubmitField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from cohort.auth.passwords import MAX_LENGTH
 
@@ -55,3 +55,21 @@ class ChangePasswordForm(SetPasswordForm):
 
     # Current password first on the page.
     field_order = ("current_password", "password", "confirm", "submit")
+
+
+def _email_format(form, field):
+    if field.data and "@" not in field.data.strip().strip("@"):
+        raise ValidationError("Enter an email address in the correct format, like name@example.gov.uk")
+
+
+class ForgottenPasswordForm(FlaskForm):
+    email = EmailField(
+        "Email address",
+        widget=GovTextInput(),
+        validators=[
+            DataRequired("Enter your email address"),
+            Length(max=254, message="Email address must be 254 characters or fewer"),
+            _email_format,
+        ],
+    )
+    submit = SubmitField("Send me a link", widget=GovSubmitInput())

@@ -1,16 +1,18 @@
-"""Sign in, sign out, set and change passwords."""
+"""Sign in, sign out, set and change passwords, "Forgotten your password?"."""
 
 from __future__ import annotations
 
+import hashlib
+import time
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from cohort.auth import bp
-from cohort.auth.forms import ChangePasswordForm, SetPasswordForm, SignInForm
+from cohort.auth.forms import ChangePasswordForm, ForgottenPasswordForm, SetPasswordForm, SignInForm
 from cohort.auth.passwords import password_problem, verify_password
-from cohort.auth.tokens import user_for_password_token
+from cohort.auth.tokens import read_password_token
 from cohort.extensions import db, limiter
 from cohort.forms import ConfirmForm
 from cohort.security import start_session
@@ -77,22 +79,52 @@ def sign_out():
 @bp.route("/set-password/<token>", methods=["GET", "POST"])
 @limiter.limit("30 per minute", methods=["POST"])
 def set_password(token: str):
-    user, problem = user_for_password_token(token)
+    # One page for both links (an invitation's and a reset's): the token says which it is.
+    user, kind, problem = read_password_token(token)
     if user is None:
-        return render_template("auth/password_link_invalid.html", problem=problem), 400
+        return render_template("auth/password_link_invalid.html", problem=problem, kind=kind), 400
     form = SetPasswordForm()
     if form.validate_on_submit():
         message = password_problem(form.password.data, user.email)
         if message:
             form.password.errors = [message]
         else:
+            # Ends every session the person had (a reset is often because one is not theirs).
             accounts.set_password(user, form.password.data)
             if current_user.is_authenticated:
                 logout_user()
             session.clear()
             flash("Your password has been set. Sign in with your email address and new password.")
             return redirect(url_for("auth.sign_in"))
-    return render_template("auth/set_password.html", form=form, user=user), (400 if form.errors else 200)
+    return render_template("auth/set_password.html", form=form, user=user, kind=kind), (
+        400 if form.errors else 200
+    )
+
+
+def _address_key() -> str:
+    """The rate-limit key for the address typed: hashed, so the limiter's store holds no addresses."""
+    typed = (request.form.get("email") or "").strip().lower()
+    return "forgotten:" + hashlib.sha256(typed.encode()).hexdigest()
+
+
+@bp.route("/forgotten-password", methods=["GET", "POST"])
+@limiter.limit("10 per minute;30 per hour", methods=["POST"])
+@limiter.limit("5 per hour", key_func=_address_key, methods=["POST"])
+def forgotten_password():
+    form = ForgottenPasswordForm()
+    if form.validate_on_submit():
+        started = time.monotonic()
+        accounts.request_password_reset(form.email.data, request.remote_addr)
+        # The same page, after at least the same time, whether or not the address has an
+        # account (docs/messages.md, Invitations and forgotten passwords).
+        floor = current_app.config["FORGOTTEN_PASSWORD_MIN_SECONDS"]
+        time.sleep(max(0.0, floor - (time.monotonic() - started)))
+        return render_template(
+            "auth/forgotten_password_sent.html",
+            email=form.email.data.strip(),
+            minutes=current_app.config["PASSWORD_RESET_MINUTES"],
+        )
+    return render_template("auth/forgotten_password.html", form=form), (400 if form.errors else 200)
 
 
 @bp.route("/account")

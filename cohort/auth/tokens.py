@@ -1,5 +1,11 @@
 """Signed, time-limited, single-use links for setting a password.
 
+Two kinds, signed with different salts so one can never be taken for the other: the invitation
+link (PASSWORD_LINK_HOURS, sent to a new person or by a programme manager) and the reset link
+from "Forgotten your password?" (PASSWORD_RESET_MINUTES, short because anyone may ask for one).
+Both open the same page, /set-password/<token>, whose token the log redaction already hides
+(docs/operations.md, Secrets).
+
 The token carries a fingerprint of the account's current password hash, so
 once the link has been used (the hash changes) it no longer works; a second
 link sent later makes no earlier one valid again either, because an unused
@@ -10,6 +16,7 @@ both were handed to the same person.
 from __future__ import annotations
 
 import hashlib
+from typing import Literal
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -17,11 +24,18 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from cohort.extensions import db
 from cohort.models import User
 
-_SALT = "cohort.set-password"
+LinkKind = Literal["invitation", "reset"]
+_SALTS: dict[LinkKind, str] = {"invitation": "cohort.set-password", "reset": "cohort.reset-password"}
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_SALT)
+def _serializer(kind: LinkKind) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_SALTS[kind])
+
+
+def _max_age(kind: LinkKind) -> int:
+    if kind == "reset":
+        return current_app.config["PASSWORD_RESET_MINUTES"] * 60
+    return current_app.config["PASSWORD_LINK_HOURS"] * 3600
 
 
 def _fingerprint(user: User) -> str:
@@ -30,21 +44,32 @@ def _fingerprint(user: User) -> str:
 
 
 def make_password_token(user: User) -> str:
-    return _serializer().dumps({"u": user.id, "f": _fingerprint(user)})
+    return _serializer("invitation").dumps({"u": user.id, "f": _fingerprint(user)})
+
+
+def make_reset_token(user: User) -> str:
+    return _serializer("reset").dumps({"u": user.id, "f": _fingerprint(user)})
+
+
+def read_password_token(token: str) -> tuple[User | None, LinkKind | None, str | None]:
+    """(user, kind of link, None) for a valid token, or (None, kind or None, the reason it is not)."""
+    for kind in _SALTS:
+        try:
+            data = _serializer(kind).loads(token, max_age=_max_age(kind))
+        except SignatureExpired:  # signed with this kind's salt, but too old
+            return None, kind, "expired"
+        except BadSignature:
+            continue
+        if not isinstance(data, dict) or not isinstance(data.get("u"), int):
+            return None, None, "invalid"
+        user = db.session.get(User, data["u"])
+        if user is None or not user.is_active_account or data.get("f") != _fingerprint(user):
+            return None, kind, "used"
+        return user, kind, None
+    return None, None, "invalid"
 
 
 def user_for_password_token(token: str) -> tuple[User | None, str | None]:
-    """The user a valid token is for, or None with the reason it is not valid."""
-    max_age = current_app.config["PASSWORD_LINK_HOURS"] * 3600
-    try:
-        data = _serializer().loads(token, max_age=max_age)
-    except SignatureExpired:
-        return None, "expired"
-    except BadSignature:
-        return None, "invalid"
-    if not isinstance(data, dict) or not isinstance(data.get("u"), int):
-        return None, "invalid"
-    user = db.session.get(User, data["u"])
-    if user is None or not user.is_active_account or data.get("f") != _fingerprint(user):
-        return None, "used"
-    return user, None
+    """The user a valid token (of either kind) is for, or None with the reason it is not valid."""
+    user, _kind, problem = read_password_token(token)
+    return user, problem

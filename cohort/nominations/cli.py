@@ -1,5 +1,6 @@
-"""`flask import-participants FILE --cohort SLUG [--dry-run]`: the web import's checks
-and all-or-nothing enrolment, from the command line.
+"""`flask import-participants FILE --cohort SLUG [--dry-run] [--send-invitations]`: the web
+import's checks and all-or-nothing enrolment, from the command line; with --send-invitations,
+then the invitations the web import's result page sends.
 
 Prints the summary and one line per problem ("Row 7: …"). Exit status 0 when the
 people were enrolled (or, with --dry-run, when the file could be imported); 1 when
@@ -15,9 +16,12 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from cohort.auth.messages import people_to_invite, queue_invitations_for_cohort
 from cohort.cli_helpers import fail, find_cohort
 from cohort.extensions import db
 from cohort.imports.reading import MAX_FILE_BYTES, MAX_ROWS
+from cohort.messages.links import service_url
+from cohort.models import Cohort
 from cohort.nominations.importer import (
     EnrolmentError,
     ImportRefused,
@@ -25,6 +29,7 @@ from cohort.nominations.importer import (
     build_preview,
     enrol_checked,
 )
+from cohort.text import plural
 
 
 def _read(path: Path) -> bytes:
@@ -50,8 +55,14 @@ def _read(path: Path) -> bytes:
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--cohort", "slug", required=True, help="The cohort's web address name, for example cohort-2.")
 @click.option("--dry-run", is_flag=True, help="Check the file and say what would happen; write nothing.")
+@click.option(
+    "--send-invitations",
+    is_flag=True,
+    help="Then e-mail an invitation to set a password to everyone in the cohort who has not signed "
+    "in and has not been sent one (safe to repeat: nobody is invited twice).",
+)
 @with_appcontext
-def import_participants_command(file: Path, slug: str, dry_run: bool) -> None:
+def import_participants_command(file: Path, slug: str, dry_run: bool, send_invitations: bool) -> None:
     """Enrol the people in a nominations spreadsheet (CSV or .xlsx) in a cohort: all or none."""
     cohort = find_cohort(slug)
     data = _read(file)
@@ -71,6 +82,7 @@ def import_participants_command(file: Path, slug: str, dry_run: bool) -> None:
     if not checked.rows_to_enrol:
         db.session.rollback()
         click.echo(f"Nothing to do: everyone in the file is already enrolled in {cohort.name}.")
+        _invitations(cohort, send_invitations)
         return
     if dry_run:
         db.session.rollback()
@@ -83,8 +95,21 @@ def import_participants_command(file: Path, slug: str, dry_run: bool) -> None:
         fail(f"Nothing was imported: {error}")
         return
     click.echo(f"{result.summary()}.")
-    if result.new_accounts:
+    _invitations(cohort, send_invitations)
+
+
+def _invitations(cohort: Cohort, send: bool) -> None:
+    """Send the invitations, or say how to; each person's has one key, so repeating sends none twice."""
+    if send:
+        sent = queue_invitations_for_cohort(cohort)
+        db.session.commit()
+        click.echo(f"{plural(sent, 'invitation')} to set a password queued for sending.")
+        return
+    waiting = len(people_to_invite(cohort))
+    db.session.rollback()
+    if waiting:
         click.echo(
-            "New participants have no password yet: a programme manager makes each one a password "
-            "link from their page under Users ('Make a new password link') and sends it to them."
+            f"{plural(waiting, 'participant has', 'participants have')} no password yet and no invitation. "
+            "To e-mail them their invitations, run this command again with --send-invitations, "
+            f"or press the button on {service_url('nominations.invitations', slug=cohort.slug)}"
         )

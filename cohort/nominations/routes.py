@@ -5,6 +5,8 @@
     GET  /cohorts/<slug>/import/preview   the preview of the kept file, as the database is now
     POST /cohorts/<slug>/import/confirm   check again and enrol everyone or no one
     GET  /cohorts/import/sample.csv       a sample file to start from
+    GET  /cohorts/<slug>/invitations      who has not signed in yet and has no invitation
+    POST /cohorts/<slug>/invitations      e-mail each of them an invitation, once
 
 Nothing is written to the database before the confirm.
 """
@@ -19,7 +21,9 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from flask_login import current_user
 
 from cohort.auth.access import admin_required, cohort_for
+from cohort.auth.messages import people_to_invite, queue_invitations_for_cohort
 from cohort.extensions import db
+from cohort.forms import ConfirmForm
 from cohort.imports import ImportRefused, RowStatus
 from cohort.imports.nominations import HEADER_VARIANTS
 from cohort.imports.reading import MAX_ROWS
@@ -233,14 +237,45 @@ def confirm(slug: str):
     storage.discard()
     log.info("nominations file %r imported into %s: %s", item.filename, cohort.slug, result.summary())
     flash(f"{result.summary()}.", "success")
-    new = result.new_accounts
-    if new:
-        flash(
-            f"{plural(len(new), 'new participant has', 'new participants have')} no password yet. "
-            "To let each one sign in, open them under Users, choose 'Make a new password link' "
-            "and send them the link."
-        )
+    if result.new_accounts:
+        # The result page: who has no password yet, and the button that invites them.
+        return redirect(url_for("nominations.invitations", slug=cohort.slug))
     return redirect(url_for("cohorts.show_cohort", slug=cohort.slug))
+
+
+@bp.route("/cohorts/<slug>/invitations")
+@admin_required
+def invitations(slug: str):
+    cohort = cohort_for(current_user, slug)
+    return render_template(
+        "nominations/invitations.html",
+        title=f"Invitations for {cohort.name}",
+        cohort=cohort,
+        people=people_to_invite(cohort),
+        form=ConfirmForm(formdata=None),
+    )
+
+
+@bp.route("/cohorts/<slug>/invitations", methods=["POST"])
+@admin_required
+def send_invitations(slug: str):
+    cohort = cohort_for(current_user, slug)
+    if not ConfirmForm().validate_on_submit():
+        flash("The page was out of date. Nothing was sent: check the list and choose the button again.")
+        return redirect(url_for("nominations.invitations", slug=cohort.slug))
+    # Each person's invitation has one key, so a second press, or a colleague pressing at the
+    # same moment, sends nobody a second one (docs/messages.md, Invitations).
+    sent = queue_invitations_for_cohort(cohort, current_user)
+    db.session.commit()
+    log.info("%s queued for %s", plural(sent, "invitation"), cohort.slug)
+    if sent:
+        flash(
+            f"{plural(sent, 'invitation')} to set a password {'has' if sent == 1 else 'have'} been emailed.",
+            "success",
+        )
+    else:
+        flash("Nobody was sent an invitation: everyone in this cohort has signed in or already been invited.")
+    return redirect(url_for("nominations.invitations", slug=cohort.slug))
 
 
 @bp.route("/cohorts/import/sample.csv")

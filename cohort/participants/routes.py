@@ -10,7 +10,6 @@ from sqlalchemy import select
 
 from cohort.attendance.queries import enrolment_rows
 from cohort.auth.access import admin_required, cohort_for, refuse, roles_required
-from cohort.auth.tokens import make_password_token
 from cohort.extensions import db
 from cohort.forms import ConfirmForm
 from cohort.models import (
@@ -79,12 +78,7 @@ def enrol(slug: str):
         else:
             message = f"{result.user.full_name} enrolled in {cohort.name}."
             if result.new_account:
-                message += " A new participant account was created: send them their password link."
-                if current_app.config["SHOW_PASSWORD_LINKS"]:
-                    link = url_for(
-                        "auth.set_password", token=make_password_token(result.user), _external=True
-                    )
-                    message += f" In development the link is: {link}"
+                message += f" They have a new account and have been emailed an invitation to set a password ({result.user.email})."
             flash(message, "success")
             return redirect(url_for("cohorts.show_cohort", slug=cohort.slug))
     taken = places_taken(cohort)

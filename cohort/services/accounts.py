@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app
 from sqlalchemy import func, select
 
+from cohort.auth.messages import queue_invitation, queue_password_reset
 from cohort.auth.passwords import hash_password, needs_rehash, verify_password
-from cohort.auth.tokens import make_password_token
 from cohort.extensions import db
 from cohort.models import Department, Role, SignInAttempt, User, normalise_email
 from cohort.services import audit
@@ -112,8 +112,10 @@ def invite_user(
     department: Department | None,
     job_title: str | None = None,
     commit: bool = True,
+    send_invitation: bool = False,
 ) -> User:
-    """Create an account with no password yet; the caller hands out the password link."""
+    """Create an account with no password yet and, with `send_invitation`, queue the invitation
+    e-mail in the same transaction (otherwise the caller does, or a programme manager later)."""
     if email_taken(email):
         raise AccountError("A user with this email address already exists")
     _check_department(role, department)
@@ -134,6 +136,8 @@ def invite_user(
         f"Invited {user.full_name} ({user.email}) as {role.label}",
         after=audit.snapshot(user, USER_AUDIT_FIELDS),
     )
+    if send_invitation:
+        queue_invitation(user, actor=actor)
     if commit:
         db.session.commit()
     return user
@@ -191,14 +195,40 @@ def set_active(actor: User, user: User, active: bool) -> None:
     db.session.commit()
 
 
-def issue_password_link(actor: User, user: User) -> str:
-    """A fresh password-setting token for the person, audited (never the token itself). Commits.
+def send_invitation(actor: User, user: User, occasion: str) -> None:
+    """ "Send a new invitation" from the person's page: a fresh password link by e-mail. Commits.
 
-    The caller turns it into a link and hands it over; deactivated accounts get none.
+    `occasion` is the nonce drawn when the page was shown (cohort/auth/messages.py), so a
+    double click sends one message. Refused for a deactivated account, and for someone who has
+    set a password: they use "Forgotten your password?" instead.
     """
     if not user.is_active_account:
-        raise AccountError("This account is deactivated. Reactivate it before making a password link")
-    token = make_password_token(user)
-    audit.record(actor, "password-link", user, f"Made a password link for {user.full_name} ({user.email})")
+        raise AccountError("This account is deactivated. Reactivate it before sending an invitation")
+    if user.has_password:
+        raise AccountError(
+            f"{user.full_name} has already set a password. If they have forgotten it, they can use "
+            "‘Forgotten your password?’ on the sign-in page"
+        )
+    queue_invitation(user, f"resend-{occasion}", actor)
     db.session.commit()
-    return token
+
+
+def request_password_reset(email: str, ip_address: str | None, now: datetime | None = None) -> None:
+    """ "Forgotten your password?": e-mail a reset link if the address has an active account and
+    it has had fewer than PASSWORD_RESETS_PER_HOUR this hour. Commits. The caller shows the same
+    page whatever happened, so nobody can learn from it whether an address has an account."""
+    email = normalise_email(email)[:254]
+    user = db.session.scalar(select(User).where(User.email == email))
+    if user is None or not user.is_active_account:
+        db.session.rollback()
+        # Not logged by address: it may be mistyped, or someone else's.
+        security_log.info("password reset asked for an address with no active account from %s", ip_address)
+        return
+    message = queue_password_reset(user, now or datetime.now(UTC))
+    db.session.commit()
+    if message is None:
+        security_log.warning(
+            "password reset refused for user %s from %s: too many this hour", user.id, ip_address
+        )
+    else:
+        security_log.info("password reset link sent to user %s from %s", user.id, ip_address)

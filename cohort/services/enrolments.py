@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from cohort.auth.messages import queue_invitation
 from cohort.extensions import db
 from cohort.models import (
     Cohort,
@@ -205,13 +206,17 @@ def _enrol(actor: User | None, cohort: Cohort, user: User, on: date, job_title=N
 def enrol_person(
     actor: User | None, cohort: Cohort, person: NewPerson, on: date | None = None
 ) -> EnrolResult:
-    """Enrol one person (an existing participant, or a new one created here). Commits."""
+    """Enrol one person (an existing participant, or a new one created here, who is sent an
+    invitation to set a password). Commits."""
     try:
         cohort = _lock(cohort)
         _check_open(cohort)
         user, new_account = _find_or_create_person(actor, person)
         _check_room(cohort)
         enrolment = _enrol(actor, cohort, user, on or date.today(), person.job_title, person.grade)
+        if new_account:
+            # Saved with the enrolment, or not at all (docs/messages.md, Invitations).
+            queue_invitation(user, actor=actor, cohort=cohort)
         db.session.commit()
     except IntegrityError:
         # Another request enrolled the same person (or took the email) at the same moment.

@@ -1,4 +1,4 @@
-"""Users: the list with search and paging, inviting, changing, deactivating, password links."""
+"""Users: the list with search and paging, inviting, changing, deactivating, invitations."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from sqlalchemy import event, func, select
 from cohort.extensions import db
 from cohort.models import AuditEvent, Role, User
 from tests import factories
+from tests.mail import link_in, outbox
 
 
 def _count(model) -> int:
@@ -212,7 +213,7 @@ def test_invite_form_shows_its_fields(world, sign_in):
     assert "Ministry of Justice (MOJ)" in response.text
 
 
-def test_invite_creates_the_account_and_shows_the_password_link(world, sign_in, caplog):
+def test_invite_creates_the_account_and_emails_the_invitation(world, sign_in, caplog):
     client = sign_in(world.admin)
     with caplog.at_level(logging.INFO, logger="cohort.accounts"):
         response = _invite(client, world)
@@ -234,42 +235,22 @@ def test_invite_creates_the_account_and_shows_the_password_link(world, sign_in, 
     assert created[0].actor_id == world.admin.id and created[0].entity_id == user.id
     assert created[0].after["email"] == "noor.haddad@justice.gov.uk"
     assert created[0].after["role"] == "participant"
-    assert len(_events("password-link")) == 1
+    assert len(_events("invitation")) == 1
 
-    # The link is a live credential: shown to the admin, never logged (docs/operations.md, Secrets).
+    # The invitation went by e-mail (tests/integration/test_invitations.py follows its link).
+    (sent,) = outbox("invitation", to="noor.haddad@justice.gov.uk")
+    link = link_in(sent, "/set-password/")
+
+    # The link is a live credential: never logged, never on the programme manager's page.
     logged = [r.getMessage() for r in caplog.records if r.name == "cohort.accounts"]
-    assert len(logged) == 1 and "/set-password/" not in logged[0]
-
+    assert logged and not any("/set-password/" in m or link in m for m in logged)
+    assert not any("noor.haddad@justice.gov.uk" in m for m in logged)  # an id, not the address
     page = client.get(response.headers["Location"])
     assert "Noor Haddad has been invited as a participant." in page.text
-    assert "govuk-inset-text" in page.text
-    link = re.search(r"(http://localhost/set-password/[^\s<\"]+)", page.text).group(1)
-    assert "In production this link would be e-mailed to noor.haddad@justice.gov.uk" in page.text
-    assert "Invited" in page.text  # status until a password is set
-    # Shown once: a later visit does not show it again.
-    assert link not in client.get(response.headers["Location"]).text
-
-    # The link is the real thing: it opens the set-password page for this person.
-    other = client.application.test_client()
-    opened = other.get(link.replace("http://localhost", ""))
-    assert opened.status_code == 200
-    assert "noor.haddad@justice.gov.uk" in opened.text
-
-
-def test_password_link_is_not_shown_outside_development(app, world, sign_in, caplog):
-    app.config["SHOW_PASSWORD_LINKS"] = False
-    client = sign_in(world.admin)
-    with caplog.at_level(logging.INFO, logger="cohort.accounts"):
-        response = _invite(client, world)
-    page = client.get(response.headers["Location"])
-    assert "Noor Haddad has been invited" in page.text
+    assert "emailed to noor.haddad@justice.gov.uk" in page.text
     assert "/set-password/" not in page.text
-    # The link is a live credential: outside development it never reaches the log.
-    messages = [r.getMessage() for r in caplog.records if r.name == "cohort.accounts"]
-    noor = db.session.scalar(select(User).where(User.email == "noor.haddad@justice.gov.uk"))
-    assert any(f"password link made for user {noor.id}" in m for m in messages)
-    assert not any("noor.haddad@justice.gov.uk" in m for m in messages)  # an id, not the address
-    assert not any("/set-password/" in m for m in messages)
+    assert "In production this link would be e-mailed" not in page.text
+    assert "Invited" in page.text  # status until a password is set
 
 
 def test_admins_and_facilitators_need_no_department(world, sign_in):
@@ -388,7 +369,9 @@ def test_user_page_shows_details_cohorts_history_and_actions(world, sign_in):
     assert "Priya Admin" in text  # who made the change
     assert "full name:" in text
     assert "Deactivate account" in text
-    assert "Make a new password link" in text
+    # Siân has a password: no invitation to send, she can use "Forgotten your password?".
+    assert "Send a new invitation" not in text
+    assert "Forgotten your password?" in text
     assert 'href="/admin/users"' in text  # back link
 
 
@@ -406,12 +389,12 @@ def test_unknown_user_is_not_found(world, sign_in, path):
     assert sign_in(world.admin).get(path).status_code == 404
 
 
-@pytest.mark.parametrize("action", ["deactivate", "reactivate", "password-link", "edit"])
+@pytest.mark.parametrize("action", ["deactivate", "reactivate", "invitation", "edit"])
 def test_actions_on_unknown_users_are_not_found(world, sign_in, action):
     assert sign_in(world.admin).post(f"/admin/users/999999/{action}").status_code == 404
 
 
-@pytest.mark.parametrize("action", ["deactivate", "reactivate", "password-link"])
+@pytest.mark.parametrize("action", ["deactivate", "reactivate", "invitation"])
 def test_actions_do_not_answer_get(world, sign_in, action):
     assert sign_in(world.admin).get(f"/admin/users/{world.participant.id}/{action}").status_code == 405
 
@@ -573,27 +556,18 @@ def test_reactivation(world, sign_in):
     assert _events("update")[0].after == {"is_active_account": True}
 
 
-# New password links -------------------------------------------------------------
+# New invitations (more in tests/integration/test_invitations.py) --------------------------
 
 
-def test_new_password_link_is_shown_and_audited(world, sign_in):
-    client = sign_in(world.admin)
-    response = client.post(f"/admin/users/{world.sponsor.id}/password-link")
-    assert response.status_code == 302
-    page = client.get(response.headers["Location"])
-    assert "A new password link has been made for Helen Sponsor." in page.text
-    assert "http://localhost/set-password/" in page.text
-    (made,) = _events("password-link")
-    assert made.entity_id == world.sponsor.id and made.actor_id == world.admin.id
-
-
-def test_no_password_link_for_a_deactivated_account(world, sign_in):
-    gone = factories.make_user(Role.PARTICIPANT, world.moj, active=False)
+def test_no_invitation_for_a_deactivated_account(world, sign_in):
+    gone = factories.make_user(Role.PARTICIPANT, world.moj, active=False, with_password=False)
     db.session.commit()
-    response = sign_in(world.admin).post(f"/admin/users/{gone.id}/password-link")
+    response = sign_in(world.admin).post(
+        f"/admin/users/{gone.id}/invitation", data={"occasion": "0123456789abcdef"}
+    )
     assert response.status_code == 400
-    assert "This account is deactivated. Reactivate it before making a password link" in response.text
-    assert "/set-password/" not in response.text
+    assert "This account is deactivated. Reactivate it before sending an invitation" in response.text
+    assert outbox("invitation") == []
     assert _events() == []
 
 
@@ -601,13 +575,17 @@ def test_no_password_link_for_a_deactivated_account(world, sign_in):
 
 
 def test_missing_csrf_token_is_refused_and_nothing_is_written(app, world, sign_in):
+    invited = factories.make_user(Role.PARTICIPANT, world.moj, with_password=False)
+    db.session.commit()
     client = sign_in(world.admin)
     app.config["WTF_CSRF_ENABLED"] = True
     before = _count(User)
 
     assert _invite(client, world).status_code == 400
     assert client.post(f"/admin/users/{world.participant.id}/deactivate").status_code == 400
-    assert client.post(f"/admin/users/{world.participant.id}/password-link").status_code == 400
+    refused = client.post(f"/admin/users/{invited.id}/invitation", data={"occasion": "0123456789abcdef"})
+    assert refused.status_code == 400
+    assert outbox() == []
     edit = client.post(
         f"/admin/users/{world.participant.id}/edit",
         data={"full_name": "Changed", "role": "admin", "department": "", "job_title": ""},

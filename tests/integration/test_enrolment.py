@@ -12,6 +12,7 @@ from cohort.extensions import db
 from cohort.models import AuditEvent, CohortStatus, Enrolment, EnrolmentStatus, Role, User
 from cohort.services.enrolments import EnrolmentError, NewPerson, enrol_many, enrol_person
 from tests import factories
+from tests.mail import outbox
 
 
 def enrolments_in(cohort) -> list[Enrolment]:
@@ -59,7 +60,11 @@ def test_enrol_a_new_person_creates_a_participant_account(client, world, sign_in
     assert user.role == Role.PARTICIPANT and user.password_hash is None
     assert db.session.scalar(select(Enrolment.grade).where(Enrolment.user_id == user.id)) == "SEO"
     page = client.get(response.headers["Location"]).text
-    assert "A new participant account was created" in page and "/set-password/" in page
+    # Invited by e-mail at once (tests/integration/test_invitations.py follows the link).
+    assert "have been emailed an invitation to set a password (nia.evans@gov.wales)" in page
+    assert "/set-password/" not in page
+    (invitation,) = outbox("invitation", to="nia.evans@gov.wales")
+    assert world.cohort.name in invitation.body_text
 
 
 @pytest.mark.parametrize(

@@ -73,7 +73,8 @@ def test_import_enrols_everyone_and_exits_0(run, world, good_file):
         f"2 people enrolled in {world.cohort.name}: 1 new account, 1 existing; 1 already enrolled, skipped."
         in result.output
     )
-    assert "no password yet" in result.output
+    assert "1 participant has no password yet and no invitation" in result.output
+    assert "--send-invitations" in result.output
     assert totals()[:2] == (users + 1, enrolments + 2)
     new = db.session.scalar(select(User).where(User.email == "sean.oconnor@justice.gov.uk"))
     assert new.full_name == "Seán O'Connor" and new.department_id == world.moj.id

@@ -1,7 +1,8 @@
 """No secret reaches a log line (docs/operations.md, Secrets).
 
-One run through everything that handles a secret — inviting someone, importing nominations,
-making a password link, setting a password through it, signing in wrong then right, changing
+One run through everything that handles a secret — inviting someone, importing nominations and
+sending the invitations, sending a new one, asking for a reset link, setting a password through
+a link, signing in wrong then right, changing
 the password, signing out — with a handler of our own on the root logger taking every record
 at every level (what LOG_LEVEL=DEBUG would write), and the service's own output on standard
 error. Neither may hold a password, a password link or its token, or a session cookie.
@@ -22,6 +23,7 @@ from cohort.extensions import db
 from cohort.logs import redact
 from cohort.models import User
 from tests.factories import PASSWORD
+from tests.mail import link_in, outbox
 
 LINK = re.compile(r"https?://[^/\s\"<]+/set-password/([^\s\"<&]+)")
 INVITED_EMAIL = "noor.haddad@justice.gov.uk"
@@ -61,6 +63,11 @@ def _links(page: str) -> list[str]:
     return [match.group(0) for match in LINK.finditer(page)]
 
 
+def _sent_links(to: str | None = None) -> list[str]:
+    """Every password link in the messages queued so far (to one address, or anyone)."""
+    return [link_in(m, "/set-password/") for m in outbox(to=to) if "/set-password/" in m.body_text]
+
+
 def _cookie(client) -> str:
     cookie = client.get_cookie("cohort_session")
     return cookie.value if cookie else ""
@@ -70,14 +77,14 @@ def test_nothing_secret_is_logged_from_invitation_to_sign_out(
     app, client, world, every_record, capsys, tmp_path
 ):
     app.config["IMPORT_UPLOAD_FOLDER"] = str(tmp_path / "imports")
-    assert app.config["SHOW_PASSWORD_LINKS"]  # development: links are on pages, the worst case
+    app.config["FORGOTTEN_PASSWORD_MIN_SECONDS"] = 0
     secrets_seen: set[str] = {PASSWORD, WRONG_PASSWORD, FIRST_PASSWORD, SECOND_PASSWORD}
 
     # The programme manager signs in through the form.
     assert client.post("/sign-in", data={"email": world.admin.email, "password": PASSWORD}).status_code == 302
     secrets_seen.add(_cookie(client))
 
-    # Invites someone: the page shows their password link.
+    # Invites someone: their invitation is e-mailed (kept whole in the outbox, the worst case).
     invited = client.post(
         "/admin/users/invite",
         data={
@@ -90,9 +97,8 @@ def test_nothing_secret_is_logged_from_invitation_to_sign_out(
         follow_redirects=True,
     )
     assert invited.status_code == 200
-    shown = _links(invited.text)
-    assert shown, "the invitation shows the password link"
-    secrets_seen.update(shown)
+    assert not _links(invited.text), "the link is e-mailed, not shown"
+    secrets_seen.update(_sent_links())
 
     # Imports nominations: a new participant, whose link is made too.
     rows = "Email address,Given name,Surname,Organisation,Job title,Grade\n"
@@ -116,16 +122,28 @@ def test_nothing_secret_is_logged_from_invitation_to_sign_out(
     )
     assert confirmed.status_code == 200
     assert db.session.scalar(select(User).where(User.email == NOMINATED_EMAIL)) is not None
+    # Sends the new participant their invitation from the import's result page.
+    sent = client.post(f"/cohorts/{world.cohort.slug}/invitations", data={}, follow_redirects=True)
+    assert "1 invitation to set a password has been emailed" in sent.text
+    secrets_seen.update(_sent_links())
 
-    # Makes a new password link for the invited person.
+    # Sends a new invitation to the invited person.
     noor = db.session.scalar(select(User).where(User.email == INVITED_EMAIL))
-    again = client.post(f"/admin/users/{noor.id}/password-link", data={}, follow_redirects=True)
+    again = client.post(
+        f"/admin/users/{noor.id}/invitation", data={"occasion": "0123456789abcdef"}, follow_redirects=True
+    )
     assert again.status_code == 200
-    fresh = _links(again.text)
+    fresh = _sent_links(INVITED_EMAIL)[-1:]
     assert fresh
-    secrets_seen.update(fresh)
+    secrets_seen.update(_sent_links())
     secrets_seen.add(_cookie(client))
     client.post("/sign-out", data={})
+
+    # The nominated person forgets theirs before using it, and asks for a reset link.
+    forgot = client.post("/forgotten-password", data={"email": NOMINATED_EMAIL})
+    assert "Check your email" in forgot.text
+    secrets_seen.update(_sent_links())
+    assert outbox("password_reset")
 
     # Noor sets a password through the link.
     path = fresh[0].split("://", 1)[1].split("/", 1)[1]
@@ -163,6 +181,7 @@ def test_nothing_secret_is_logged_from_invitation_to_sign_out(
     # The capture worked: the run's events are there.
     assert "sign-in failed for" in logged and "sign-in succeeded for" in logged
     assert "POST /set-password/<token> 302" in logged
+    assert "password reset link sent to user" in logged and "invitation queued for user" in logged
     assert "POST /sign-in 302" in written
     for secret in sorted(secrets_seen):
         assert secret not in logged, f"a secret reached a log record: {secret[:12]}…"

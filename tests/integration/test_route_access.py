@@ -57,7 +57,6 @@ EXPECTED = {
     "admin.edit_user": admin_only(),
     "admin.deactivate_user": admin_only(302),
     "admin.reactivate_user": admin_only(302),
-    "admin.new_password_link": admin_only(302),
     "admin.audit_log": admin_only(),
     # Enrolment
     "participants.enrol": admin_only(),
@@ -425,6 +424,10 @@ EXPECTED = {
     "messages.unsubscribe": everyone(404),  # the token in the table is not a valid one
     # --- end e-mail ---
     # --- invitations and forgotten password ---
+    "admin.send_invitation": admin_only(400),  # posted without the page's nonce: nothing sent
+    "nominations.invitations": admin_only(),
+    "nominations.send_invitations": admin_only(302),
+    "auth.forgotten_password": everyone(200),
     # --- end invitations ---
     # --- session and register messages ---
     # --- end session messages ---
