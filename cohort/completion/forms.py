@@ -43,6 +43,10 @@ class SettingsForm(FlaskForm):
             NumberRange(min=0, max=100, message="Skills at target must be a percentage from 0 to 100"),
         ],
     )
+    at_risk_emails = BooleanField(
+        "E-mail participants when their completion becomes at risk, and their sponsors weekly",
+        widget=GovCheckboxInput(),
+    )
     version = version_field()  # the version the page showed (docs/decisions/0004-…)
     submit = SubmitField("Save completion rules", widget=GovSubmitInput())
 

@@ -56,6 +56,7 @@ def settings(slug: str):
         form.skills_at_target.data = round(cohort.skills_at_target * 100)
         form.require_mandatory.data = cohort.require_mandatory
         form.require_hackathon.data = cohort.require_hackathon
+        form.at_risk_emails.data = cohort.at_risk_emails
         form.version.data = version_of(COMPLETION_RULES, cohort)
     elif closed:
         flash(f"{cohort.name} is {cohort.status.value}: its completion rules can no longer change.", "error")
@@ -70,6 +71,7 @@ def settings(slug: str):
                     form.require_mandatory.data,
                     form.require_hackathon.data,
                     form.skills_at_target.data,
+                    form.at_risk_emails.data,
                 ),
                 form.version.data,
             )

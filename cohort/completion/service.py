@@ -24,10 +24,11 @@ from cohort.services import audit
 from cohort.services.cohorts import COHORT_FORMATS, RULE_LABELS
 from cohort.text import invisible_characters
 
+from .messages import department_reports_ready
 from .queries import cohort_outcomes
 
 MAX_REASON = 2000
-SETTINGS = ("min_attendance", "require_mandatory", "require_hackathon", "skills_at_target")
+SETTINGS = ("min_attendance", "require_mandatory", "require_hackathon", "skills_at_target", "at_risk_emails")
 
 
 class CompletionError(ValueError):
@@ -59,9 +60,9 @@ def _lock(cohort: Cohort) -> Cohort:
 COMPLETION_RULES = concurrency.Tracked(
     title="Someone else changed the completion rules after you opened them",
     entity_type="Cohort",
-    labels=RULE_LABELS,
+    labels={**RULE_LABELS, "at_risk_emails": "the weekly at-risk e-mails"},
     values=lambda cohort: audit.snapshot(cohort, SETTINGS),
-    formats=COHORT_FORMATS,
+    formats={**COHORT_FORMATS, "at_risk_emails": lambda value: "on" if value else "off"},
 )
 
 
@@ -71,6 +72,7 @@ class Settings:
     require_mandatory: bool
     require_hackathon: bool
     skills_at_target: int  # whole percentage
+    at_risk_emails: bool = True  # the weekly at-risk e-mails (docs/messages.md)
 
 
 def update_settings(actor: User, cohort: Cohort, settings: Settings, version: str | None = None) -> bool:
@@ -92,6 +94,7 @@ def update_settings(actor: User, cohort: Cohort, settings: Settings, version: st
     cohort.require_mandatory = bool(settings.require_mandatory)
     cohort.require_hackathon = bool(settings.require_hackathon)
     cohort.skills_at_target = settings.skills_at_target / 100
+    cohort.at_risk_emails = bool(settings.at_risk_emails)
     after = audit.snapshot(cohort, SETTINGS)
     changed = before != after
     audit.record(
@@ -226,6 +229,7 @@ def finish(actor: User, cohort: Cohort, at: datetime) -> dict[Outcome, int]:
     from cohort.records.service import issue_certificates  # here: the records pages import this module
 
     issue_certificates(actor, cohort, at)  # certificates for the completers, in the same transaction
+    department_reports_ready(cohort)  # each department's sponsors, once (docs/messages.md)
     before = {"status": cohort.status.value}
     cohort.status = CohortStatus.FINISHED
     audit.record(

@@ -76,6 +76,9 @@ def issue(actor: User | None, enrolment: Enrolment, at: datetime) -> Certificate
         before=before,
         after={"code": display(code), "revoked_at": None, "revoked_reason": None},
     )
+    from cohort.completion.messages import certificate_issued  # here: it imports the completion queries
+
+    certificate_issued(found, enrolment, reissued=before is not None)  # in this transaction, once
     return found
 
 

@@ -95,7 +95,13 @@ def test_settings_show_the_defaults_and_changes_are_audited_and_followed(client,
     assert "Attendance 67% (4 of 6 sessions) — needs 80%" in before
 
     saved = client.post(
-        url, data={"min_attendance": "60", "skills_at_target": "50", "require_mandatory": "y"}
+        url,
+        data={
+            "min_attendance": "60",
+            "skills_at_target": "50",
+            "require_mandatory": "y",
+            "at_risk_emails": "y",
+        },
     )
     assert saved.status_code == 302
     db.session.refresh(pilot)
@@ -153,6 +159,7 @@ def test_settings_missing_fields_and_unchanged(client, world, sign_in, pilot):
             "skills_at_target": "100",
             "require_mandatory": "y",
             "require_hackathon": "y",
+            "at_risk_emails": "y",
         },
         follow_redirects=True,
     )
