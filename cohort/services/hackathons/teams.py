@@ -142,6 +142,13 @@ def _add(actor: User, session: Session, team: Team, enrolment: Enrolment) -> Tea
     return member
 
 
+def _messages():
+    # Imported when used: cohort.hackathons (pages, messages) imports this package.
+    from cohort.hackathons import messages
+
+    return messages
+
+
 def _commit_membership(enrolment: Enrolment | None) -> None:
     try:
         db.session.commit()
@@ -230,6 +237,7 @@ def join_team(actor: User, session: Session, enrolment: Enrolment, code: str) ->
     _check_free(session, enrolment, "code")
     _check_room(session, team, "code")
     _add(actor, session, team, enrolment)
+    _messages().team_joined(actor, session, team, enrolment)
     _commit_membership(enrolment)
     return team
 
@@ -246,6 +254,7 @@ def add_member(actor: User, team: Team, enrolment: Enrolment, version: str | Non
     _check_free(session, enrolment, "enrolment")
     _check_room(session, team, "enrolment")
     _add(actor, session, team, enrolment)
+    _messages().team_joined(actor, session, team, enrolment)
     _commit_membership(enrolment)
 
 
@@ -329,6 +338,7 @@ def auto_form_teams(actor: User, session: Session, size: int) -> list[Team]:
         audit.record(actor, "create", team, f"Formed team {name} in {session.title}", after={"name": name})
         for enrolment_id in group:
             _add(actor, session, team, by_id[enrolment_id])
+        _messages().team_formed(session, team)
         made.append(team)
     _commit_membership(None)
     return made

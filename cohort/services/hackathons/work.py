@@ -248,4 +248,8 @@ def set_published(actor: User, session: Session, published: bool) -> None:
         settings,
         f"{'Published' if published else 'Withdrew'} the results of {session.title}",
     )
+    if published:
+        from cohort.hackathons.messages import results_published  # that package imports this one
+
+        results_published(session)  # the cohort's participants, once per hackathon
     db.session.commit()
