@@ -1,5 +1,5 @@
 # Cohort: two commands do everything on a fresh clone.
-#   make run   install, migrate, seed demo data, serve on http://127.0.0.1:5000
+#   make run   install, migrate, seed demo data, serve on http://127.0.0.1:5000 with the worker
 #   make test  install and run the whole test suite
 
 PYTHON ?= python3
@@ -25,11 +25,13 @@ frontend: $(VENV)/.installed
 
 install: $(VENV)/.installed frontend
 
+# The web server and the background worker (e-mail, reminders, report PDFs) run side by side
+# under honcho (Procfile.dev); Ctrl+C stops both.
 run: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo
-	@echo "Cohort is running on http://127.0.0.1:5000 (Ctrl+C to stop)"
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	@echo "Cohort is running on http://127.0.0.1:5000 with its worker (Ctrl+C stops both)"
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho -f Procfile.dev start
 
 # The suite runs on every core (pytest-xdist); each worker has its own database (see
 # tests/conftest.py). PYTEST_WORKERS=0 runs it in one process.

@@ -40,7 +40,7 @@ REQUEST_ID_HEADER = "X-Request-Id"
 
 # Third-party loggers that talk at INFO about their own work (migrations run, CSS parsed,
 # fonts subset): an operator needs their warnings only.
-QUIET_LOGGERS = ("alembic", "flask_migrate", "weasyprint", "fontTools", "matplotlib", "PIL")
+QUIET_LOGGERS = ("alembic", "flask_migrate", "weasyprint", "fontTools", "matplotlib", "PIL", "huey")
 
 # A request id from a proxy is used only if it is short and made of safe characters
 # (nginx's $request_id, a UUID, AWS's Root=1-… style ids).

@@ -57,6 +57,13 @@ def link_in(message: Message, path_fragment: str) -> str:
     raise AssertionError(f"no link with {path_fragment!r} in message {message.id}: {message.body_text}")
 
 
+def run_job(task, *args):
+    """Run a job here and now, as the worker would. The test's own transaction is committed
+    first: on SQLite it holds the write lock, which the job's own session needs."""
+    db.session.commit()
+    return task.call_local(*args)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

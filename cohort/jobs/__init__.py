@@ -22,8 +22,10 @@ from typing import Any
 from flask import Flask, current_app, g, has_app_context
 from huey import Huey, crontab
 from huey.storage import MemoryStorage, PostgresStorage, SqliteStorage
+from sqlalchemy import event
+from sqlalchemy.orm import Session as OrmSession
 
-__all__ = ["crontab", "init_jobs", "job", "periodic_job", "queue"]
+__all__ = ["after_commit", "crontab", "init_jobs", "job", "periodic_job", "queue"]
 
 # Storage is replaced in init_jobs; until then nothing can be queued by accident.
 queue = Huey("cohort", immediate=True, results=False, utc=True)
@@ -58,7 +60,11 @@ def configure_queue(app: Flask) -> None:
     elif database_url.startswith("postgresql"):
         queue.storage_class = PostgresStorage
         # Tables made by the migrations, so many web workers starting at once never race to.
-        queue.storage_kwargs = {"dsn": _postgres_dsn(database_url), "table_prefix": "jobs", "create_tables": False}
+        queue.storage_kwargs = {
+            "dsn": _postgres_dsn(database_url),
+            "table_prefix": "jobs",
+            "create_tables": False,
+        }
         queue._immediate = False
     else:
         path = Path(app.config["JOBS_SQLITE_PATH"])
@@ -106,6 +112,37 @@ def job(*, retries: int = 0, retry_delay: int = 0, retry_backoff: float = 0, **o
         )(_run_in_app(fn))
 
     return decorate
+
+
+_AFTER_COMMIT = "cohort_jobs_after_commit"
+
+
+def after_commit(task: Any, *args: Any) -> None:
+    """Queue `task(*args)` when the current transaction commits, and never if it rolls back.
+
+    The way to queue a job from code that is changing something: the job must not start before
+    the change it acts on is saved, and (on SQLite) queueing records its run on a connection of
+    its own, which would wait for the write lock the unfinished transaction holds.
+    """
+    from cohort.extensions import db
+
+    db.session.info.setdefault(_AFTER_COMMIT, []).append((task, args))
+
+
+@event.listens_for(OrmSession, "after_commit")
+def _queue_after_commit(session: OrmSession) -> None:
+    import logging
+
+    for task, args in session.info.pop(_AFTER_COMMIT, []):
+        try:
+            task(*args)
+        except Exception:  # the queue unreachable: what was saved stays saved; sweeps catch up
+            logging.getLogger("cohort.jobs").exception("could not queue %s%s", task.name, args)
+
+
+@event.listens_for(OrmSession, "after_rollback")
+def _forget_after_rollback(session: OrmSession) -> None:
+    session.info.pop(_AFTER_COMMIT, None)
 
 
 def periodic_job(when: Callable[..., bool], **options: Any):

@@ -33,6 +33,13 @@ def init_worker_command(app: Flask) -> None:
         if app.config["JOBS_IMMEDIATE"]:
             raise click.UsageError("JOBS_IMMEDIATE is on: jobs run where they are queued, not in a worker")
         configure_queue(app)
+        if not app.config.get("LOG_LEVEL"):
+            # A service, like `flask run`: it says what it does (docs/operations.md, Logs).
+            logging.getLogger().setLevel(logging.INFO)
+        # huey's own line for every job run is noise beside ours and Admin → Jobs.
+        logging.getLogger("huey").setLevel(logging.WARNING)
+        logging.getLogger("huey.consumer").setLevel(logging.INFO)
+        logging.getLogger("huey.consumer.Scheduler").setLevel(logging.WARNING)
         import cohort.jobs.registry  # noqa: F401 - every job module, so the worker knows them all
 
         log.info(

@@ -24,6 +24,9 @@ from cohort.models import JobRun, JobState
 log = logging.getLogger("cohort.jobs")
 
 KEEP_FOR = timedelta(days=14)
+# Jobs that run every minute and mostly find nothing to do: recorded only when they fail, so
+# Admin → Jobs shows the work people care about.
+QUIET_JOBS = frozenset({"cohort.messages.delivery.sweep_messages"})
 _connected = False
 
 
@@ -39,15 +42,13 @@ def _write(statement) -> int:
 
 
 def _on_enqueued(signal, task, *_args, **_kwargs) -> None:
+    if task.name in QUIET_JOBS:
+        return
     request_id = current_request_id() if has_request_context() else None
     if request_id and task.kwargs is not None and "_request_id" not in task.kwargs:
         task.kwargs["_request_id"] = request_id
     request_id = request_id or (task.kwargs or {}).get("_request_id")
-    changed = _write(
-        update(JobRun)
-        .where(JobRun.task_id == task.id)
-        .values(state=JobState.QUEUED)
-    )
+    changed = _write(update(JobRun).where(JobRun.task_id == task.id).values(state=JobState.QUEUED))
     if not changed:
         _write(
             insert(JobRun).values(
@@ -62,6 +63,8 @@ def _on_enqueued(signal, task, *_args, **_kwargs) -> None:
 
 
 def _on_executing(signal, task, *_args, **_kwargs) -> None:
+    if task.name in QUIET_JOBS:
+        return
     _write(
         update(JobRun)
         .where(JobRun.task_id == task.id)
@@ -70,6 +73,8 @@ def _on_executing(signal, task, *_args, **_kwargs) -> None:
 
 
 def _on_complete(signal, task, *_args, **_kwargs) -> None:
+    if task.name in QUIET_JOBS:
+        return
     _write(
         update(JobRun)
         .where(JobRun.task_id == task.id)
@@ -95,15 +100,28 @@ def _on_error(signal, task, exc=None, *_args, **_kwargs) -> None:
         _describe(exc),
         extra={"request_id": request_id},
     )
-    _write(
+    now = datetime.now(UTC)
+    state = JobState.RETRYING if will_retry else JobState.FAILED
+    changed = _write(
         update(JobRun)
         .where(JobRun.task_id == task.id)
-        .values(
-            state=JobState.RETRYING if will_retry else JobState.FAILED,
-            finished_at=datetime.now(UTC),
-            error=_describe(exc),
-        )
+        .values(state=state, finished_at=now, error=_describe(exc))
     )
+    if not changed:  # a quiet job: its failure is recorded all the same
+        _write(
+            insert(JobRun).values(
+                task_id=task.id,
+                name=task.name,
+                about=_about(task),
+                state=state,
+                attempts=1,
+                error=_describe(exc),
+                request_id=request_id,
+                enqueued_at=now,
+                started_at=now,
+                finished_at=now,
+            )
+        )
 
 
 def _on_stopped(signal, task, *_args, **_kwargs) -> None:

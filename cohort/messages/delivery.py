@@ -153,7 +153,7 @@ def sweep_messages() -> None:
 def retry(actor, message: Message) -> bool:
     """A programme manager's "Try again" on a failed message: back to waiting, attempts reset.
     Commits; the delivery job is queued after the commit."""
-    from cohort.messages.outbox import _PENDING
+    from cohort.jobs import after_commit
     from cohort.services import audit
 
     reset = db.session.execute(
@@ -170,6 +170,6 @@ def retry(actor, message: Message) -> bool:
         message,
         f"Tried again the failed message {message.kind} to user {message.recipient_id}",
     )
-    db.session.info.setdefault(_PENDING, []).append(message.id)
+    after_commit(deliver_message, message.id)
     db.session.commit()
     return True

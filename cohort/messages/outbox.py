@@ -13,20 +13,19 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session as OrmSession
 
 from cohort.extensions import db
+from cohort.jobs import after_commit
 from cohort.logs import current_request_id
 from cohort.messages.compose import compose
+from cohort.messages.delivery import deliver_message
 from cohort.messages.kinds import KINDS
 from cohort.messages.links import unsubscribe_url
 from cohort.models import EmailPreference, Message, User
 
 log = logging.getLogger("cohort.messages")
-
-_PENDING = "cohort_messages_to_deliver"
 
 
 @dataclass(frozen=True)
@@ -110,24 +109,6 @@ def queue_message(
             db.session.add(message)
     except IntegrityError:
         return None
-    db.session.info.setdefault(_PENDING, []).append(message.id)
+    # If the queue cannot be reached after the commit, the sweep delivers it within minutes.
+    after_commit(deliver_message, message.id)
     return message
-
-
-@event.listens_for(OrmSession, "after_commit")
-def _deliver_after_commit(session: OrmSession) -> None:
-    ids = session.info.pop(_PENDING, None)
-    if not ids:
-        return
-    from cohort.messages.delivery import deliver_message
-
-    for message_id in ids:
-        try:
-            deliver_message(message_id)
-        except Exception:  # the queue unreachable: the sweep delivers it within minutes
-            log.exception("could not queue delivery of message %s; the sweep will pick it up", message_id)
-
-
-@event.listens_for(OrmSession, "after_rollback")
-def _forget_after_rollback(session: OrmSession) -> None:
-    session.info.pop(_PENDING, None)
