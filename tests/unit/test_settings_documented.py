@@ -1,6 +1,6 @@
 """Every setting the service reads is documented where an operator looks for it: the
 environment file template (deploy/cohort.env.example) and the README's Configuration table.
-A setting added to cohort/config.py without both fails here."""
+A setting added to cohort/config.py or cohort/messages/settings.py without both fails here."""
 
 from __future__ import annotations
 
@@ -9,13 +9,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 # Environment variables read by cohort/config.py: os.environ.get("X"), _int("X", …), _flag("X"), _choice("X", …).
-READ = re.compile(r"""(?:environ\.get|_int|_flag|_choice)\(\s*["']([A-Z][A-Z0-9_]+)["']""")
+READ = re.compile(r"""(?:environ\.get|_int|_flag|_choice|_text|_port)\(\s*["']([A-Z][A-Z0-9_]+)["']""")
+# Every file that reads settings: the service's, and e-mail's (checked at start-up as well).
+SETTINGS_FILES = ("cohort/config.py", "cohort/messages/settings.py")
 # Read by deploy/gunicorn.conf.py from the same environment file.
 GUNICORN_READ = re.compile(r"""environ\.get\(\s*["']([A-Z][A-Z0-9_]+)["']""")
 
 
 def _settings() -> set[str]:
-    names = set(READ.findall((ROOT / "cohort/config.py").read_text()))
+    names = {name for path in SETTINGS_FILES for name in READ.findall((ROOT / path).read_text())}
     assert {"SECRET_KEY", "DATABASE_URL", "COHORT_ENV"} <= names, "the pattern no longer finds settings"
     return names
 
