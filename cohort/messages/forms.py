@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovSelect, GovSubmitInput
 from wtforms import Form, SelectField, SelectMultipleField, SubmitField
+from wtforms.validators import ValidationError
 
 from cohort.messages.kinds import KINDS, OPTIONAL_KINDS
 from cohort.models import MessageStatus
@@ -27,8 +28,15 @@ class OutboxFilterForm(Form):
     )
 
 
+class _OptionalKindsField(SelectMultipleField):
+    def pre_validate(self, form) -> None:
+        allowed = {value for value, _label in self.choices}  # type: ignore[misc]
+        if any(value not in allowed for value in self.data or []):
+            raise ValidationError("Select only e-mails from the list")
+
+
 class EmailPreferencesForm(FlaskForm):
-    kinds = SelectMultipleField(
+    kinds = _OptionalKindsField(
         "Which of these e-mails do you want?",
         choices=[(k.name, k.label) for k in OPTIONAL_KINDS],
         widget=GovCheckboxesInput(),
