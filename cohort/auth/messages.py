@@ -2,8 +2,8 @@
 
 Both carry a single-use link to the set-password page, so both are queued with
 `holds_secret=True`: once a real transport has sent one, the copy kept in the outbox loses its
-body. Nothing here commits: each function adds to the caller's transaction, so the account, its
-enrolment and the message about them are saved together or not at all.
+body. Each function adds to the caller's transaction, so the account, its enrolment and the
+message about them are saved together or not at all; only the bulk send commits, person by person.
 
 Exactly once comes from the message keys:
 - `invitation:user:<id>:first` for the invitation sent automatically (inviting someone, enrolling
@@ -92,13 +92,16 @@ def people_to_invite(cohort: Cohort) -> list[User]:
     )
 
 
-def queue_invitations_for_cohort(cohort: Cohort, actor: User | None = None) -> int:
+def send_invitations_for_cohort(cohort: Cohort, actor: User | None = None) -> int:
     """Invite everyone in the cohort who has not signed in and has no invitation yet; how many
-    were queued. Never commits."""
+    were sent. Commits once per person: each invitation stands alone with its audit event, and
+    a cohort's worth never holds the database's write lock together."""
     sent = 0
-    for user in people_to_invite(cohort):
-        if queue_invitation(user, FIRST, actor, cohort) is not None:
+    for user_id in [u.id for u in people_to_invite(cohort)]:
+        user = db.session.get(User, user_id)
+        if user is not None and queue_invitation(user, FIRST, actor, cohort) is not None:
             sent += 1
+        db.session.commit()
     return sent
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from cohort.auth.messages import people_to_invite, queue_invitations_for_cohort
+from cohort.auth.messages import people_to_invite, send_invitations_for_cohort
 from cohort.cli_helpers import fail, find_cohort
 from cohort.extensions import db
 from cohort.imports.reading import MAX_FILE_BYTES, MAX_ROWS
@@ -101,8 +101,7 @@ def import_participants_command(file: Path, slug: str, dry_run: bool, send_invit
 def _invitations(cohort: Cohort, send: bool) -> None:
     """Send the invitations, or say how to; each person's has one key, so repeating sends none twice."""
     if send:
-        sent = queue_invitations_for_cohort(cohort)
-        db.session.commit()
+        sent = send_invitations_for_cohort(cohort)
         click.echo(f"{plural(sent, 'invitation')} to set a password queued for sending.")
         return
     waiting = len(people_to_invite(cohort))

@@ -21,7 +21,7 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from flask_login import current_user
 
 from cohort.auth.access import admin_required, cohort_for
-from cohort.auth.messages import people_to_invite, queue_invitations_for_cohort
+from cohort.auth.messages import people_to_invite, send_invitations_for_cohort
 from cohort.extensions import db
 from cohort.forms import ConfirmForm
 from cohort.imports import ImportRefused, RowStatus
@@ -265,8 +265,7 @@ def send_invitations(slug: str):
         return redirect(url_for("nominations.invitations", slug=cohort.slug))
     # Each person's invitation has one key, so a second press, or a colleague pressing at the
     # same moment, sends nobody a second one (docs/messages.md, Invitations).
-    sent = queue_invitations_for_cohort(cohort, current_user)
-    db.session.commit()
+    sent = send_invitations_for_cohort(cohort, current_user)
     log.info("%s queued for %s", plural(sent, "invitation"), cohort.slug)
     if sent:
         flash(
