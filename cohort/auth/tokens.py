@@ -16,6 +16,7 @@ both were handed to the same person.
 from __future__ import annotations
 
 import hashlib
+import secrets
 from typing import Literal
 
 from flask import current_app
@@ -43,12 +44,17 @@ def _fingerprint(user: User) -> str:
     return hashlib.sha256(material.encode()).hexdigest()[:16]
 
 
+def _payload(user: User) -> dict:
+    # "n": every link made is a different one, even two made in the same second.
+    return {"u": user.id, "f": _fingerprint(user), "n": secrets.token_hex(4)}
+
+
 def make_password_token(user: User) -> str:
-    return _serializer("invitation").dumps({"u": user.id, "f": _fingerprint(user)})
+    return _serializer("invitation").dumps(_payload(user))
 
 
 def make_reset_token(user: User) -> str:
-    return _serializer("reset").dumps({"u": user.id, "f": _fingerprint(user)})
+    return _serializer("reset").dumps(_payload(user))
 
 
 def read_password_token(token: str) -> tuple[User | None, LinkKind | None, str | None]:
