@@ -388,3 +388,26 @@ def test_cli_import_sends_invitations_when_asked_and_never_twice(app, world, tmp
     (message,) = outbox("invitation")
     assert message.to_address == "cli@justice.gov.uk"
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "invitation")).actor_id is None
+
+
+# Query counts -------------------------------------------------------------------------------------
+
+
+def test_invitations_page_and_users_list_take_as_many_queries_for_100_people_as_for_10(
+    client, world, sign_in
+):
+    from tests.querycount import count_queries
+
+    counts = []
+    sign_in(world.admin)
+    for size in (10, 100):
+        cohort = factories.make_cohort(capacity=200)
+        people = _invited_people(cohort, *(f"Size{size} Person {n}" for n in range(size)))
+        client.post(f"/admin/users/{people[0].id}/invitation", data={"occasion": "0123456789abcdef"})
+        db.session.commit()
+        with count_queries(db.engine) as page_queries:
+            assert client.get(f"/cohorts/{cohort.slug}/invitations").status_code == 200
+        with count_queries(db.engine) as list_queries:
+            assert client.get(f"/admin/users?q=Size{size}").status_code == 200
+        counts.append((len(page_queries), len(list_queries)))
+    assert counts[0] == counts[1]
