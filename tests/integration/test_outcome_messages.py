@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session as OrmSession
 
+from cohort import jobs
 from cohort.domain.attendance import Mark
 from cohort.extensions import db
-from cohort.messages import outbox as outbox_module
 from cohort.messages.preferences import unsubscribe
 from cohort.models import AttendanceMark, Cohort, CohortStatus, EnrolmentStatus, MarkSource, Role
 from cohort.models.certificate import Certificate
@@ -35,21 +35,26 @@ def path_of(link: str) -> str:
 
 @pytest.fixture(autouse=True)
 def deliver_after_the_outer_commit():
-    """Stand-in until cohort/messages/outbox.py ignores the release of a savepoint: SQLAlchemy
-    sends `after_commit` for nested transactions too, so the second message queued in one
-    transaction would deliver the first before the change is committed (and on SQLite wait for
-    the change's own write lock). Removed once outbox.py checks `in_nested_transaction()`."""
-    original = outbox_module._deliver_after_commit
+    """Stand-in until cohort/jobs/__init__.py ignores savepoints: SQLAlchemy sends `after_commit`
+    and `after_rollback` for a savepoint too (queue_message adds each message in one), so the
+    second message queued in a transaction would queue the delivery of the first before the
+    change is committed, which on SQLite waits for the change's own write lock. To be removed
+    once `_queue_after_commit` and `_forget_after_rollback` return early for a nested transaction."""
+    listeners = (("after_commit", jobs._queue_after_commit), ("after_rollback", jobs._forget_after_rollback))
+    guarded = []
+    for name, original in listeners:
 
-    def after_outer_commit(session):
-        if not session.in_nested_transaction():
-            original(session)
+        def outer_only(session, _original=original):
+            if not session.in_nested_transaction():
+                _original(session)
 
-    event.remove(OrmSession, "after_commit", original)
-    event.listen(OrmSession, "after_commit", after_outer_commit)
+        event.remove(OrmSession, name, original)
+        event.listen(OrmSession, name, outer_only)
+        guarded.append((name, original, outer_only))
     yield
-    event.remove(OrmSession, "after_commit", after_outer_commit)
-    event.listen(OrmSession, "after_commit", original)
+    for name, original, outer_only in guarded:
+        event.remove(OrmSession, name, outer_only)
+        event.listen(OrmSession, name, original)
 
 
 @pytest.fixture
