@@ -128,25 +128,29 @@ class WeeklyCounts:
     sponsors: int = 0  # department_at_risk messages queued
 
 
-def _last_told(enrolment: Enrolment) -> str | None:
-    """The fingerprint of the last at_risk message queued about this enrolment, or None."""
-    found = db.session.scalar(
-        select(Message.personalisation)
-        .where(Message.kind == "at_risk", Message.key.like(f"at_risk:enrolment:{enrolment.id}:%"))
-        .order_by(Message.id.desc())
-        .limit(1)
-    )
-    if found is None:
-        return None
-    return str(found.get("risk_fingerprint", ""))
+def last_told(rows: list[OutcomeRow]) -> dict[int, str]:
+    """Enrolment id → the fingerprint of the last at_risk note queued about it (one query)."""
+    by_user = {row.enrolment.user_id: row.enrolment.id for row in rows}
+    if not by_user:
+        return {}
+    found: dict[int, str] = {}
+    for key, personalisation in db.session.execute(
+        select(Message.key, Message.personalisation)
+        .where(Message.kind == "at_risk", Message.recipient_id.in_(by_user))
+        .order_by(Message.id)
+    ):
+        parts = key.split(":")  # at_risk:enrolment:<enrolment>:<recipient>:<week>
+        if len(parts) == 5 and parts[2].isdigit() and int(parts[2]) in by_user.values():
+            found[int(parts[2])] = str((personalisation or {}).get("risk_fingerprint", ""))
+    return found
 
 
-def has_become_at_risk(row: OutcomeRow, week_before: Standing | None) -> bool:
-    """docs/messages.md: at risk now, and never told, or told about other reasons, or not at
-    risk a week ago (so falling back into the same risk after recovering is news again)."""
+def has_become_at_risk(row: OutcomeRow, last: str | None, week_before: Standing | None) -> bool:
+    """docs/messages.md: at risk now, and never told (`last` is None), or told about other
+    reasons, or not at risk a week ago (so falling back into the same risk after recovering is
+    news again)."""
     if row.standing.outcome != Outcome.AT_RISK:
         return False
-    last = _last_told(row.enrolment)
     if last is None or last != risk_fingerprint(row.standing):
         return True
     return week_before is None or week_before.outcome != Outcome.AT_RISK
@@ -194,6 +198,7 @@ def queue_weekly_at_risk(now: datetime) -> WeeklyCounts:
             continue
         before = cohort_outcomes(cohort, now - timedelta(days=7), statuses=active)
         week_before = {r.enrolment.id: r.standing for r in before.rows}
+        told = last_told(at_risk)
         for row in at_risk:
             counts.at_risk += 1
             department = row.enrolment.user.department_id
@@ -205,7 +210,8 @@ def queue_weekly_at_risk(now: datetime) -> WeeklyCounts:
                         "reasons": short_reasons(row.standing),
                     }
                 )
-            if has_become_at_risk(row, week_before.get(row.enrolment.id)) and _tell_participant(
+            last = told.get(row.enrolment.id)
+            if has_become_at_risk(row, last, week_before.get(row.enrolment.id)) and _tell_participant(
                 found, row, week
             ):
                 counts.participants += 1
