@@ -133,6 +133,9 @@ def after_commit(task: Any, *args: Any) -> None:
 def _queue_after_commit(session: OrmSession) -> None:
     import logging
 
+    if session.in_nested_transaction():
+        return  # a savepoint was released: the transaction goes on, nothing is saved yet
+
     for task, args in session.info.pop(_AFTER_COMMIT, []):
         try:
             task(*args)
@@ -142,6 +145,8 @@ def _queue_after_commit(session: OrmSession) -> None:
 
 @event.listens_for(OrmSession, "after_rollback")
 def _forget_after_rollback(session: OrmSession) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint rolled back (a duplicate message skipped): the rest still stands
     session.info.pop(_AFTER_COMMIT, None)
 
 

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from cohort.extensions import db
 from cohort.messages.delivery import SECRET_REMOVED, deliver, deliver_message, send_due_messages
 from cohort.messages.outbox import Attachment, queue_message
-from cohort.models import JobRun, JobState, MessageStatus, Role
+from cohort.models import JobRun, JobState, Message, MessageStatus, Role
 from tests import factories as f
 from tests.mail import outbox, run_job
 
@@ -97,6 +97,17 @@ def test_a_new_occasion_is_a_new_message(person):
     _invite(person, occasion="first")
     _invite(person, occasion="resend-2")
     assert len(outbox("invitation", to=person)) == 2
+
+
+def test_many_messages_in_one_transaction_are_sent_after_it_commits(person):
+    """Each message is inserted in a savepoint of its own; releasing one is not the commit."""
+    other = f.make_user(Role.PARTICIPANT, full_name="Zoë Ng")
+    db.session.commit()
+    for user in (person, other, person):  # the third is a duplicate, skipped in its savepoint
+        queue_message("invitation", user, about=f"user:{user.id}", context={"link": LINK, "hours": "72"})
+    assert [m.status for m in db.session.scalars(select(Message))] == [MessageStatus.QUEUED] * 2
+    db.session.commit()
+    assert [m.status for m in outbox()] == [MessageStatus.SENT, MessageStatus.SENT]
 
 
 def test_no_message_for_a_closed_account(person):
