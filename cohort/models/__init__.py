@@ -25,6 +25,7 @@ from cohort.models.hackathons import (
     TeamMember,
 )
 from cohort.models.messages import EmailPreference, JobRun, JobState, Message, MessageStatus
+from cohort.models.reports import ReportPdf as ReportPdf
 from cohort.models.schedule import CalendarFeed, Session
 from cohort.models.security import SignInAttempt
 from cohort.models.skills import Assessment, CohortSkill, LearningLogComment, LearningLogEntry, Skill

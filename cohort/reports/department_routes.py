@@ -15,11 +15,10 @@ from cohort.extensions import db
 from cohort.models import Cohort, Department, Role
 from cohort.models.base import utcnow
 
-from . import bp
+from . import bp, stored_pdfs
 from .department import (
     DepartmentReport,
     department_cohorts,
-    department_pdf,
     department_report,
     department_xlsx,
     display,
@@ -27,7 +26,7 @@ from .department import (
     overview_xlsx,
     page_context,
 )
-from .routes import download
+from .routes import download, pdf_answer, pdf_try_again
 
 MAX_PARAMETER = 100  # longer codes and slugs than any real one: refused before any query
 
@@ -94,11 +93,28 @@ def department_report_xlsx(code: str):
     return download(department_xlsx(report), f"{report.filename}.xlsx")
 
 
+def _pdf(code: str) -> tuple[stored_pdfs.PdfReport, dict]:
+    """The PDF asked for, and its address's values (the department's code, any one cohort)."""
+    report, cohorts = _report(code)
+    values = {"code": report.department.code}
+    if report.cohort is not None:
+        values["cohort"] = report.cohort.slug
+    return stored_pdfs.department_pdf(report, cohorts), values
+
+
 @bp.route("/departments/<code>/report.pdf")
 @roles_required(Role.ADMIN, Role.SPONSOR)
 def department_report_pdf(code: str):
-    report, cohorts = _report(code)
-    return download(department_pdf(report, cohorts), f"{report.filename}.pdf")
+    wanted, values = _pdf(code)
+    back = url_for("reports.department_report", **values)
+    return pdf_answer(wanted, "reports.department_report_pdf", back, **values)
+
+
+@bp.route("/departments/<code>/report.pdf/try-again", methods=["POST"])
+@roles_required(Role.ADMIN, Role.SPONSOR)
+def department_report_pdf_again(code: str):
+    wanted, values = _pdf(code)
+    return pdf_try_again(wanted, "reports.department_report_pdf", **values)
 
 
 # The programme overview ----------------------------------------------------------------------
