@@ -104,7 +104,10 @@ def scene(world):
         department_id=world.moj.id,
         admins=[SimpleNamespace(id=a.id, session_token=a.session_token) for a in admins],
         participants=[SimpleNamespace(id=p.id, session_token=p.session_token) for p in participants],
-        start={"cohort": COHORT_DETAILS.values(edited), "session": SESSION.values(session)},
+        start={
+            "cohort": {**COHORT_DETAILS.values(edited), **COMPLETION_RULES.values(edited)},
+            "session": SESSION.values(session),
+        },
         first_event=db.session.scalar(select(AuditEvent.id).order_by(AuditEvent.id.desc()).limit(1)) or 0,
     )
 
