@@ -8,6 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cohort.models.user import Role
+
+ALL = frozenset(Role)
+PARTICIPANT = frozenset({Role.PARTICIPANT})
+TAKING_PART = frozenset({Role.PARTICIPANT, Role.FACILITATOR})
+
 
 @dataclass(frozen=True)
 class Kind:
@@ -18,6 +24,8 @@ class Kind:
     # Optional kinds can be turned off by the person and carry a one-click unsubscribe link;
     # the others are part of using the service (a password link, a changed session).
     optional: bool
+    # Who can get it: Your account → E-mail offers each person only their own kinds.
+    roles: frozenset[Role] = ALL
 
 
 KINDS: dict[str, Kind] = {
@@ -43,6 +51,7 @@ KINDS: dict[str, Kind] = {
             "Participants and facilitators of the session's cohort",
             "The working day before the session (bank holidays and weekends skipped)",
             optional=True,
+            roles=TAKING_PART,
         ),
         Kind(
             "session_changed",
@@ -50,6 +59,7 @@ KINDS: dict[str, Kind] = {
             "Participants and facilitators of the session's cohort",
             "A change to a session's date, time or place, or its cancellation",
             optional=False,
+            roles=TAKING_PART,
         ),
         Kind(
             "register_missing",
@@ -57,6 +67,7 @@ KINDS: dict[str, Kind] = {
             "The cohort's facilitators; the programme managers a day later",
             "Two working hours after a session ends with no register saved",
             optional=True,
+            roles=frozenset({Role.FACILITATOR, Role.ADMIN}),
         ),
         Kind(
             "at_risk",
@@ -64,6 +75,7 @@ KINDS: dict[str, Kind] = {
             "A participant whose standing has become at risk",
             "Weekly, on Monday morning",
             optional=True,
+            roles=PARTICIPANT,
         ),
         Kind(
             "department_at_risk",
@@ -71,6 +83,7 @@ KINDS: dict[str, Kind] = {
             "A department sponsor with people at risk",
             "Weekly, on Monday morning",
             optional=True,
+            roles=frozenset({Role.SPONSOR}),
         ),
         Kind(
             "certificate_issued",
@@ -78,6 +91,7 @@ KINDS: dict[str, Kind] = {
             "A participant who completed the programme",
             "The cohort being finished",
             optional=False,
+            roles=PARTICIPANT,
         ),
         Kind(
             "department_report_ready",
@@ -85,6 +99,7 @@ KINDS: dict[str, Kind] = {
             "Sponsors of each department with people in the cohort",
             "The cohort being finished",
             optional=True,
+            roles=frozenset({Role.SPONSOR}),
         ),
         Kind(
             "team_joined",
@@ -92,6 +107,7 @@ KINDS: dict[str, Kind] = {
             "A participant put into a hackathon team, and the team's other members",
             "Joining or being put into a team",
             optional=True,
+            roles=PARTICIPANT,
         ),
         Kind(
             "hackathon_results",
@@ -99,6 +115,7 @@ KINDS: dict[str, Kind] = {
             "Participants in the hackathon",
             "The results being published",
             optional=True,
+            roles=PARTICIPANT,
         ),
     )
 }
@@ -106,6 +123,10 @@ KINDS: dict[str, Kind] = {
 
 def kind(name: str) -> Kind:
     return KINDS[name]
+
+
+def kinds_for(role: Role) -> list[Kind]:
+    return [k for k in KINDS.values() if role in k.roles]
 
 
 OPTIONAL_KINDS = tuple(k for k in KINDS.values() if k.optional)

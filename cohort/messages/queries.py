@@ -6,7 +6,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload
 
 from cohort.extensions import db
-from cohort.messages.kinds import KINDS
+from cohort.messages.kinds import KINDS, kinds_for
 from cohort.models import EmailPreference, JobRun, JobState, Message, MessageStatus, User
 
 
@@ -42,4 +42,4 @@ def preferences(user: User) -> dict[str, bool]:
             select(EmailPreference.kind, EmailPreference.subscribed).where(EmailPreference.user_id == user.id)
         ).all()
     )
-    return {name: stored.get(name, True) for name, kind in KINDS.items() if kind.optional}
+    return {k.name: stored.get(k.name, True) for k in kinds_for(user.role) if k.optional}

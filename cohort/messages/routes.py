@@ -16,7 +16,7 @@ from cohort.extensions import csrf, db, limiter
 from cohort.forms import ConfirmForm
 from cohort.messages import bp, preferences, queries
 from cohort.messages.forms import EmailPreferencesForm, OutboxFilterForm
-from cohort.messages.kinds import KINDS
+from cohort.messages.kinds import KINDS, kinds_for
 from cohort.messages.links import read_unsubscribe_token
 from cohort.models import Message, MessageStatus, User
 from cohort.paging import paginate, pagination_params
@@ -105,6 +105,7 @@ def email_preferences():
     user: User = current_user._get_current_object()  # type: ignore[attr-defined]
     current = queries.preferences(user)
     form = EmailPreferencesForm()
+    form.kinds.choices = [(name, KINDS[name].label) for name in current]
     if request.method == "GET":
         form.kinds.data = [name for name, on in current.items() if on]
     if form.validate_on_submit():
@@ -114,7 +115,7 @@ def email_preferences():
             "Your e-mail choices have been saved." if changed else "You did not change anything.", "success"
         )
         return redirect(url_for("messages.email_preferences"))
-    always = [k for k in KINDS.values() if not k.optional]
+    always = [k for k in kinds_for(user.role) if not k.optional]
     return render_template("messages/preferences.html", form=form, always=always), (
         400 if form.errors else 200
     )

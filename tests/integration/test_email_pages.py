@@ -139,6 +139,18 @@ def test_turning_an_e_mail_off_stops_it_and_is_audited(world, sign_in):
     assert len(db.session.scalars(select(EmailPreference)).all()) == 1
 
 
+def test_each_person_is_offered_only_their_own_e_mails(world, sign_in):
+    participant = sign_in(world.participant).get("/account/email").get_data(as_text=True)
+    assert "Weekly note when your completion is at risk" in participant
+    assert "Registers not taken" not in participant and "Weekly summary of your department" not in participant
+    sponsor = sign_in(world.sponsor).get("/account/email").get_data(as_text=True)
+    assert "Weekly summary of your department's people at risk" in sponsor
+    assert "Reminders of sessions" not in sponsor and "Your certificate" not in sponsor
+    # A kind that is not theirs cannot be posted either.
+    response = sign_in(world.sponsor).post("/account/email", data={"kinds": ["register_missing"]})
+    assert response.status_code == 400
+
+
 def test_unknown_choices_are_refused_without_a_500(world, sign_in):
     client = sign_in(world.participant)
     response = client.post("/account/email", data={"kinds": ["invitation", "nonsense"]})
