@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import or_, select, update
+from sqlalchemy import CursorResult, or_, select, update
 
 from cohort.extensions import db
 from cohort.jobs import crontab, job, periodic_job
@@ -31,13 +32,19 @@ STALE_CLAIM = timedelta(minutes=10)
 LOST_AFTER = timedelta(minutes=2)
 
 
+def _changed(statement) -> int:
+    """How many rows an UPDATE changed."""
+    result = db.session.execute(statement)
+    return cast("CursorResult[Any]", result).rowcount
+
+
 def _claim(message_id: int, now: datetime) -> bool:
-    claimed = db.session.execute(
+    claimed = _changed(
         update(Message)
         .where(Message.id == message_id, Message.status == MessageStatus.QUEUED)
         .where(or_(Message.next_attempt_at.is_(None), Message.next_attempt_at <= now))
         .values(status=MessageStatus.SENDING, claimed_at=now, attempts=Message.attempts + 1)
-    ).rowcount
+    )
     db.session.commit()
     return claimed == 1
 
@@ -114,11 +121,11 @@ def due_message_ids(now: datetime) -> list[int]:
 
 
 def free_stale_claims(now: datetime) -> int:
-    freed = db.session.execute(
+    freed = _changed(
         update(Message)
         .where(Message.status == MessageStatus.SENDING, Message.claimed_at < now - STALE_CLAIM)
         .values(status=MessageStatus.QUEUED, next_attempt_at=None)
-    ).rowcount
+    )
     db.session.commit()
     return freed
 
@@ -156,11 +163,11 @@ def retry(actor, message: Message) -> bool:
     from cohort.jobs import after_commit
     from cohort.services import audit
 
-    reset = db.session.execute(
+    reset = _changed(
         update(Message)
         .where(Message.id == message.id, Message.status == MessageStatus.FAILED)
         .values(status=MessageStatus.QUEUED, attempts=0, next_attempt_at=None)
-    ).rowcount
+    )
     if not reset:
         db.session.rollback()
         return False

@@ -30,7 +30,7 @@ class OutboxFilterForm(Form):
 
 class _OptionalKindsField(SelectMultipleField):
     def pre_validate(self, form) -> None:
-        allowed = {value for value, _label in self.choices}  # type: ignore[misc]
+        allowed = {value for value, _label in self.choices}
         if any(value not in allowed for value in self.data or []):
             raise ValidationError("Select only e-mails from the list")
 

@@ -9,6 +9,7 @@ without signing in, because its signature says whose it is and for what.
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from cohort.auth.access import admin_required
@@ -101,8 +102,8 @@ def jobs():
 
 @bp.route("/account/email", methods=["GET", "POST"])
 @login_required
-def email_preferences():
-    user: User = current_user._get_current_object()  # type: ignore[attr-defined]
+def email_preferences() -> ResponseReturnValue:
+    user: User = current_user._get_current_object()
     current = queries.preferences(user)
     form = EmailPreferencesForm()
     form.kinds.choices = [(name, KINDS[name].label) for name in current]
