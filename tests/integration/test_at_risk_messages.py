@@ -26,10 +26,7 @@ from cohort.extensions import db
 from cohort.messages.preferences import unsubscribe
 from cohort.models import AttendanceMark, AuditEvent, Cohort, MarkSource, Role
 from tests import factories
-from tests.integration.test_outcome_messages import (  # noqa: F401 - a fixture
-    deliver_after_the_outer_commit,
-    path_of,
-)
+from tests.integration.test_outcome_messages import path_of
 from tests.mail import link_in, outbox
 from tests.sessions import make_session
 

@@ -11,10 +11,7 @@ from cohort.extensions import db
 from cohort.messages.preferences import unsubscribe
 from cohort.models import EnrolmentStatus, Role, Team
 from tests import factories as f
-from tests.integration.test_outcome_messages import (  # noqa: F401 - a fixture
-    deliver_after_the_outer_commit,
-    path_of,
-)
+from tests.integration.test_outcome_messages import path_of
 from tests.mail import link_in, outbox
 
 

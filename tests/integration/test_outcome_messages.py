@@ -10,10 +10,8 @@ from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy import select
 
-from cohort import jobs
 from cohort.domain.attendance import Mark
 from cohort.extensions import db
 from cohort.messages.preferences import unsubscribe
@@ -31,30 +29,6 @@ def path_of(link: str) -> str:
     """The path and query of an e-mail's absolute link, for the test client."""
     parts = urlsplit(link)
     return parts.path + (f"?{parts.query}" if parts.query else "")
-
-
-@pytest.fixture(autouse=True)
-def deliver_after_the_outer_commit():
-    """Stand-in until cohort/jobs/__init__.py ignores savepoints: SQLAlchemy sends `after_commit`
-    and `after_rollback` for a savepoint too (queue_message adds each message in one), so the
-    second message queued in a transaction would queue the delivery of the first before the
-    change is committed, which on SQLite waits for the change's own write lock. To be removed
-    once `_queue_after_commit` and `_forget_after_rollback` return early for a nested transaction."""
-    listeners = (("after_commit", jobs._queue_after_commit), ("after_rollback", jobs._forget_after_rollback))
-    guarded = []
-    for name, original in listeners:
-
-        def outer_only(session, _original=original):
-            if not session.in_nested_transaction():
-                _original(session)
-
-        event.remove(OrmSession, name, original)
-        event.listen(OrmSession, name, outer_only)
-        guarded.append((name, original, outer_only))
-    yield
-    for name, original, outer_only in guarded:
-        event.remove(OrmSession, name, outer_only)
-        event.listen(OrmSession, name, original)
 
 
 @pytest.fixture
