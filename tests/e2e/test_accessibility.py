@@ -106,6 +106,7 @@ CASES = [
     Case("admin-outbox-message", "/admin/outbox/1", role="admin"),
     Case("admin-jobs", "/admin/jobs", role="admin"),
     Case("email-preferences", "/account/email", role="participant"),
+    Case("report-pdf-ready", "/departments/MOJ/report.pdf?waiting=1", role="sponsor", department="MOJ"),
     Case("unsubscribe-invalid", "/unsubscribe/not-a-link", status=404),
     Case("not-found-signed-in", "/cohorts/no-such-cohort", role="admin", status=404),
     Case("participant-dashboard", "/dashboard", role="participant"),
