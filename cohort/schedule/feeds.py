@@ -71,38 +71,46 @@ def cohort_in_feed(user: User, slug: str) -> Cohort | None:
     return db.session.scalars(_feed_cohorts_query(user).where(Cohort.slug == slug)).first()
 
 
+def feed_event(s: Session, url: str, prefix_cohort: bool = False) -> FeedEvent:
+    """A session as a calendar event; `url` is its page (built by the caller: a feed has a
+    request to build it from, an e-mail job has only SERVICE_URL)."""
+    lines = []
+    if s.description:
+        lines.append(s.description)
+    if s.mandatory:
+        lines.append("Mandatory: attend, or agree a catch-up with your facilitator.")
+    if s.facilitator:
+        lines.append(f"Facilitator: {s.facilitator.full_name}")
+    if s.online_link:
+        lines.append(f"Join online: {s.online_link}")
+    if s.cancelled:
+        lines.insert(0, f"Cancelled: {s.cancellation_reason}")
+    lines.append(f"Cohort: {s.cohort.name}")
+    return FeedEvent(
+        session_id=s.id,
+        title=f"{s.title} ({s.cohort.name})" if prefix_cohort else s.title,
+        starts_at=s.starts_at,
+        ends_at=s.ends_at,
+        created_at=s.created_at,
+        updated_at=s.updated_at,
+        sequence=s.sequence,
+        description="\n\n".join(lines),
+        location=s.location or s.online_link,
+        url=url,
+        kind=s.kind.label,
+        cancelled=s.cancelled,
+    )
+
+
 def _events(sessions: list[Session], prefix_cohort: bool) -> list[FeedEvent]:
-    events = []
-    for s in sessions:
-        lines = []
-        if s.description:
-            lines.append(s.description)
-        if s.mandatory:
-            lines.append("Mandatory: attend, or agree a catch-up with your facilitator.")
-        if s.facilitator:
-            lines.append(f"Facilitator: {s.facilitator.full_name}")
-        if s.online_link:
-            lines.append(f"Join online: {s.online_link}")
-        if s.cancelled:
-            lines.insert(0, f"Cancelled: {s.cancellation_reason}")
-        lines.append(f"Cohort: {s.cohort.name}")
-        events.append(
-            FeedEvent(
-                session_id=s.id,
-                title=f"{s.title} ({s.cohort.name})" if prefix_cohort else s.title,
-                starts_at=s.starts_at,
-                ends_at=s.ends_at,
-                created_at=s.created_at,
-                updated_at=s.updated_at,
-                sequence=s.sequence,
-                description="\n\n".join(lines),
-                location=s.location or s.online_link,
-                url=url_for("schedule.show_session", slug=s.cohort.slug, session_id=s.id, _external=True),
-                kind=s.kind.label,
-                cancelled=s.cancelled,
-            )
+    return [
+        feed_event(
+            s,
+            url_for("schedule.show_session", slug=s.cohort.slug, session_id=s.id, _external=True),
+            prefix_cohort,
         )
-    return events
+        for s in sessions
+    ]
 
 
 def _sessions(cohort_ids) -> list[Session]:

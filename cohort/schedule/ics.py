@@ -41,41 +41,58 @@ class FeedEvent:
     cancelled: bool = False
 
 
-def build_calendar(name: str, events: Iterable[FeedEvent]) -> bytes:
+def _event(item: FeedEvent) -> Event:
+    event = Event()
+    event.add("uid", session_uid(item.session_id))
+    event.add("dtstamp", item.updated_at)
+    event.add("created", item.created_at)
+    event.add("last-modified", item.updated_at)
+    event.add("sequence", item.sequence)
+    event.add("summary", f"Cancelled: {item.title}" if item.cancelled else item.title)
+    event.add("dtstart", item.starts_at.astimezone(LONDON))
+    event.add("dtend", item.ends_at.astimezone(LONDON))
+    event.add("status", "CANCELLED" if item.cancelled else "CONFIRMED")
+    event.add("transp", "TRANSPARENT" if item.cancelled else "OPAQUE")
+    if item.description:
+        event.add("description", item.description)
+    if item.location:
+        event.add("location", item.location)
+    if item.url:
+        event.add("url", item.url)
+    if item.kind:
+        event.add("categories", [item.kind])
+    return event
+
+
+def _calendar(method: str, events: list[FeedEvent]) -> Calendar:
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", name)
-    calendar.add("x-wr-timezone", "Europe/London")
-    calendar.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
-    calendar.add("x-published-ttl", "PT1H")
-    events = list(events)
+    calendar.add("method", method)
     for item in events:
-        event = Event()
-        event.add("uid", session_uid(item.session_id))
-        event.add("dtstamp", item.updated_at)
-        event.add("created", item.created_at)
-        event.add("last-modified", item.updated_at)
-        event.add("sequence", item.sequence)
-        event.add("summary", f"Cancelled: {item.title}" if item.cancelled else item.title)
-        event.add("dtstart", item.starts_at.astimezone(LONDON))
-        event.add("dtend", item.ends_at.astimezone(LONDON))
-        event.add("status", "CANCELLED" if item.cancelled else "CONFIRMED")
-        event.add("transp", "TRANSPARENT" if item.cancelled else "OPAQUE")
-        if item.description:
-            event.add("description", item.description)
-        if item.location:
-            event.add("location", item.location)
-        if item.url:
-            event.add("url", item.url)
-        if item.kind:
-            event.add("categories", [item.kind])
-        calendar.add_component(event)
+        calendar.add_component(_event(item))
     if events:
         # Only the years the events need, so the VTIMEZONE stays small.
         first = min(e.starts_at for e in events).date().replace(month=1, day=1)
         last = max(e.ends_at for e in events).date().replace(month=12, day=31)
         calendar.add_missing_timezones(first_date=first, last_date=last)
+    return calendar
+
+
+def build_calendar(name: str, events: Iterable[FeedEvent]) -> bytes:
+    calendar = _calendar("PUBLISH", list(events))
+    calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-timezone", "Europe/London")
+    calendar.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", "PT1H")
     return calendar.to_ical()
+
+
+def event_file(item: FeedEvent) -> tuple[str, str]:
+    """One session as a calendar file to attach to an e-mail: (content type, text). The same UID
+    and SEQUENCE as the feeds, so opening it updates the event already in the calendar; a
+    cancelled session is sent with METHOD:CANCEL, which calendar programs take as removing it."""
+    method = "CANCEL" if item.cancelled else "PUBLISH"
+    text = _calendar(method, [item]).to_ical().decode("utf-8")
+    return f"text/calendar; method={method}", text

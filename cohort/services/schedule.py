@@ -19,25 +19,39 @@ row as it is; a change also checks the version its edit page showed
 from __future__ import annotations
 
 import logging
-import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from cohort import concurrency
 from cohort.domain import bank_holidays
-from cohort.domain.schedule import PlannedSession, SessionKind, standard_programme
+from cohort.domain.schedule import SessionKind
 from cohort.domain.times import clock_time, london_to_utc, long_day, wall_clock_exists
 from cohort.extensions import db
 from cohort.filters import date_time
-from cohort.models import CalendarFeed, Cohort, Role, Session, User
+from cohort.models import Cohort, Role, Session, User
 from cohort.models.base import utcnow
 from cohort.services import audit
+from cohort.services.calendar_feeds import regenerate_calendar_feed, revoke_calendar_feed
 from cohort.services.closed import closed_reason
 
+if TYPE_CHECKING:
+    from cohort.schedule.messages import Watched
+
 log = logging.getLogger("cohort.schedule")
+
+# Kept importable from here for their callers: cohort/services/calendar_feeds.py and programme.py.
+__all__ = [
+    "apply_standard_programme",
+    "plan_for",
+    "programme_warnings",
+    "regenerate_calendar_feed",
+    "revoke_calendar_feed",
+    "session_count",
+]
 
 SESSION_AUDIT_FIELDS = (
     "cohort_id",
@@ -297,6 +311,22 @@ def create_session(
     return session
 
 
+def watched(session: Session) -> Watched:
+    # Imported here: cohort.schedule's package imports its routes, which import this module.
+    from cohort.schedule.messages import watched
+
+    return watched(session)
+
+
+def _tell_people(session: Session, was: Watched) -> None:
+    """E-mail the session's people about a change to its date, time or place, its cancellation
+    or reinstatement, in this transaction (docs/messages.md, Session reminders, changes and
+    registers not taken)."""
+    from cohort.schedule.messages import queue_change
+
+    queue_change(session, was, utcnow())
+
+
 def _lock_open(session: Session) -> None:
     """The cohort must be open (its row share-locked), then the session's row is locked and read again."""
     _check_open(session.cohort)
@@ -315,7 +345,7 @@ def update_session(
     _lock_open(session)
     concurrency.check(SESSION, session, version, actor)
     _validate(session.cohort, details, session, confirmed)
-    before = snapshot(session)
+    before, was = snapshot(session), watched(session)
     _apply(session, details)
     after = snapshot(session)
     if before == after:
@@ -327,6 +357,7 @@ def update_session(
     audit.record(
         actor, "update", session, f"Changed “{session.title}” in {session.cohort.name}", before, after
     )
+    _tell_people(session, was)
     db.session.commit()
     return True
 
@@ -339,7 +370,7 @@ def cancel_session(actor: User, session: Session, reason: str, at: datetime | No
     reason = reason.strip()
     if not reason:
         raise ScheduleError("Enter why the session is cancelled", "reason")
-    before = snapshot(session)
+    before, was = snapshot(session), watched(session)
     session.cancelled_at = at or utcnow()
     session.cancellation_reason = reason
     session.cancelled_by_id = actor.id
@@ -354,6 +385,7 @@ def cancel_session(actor: User, session: Session, reason: str, at: datetime | No
         before=before,
         after=snapshot(session),
     )
+    _tell_people(session, was)
     db.session.commit()
 
 
@@ -371,7 +403,7 @@ def reinstate_session(actor: User, session: Session) -> None:
                 f"is now running “{other.title}” ({other.cohort.name}) at that time. "
                 "Change the session's facilitator or time first"
             )
-    before = snapshot(session)
+    before, was = snapshot(session), watched(session)
     session.cancelled_at = None
     session.cancellation_reason = None
     session.cancelled_by_id = None
@@ -386,145 +418,15 @@ def reinstate_session(actor: User, session: Session) -> None:
         before=before,
         after=snapshot(session),
     )
+    _tell_people(session, was)
     db.session.commit()
 
 
-# The standard programme ------------------------------------------------------
-
-
-def plan_for(cohort: Cohort) -> list[PlannedSession]:
-    return standard_programme(
-        cohort.start_date,
-        cohort.length_weeks,
-        bank_holidays.holidays(cohort.bank_holiday_division.value),
-    )
-
-
-def session_count(cohort: Cohort) -> int:
-    return (
-        db.session.scalar(
-            select(func.count(Session.id)).where(
-                Session.cohort_id == cohort.id, Session.cancelled_at.is_(None)
-            )
-        )
-        or 0
-    )
-
-
-def programme_warnings(cohort: Cohort, plan: list[PlannedSession]) -> list[ScheduleWarning]:
-    warnings = []
-    existing = session_count(cohort)
-    if existing:
-        warnings.append(
-            ScheduleWarning(
-                "existing-sessions",
-                f"This cohort already has {existing} session{'s' if existing != 1 else ''}. "
-                f"Applying the standard programme adds {len(plan)} more beside them",
-            )
-        )
-    last_day = cohort_last_day(cohort)
-    for p in plan:
-        if p.day > last_day:
-            warnings.append(
-                ScheduleWarning(
-                    "outside-weeks",
-                    f"“{p.title}” moves off {p.moved_because} to {long_day(p.day)}, "
-                    "after the cohort’s last week",
-                )
-            )
-    return warnings
-
-
-def _free_facilitator(people: list[User], turn: int, starts_at: datetime, ends_at: datetime) -> int | None:
-    """The next facilitator in turn who is free then (None when nobody is)."""
-    for i in range(len(people)):
-        person = people[(turn + i) % len(people)]
-        if not clashes(person.id, starts_at, ends_at):
-            return person.id
-    return None
-
-
-def apply_standard_programme(
-    actor: User | None, cohort: Cohort, confirmed: bool = False, commit: bool = True
-) -> list[Session]:
-    """Add the standard programme's sessions, the facilitators taking turns. Raises
-    NeedsConfirmation when the cohort already has sessions (applying twice) or a
-    session would move past the last week, unless confirmed. Raises ScheduleError when the
-    cohort is finished or archived."""
-    _check_open(cohort)
-    plan = plan_for(cohort)
-    warnings = programme_warnings(cohort, plan)
-    if warnings and not confirmed:
-        raise NeedsConfirmation(warnings)
-    people = facilitator_choices(cohort)
-    created = []
-    for n, planned in enumerate(plan):
-        starts_at = london_to_utc(planned.day, planned.start)
-        ends_at = london_to_utc(planned.day, planned.end)
-        session = Session(
-            cohort=cohort,
-            kind=planned.kind,
-            title=planned.title,
-            description=planned.description,
-            starts_at=starts_at,
-            ends_at=ends_at,
-            mandatory=planned.mandatory,
-            facilitator_id=_free_facilitator(people, n, starts_at, ends_at) if people else None,
-            sequence=0,
-        )
-        db.session.add(session)
-        db.session.flush()  # so the next session's clash check sees this one
-        created.append(session)
-        audit.record(
-            actor,
-            "create",
-            session,
-            f"Added {planned.kind.label.lower()} “{session.title}” to {cohort.name} (standard programme)",
-            after=snapshot(session),
-        )
-    audit.record(
-        actor,
-        "standard-programme",
-        cohort,
-        f"Applied the standard programme to {cohort.name}: {len(created)} sessions",
-        after={"sessions": len(created), "weeks": cohort.length_weeks},
-    )
-    if commit:
-        db.session.commit()
-    return created
-
-
-# Calendar feed links ------------------------------------------------------------
-
-
-def regenerate_calendar_feed(user: User) -> CalendarFeed:
-    """A new secret calendar link for the person; any old one stops working. Commits."""
-    feed = db.session.scalar(select(CalendarFeed).where(CalendarFeed.user_id == user.id))
-    had = feed is not None
-    if feed is None:
-        feed = CalendarFeed(user_id=user.id)
-        db.session.add(feed)
-    feed.token = secrets.token_urlsafe(32)
-    feed.created_at = utcnow()
-    db.session.flush()
-    audit.record(
-        user,
-        "calendar-link",
-        user,
-        f"{'Replaced' if had else 'Made'} the calendar feed link of {user.full_name} ({user.email})",
-    )
-    db.session.commit()
-    return feed
-
-
-def revoke_calendar_feed(user: User) -> bool:
-    """Turn the person's calendar link off; False when there was none. Commits."""
-    feed = db.session.scalar(select(CalendarFeed).where(CalendarFeed.user_id == user.id))
-    if feed is None:
-        return False
-    db.session.delete(feed)
-    audit.record(
-        user, "calendar-link", user, f"Turned off the calendar feed link of {user.full_name} ({user.email})"
-    )
-    db.session.commit()
-    return True
+# The standard programme lives in cohort/services/programme.py (it uses the checks above); its
+# names stay importable from here for their callers.
+from cohort.services.programme import (  # noqa: E402
+    apply_standard_programme,
+    plan_for,
+    programme_warnings,
+    session_count,
+)
