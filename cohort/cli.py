@@ -41,6 +41,11 @@ def _print_demo(seeded: DemoSeed) -> None:
     )
     if seeded.at_risk:
         click.echo(f"At risk: {', '.join(seeded.at_risk)}.")
+    if seeded.messages:
+        click.echo(
+            f"E-mail: {seeded.messages} messages are in Admin → Outbox (Outbox in the programme manager's "
+            "header); none is sent until GOV.UK Notify or SMTP is set up."
+        )
     from cohort.records.service import demo_certificate
 
     if (certificate := demo_certificate()) is not None:

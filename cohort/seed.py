@@ -18,6 +18,7 @@ seed commits along the way.
 
 from __future__ import annotations
 
+import dataclasses
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -214,6 +215,7 @@ class DemoSeed:
     check_in_code: str | None
     check_in_session: str | None
     check_in_closes_at: datetime | None
+    messages: int = 0  # in Admin → Outbox
 
 
 def seed_demo(now: datetime | None = None) -> DemoSeed:
@@ -273,7 +275,10 @@ def seed_demo(now: datetime | None = None) -> DemoSeed:
         password_hash=password_hash,
         now=now,
     )
-    return seeded
+    # E-mail: the timed messages as at now, beside those the changes above sent.
+    from cohort.messages.demo import seed_demo_messages
+
+    return dataclasses.replace(seeded, messages=seed_demo_messages(now))
 
 
 SECOND_COHORT_NAME = "AI Accelerator — Cohort 2"

@@ -17,7 +17,6 @@ from datetime import UTC, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from cohort import jobs
 from cohort.domain import bank_holidays
 from cohort.domain.times import in_london, london_to_utc, long_day, time_range
 from cohort.domain.working_time import previous_working_day
@@ -42,23 +41,9 @@ LOOK_AHEAD = timedelta(days=14)
 
 
 def queue_to_each(kind: str, people: list[User], **message) -> int:
-    """queue_message to each person, in the caller's transaction; how many were queued.
-
-    queue_message adds each row inside a savepoint, and SQLAlchemy reports a savepoint's release
-    as a commit (after_commit), which would start the deliveries queued so far in this transaction
-    before it commits: delivery cannot see the rows yet (PostgreSQL: they wait for the sweep), or
-    waits on this transaction's write lock (SQLite). So the jobs waiting for the commit are held
-    aside while queueing, and put back for the caller's real commit."""
-    held = db.session.info.pop(jobs._AFTER_COMMIT, [])
-    queued = 0
-    try:
-        for person in people:
-            if queue_message(kind, person, **message):
-                queued += 1
-            held.extend(db.session.info.pop(jobs._AFTER_COMMIT, []))
-    finally:
-        db.session.info.setdefault(jobs._AFTER_COMMIT, []).extend(held)
-    return queued
+    """queue_message to each person, in the caller's transaction; how many were queued (the
+    deliveries start when the caller commits: docs/messages.md, Exactly once)."""
+    return sum(1 for person in people if queue_message(kind, person, **message))
 
 
 # Who and what ---------------------------------------------------------------------------
