@@ -57,7 +57,7 @@ KINDS: dict[str, Kind] = {
             "session_changed",
             "A session you are in has changed or been cancelled",
             "Participants and facilitators of the session's cohort",
-            "A change to a session's date, time or place, or its cancellation",
+            "A change to a session's date, time or place, its cancellation, or its reinstatement",
             optional=False,
             roles=TAKING_PART,
         ),
