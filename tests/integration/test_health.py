@@ -112,6 +112,7 @@ def production_without_database(monkeypatch, tmp_path):
     monkeypatch.setenv("SECRET_KEY", "s" * 48)
     monkeypatch.setenv("DATABASE_URL", "postgresql://cohort:hunter2-db-password@127.0.0.1:1/cohort")
     monkeypatch.setenv("RATELIMIT_STORAGE_URI", "memory://")
+    monkeypatch.setenv("SERVICE_URL", "https://cohort.example.gov.uk")
     monkeypatch.setenv("IMPORT_UPLOAD_FOLDER", str(tmp_path / "imports"))
     monkeypatch.setenv("REPORTS_FOLDER", str(tmp_path / "reports"))
     monkeypatch.setenv("DATABASE_CONNECT_TIMEOUT", "2")

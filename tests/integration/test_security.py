@@ -38,6 +38,7 @@ def test_production_sends_hsts_and_secure_cookies(monkeypatch, database_url):
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("COHORT_ALLOW_SQLITE", "1")
     monkeypatch.setenv("RATELIMIT_STORAGE_URI", "memory://")
+    monkeypatch.setenv("SERVICE_URL", "https://cohort.example.gov.uk")
     app = create_app()
     assert app.debug is False
     response = app.test_client().get("/sign-in")

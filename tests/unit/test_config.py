@@ -12,6 +12,7 @@ def env(monkeypatch):
     for name in ("COHORT_ENV", "SECRET_KEY", "DATABASE_URL", "COHORT_ALLOW_SQLITE", "SESSION_IDLE_MINUTES"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
+    monkeypatch.setenv("SERVICE_URL", "https://cohort.example.gov.uk")  # production needs it for e-mail links
     return monkeypatch
 
 
