@@ -49,6 +49,5 @@ def is_model_table(name: str | None, type_: str, parent_names: object = None) ->
     audit_maintenance opens the append-only audit trail's narrow exception on SQLite
     (docs/decisions/0005-append-only-audit-trail.md); jobs_* are huey's queue on PostgreSQL
     (migration 0008, docs/messages.md), owned by huey."""
-    if type_ in {"table", "index"} and name and (name == "audit_maintenance" or name.startswith("jobs_")):
-        return False
-    return True
+    not_ours = bool(name) and (name == "audit_maintenance" or str(name).startswith("jobs_"))
+    return not (type_ in {"table", "index"} and not_ours)

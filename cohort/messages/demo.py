@@ -24,7 +24,9 @@ def seed_demo_messages(now: datetime) -> int:
     from cohort.schedule.messages import queue_due_session_messages
 
     upcoming = db.session.scalar(
-        select(Session).where(Session.starts_at > now, Session.cancelled_at.is_(None)).order_by(Session.starts_at)
+        select(Session)
+        .where(Session.starts_at > now, Session.cancelled_at.is_(None))
+        .order_by(Session.starts_at)
     )
     if upcoming is not None:
         day = in_london(upcoming.starts_at).date()
