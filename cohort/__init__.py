@@ -124,9 +124,8 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
-    app.register_blueprint(
-        messages_bp
-    )  # full paths: /admin/outbox, /admin/jobs, /account/email, /unsubscribe
+    # full paths: /admin/outbox, /admin/jobs, /account/email, /unsubscribe/<token>
+    app.register_blueprint(messages_bp)
     app.register_blueprint(cohorts_bp, url_prefix="/cohorts")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(participants_bp)
