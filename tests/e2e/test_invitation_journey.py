@@ -76,7 +76,7 @@ def test_programme_manager_sends_invitations_after_an_import_and_one_is_followed
     nominations.write_text(
         "Email address,Given name,Surname,Organisation\n"
         "ffion.evans@justice.gov.uk,Ffion,Evans,MOJ\n"
-        "tomasz.nowak@justice.gov.uk,Tomasz,Nowak,MOJ\n",
+        "marek.kowalczyk@justice.gov.uk,Marek,Kowalczyk,MOJ\n",
         encoding="utf-8",
     )
     tab.sign_in(login_for("admin").email)
