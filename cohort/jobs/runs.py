@@ -24,10 +24,18 @@ from cohort.models import JobRun, JobState
 log = logging.getLogger("cohort.jobs")
 
 KEEP_FOR = timedelta(days=14)
-# Jobs that run every minute and mostly find nothing to do: recorded only when they fail, so
-# Admin → Jobs shows the work people care about.
-QUIET_JOBS = frozenset({"cohort.messages.delivery.sweep_messages"})
+# Recorded only when they fail, so Admin → Jobs shows the work people care about: the sweep
+# runs every minute and mostly finds nothing; a delivery runs for every message, and each
+# message's own record (Admin → Outbox) already says whether it went.
+QUIET_JOBS = frozenset(
+    {"cohort.messages.delivery.sweep_messages", "cohort.messages.delivery.deliver_message"}
+)
 _connected = False
+
+
+def _name(task) -> str:
+    """The job's full name, as the worker lists it (module and function)."""
+    return f"{type(task).__module__}.{task.name}"
 
 
 def _about(task) -> str:
@@ -42,18 +50,18 @@ def _write(statement) -> int:
 
 
 def _on_enqueued(signal, task, *_args, **_kwargs) -> None:
-    if task.name in QUIET_JOBS:
-        return
     request_id = current_request_id() if has_request_context() else None
     if request_id and task.kwargs is not None and "_request_id" not in task.kwargs:
-        task.kwargs["_request_id"] = request_id
+        task.kwargs["_request_id"] = request_id  # carried to the job's log lines and its record
+    if _name(task) in QUIET_JOBS:
+        return
     request_id = request_id or (task.kwargs or {}).get("_request_id")
     changed = _write(update(JobRun).where(JobRun.task_id == task.id).values(state=JobState.QUEUED))
     if not changed:
         _write(
             insert(JobRun).values(
                 task_id=task.id,
-                name=task.name,
+                name=_name(task),
                 about=_about(task),
                 state=JobState.QUEUED,
                 request_id=request_id,
@@ -63,7 +71,7 @@ def _on_enqueued(signal, task, *_args, **_kwargs) -> None:
 
 
 def _on_executing(signal, task, *_args, **_kwargs) -> None:
-    if task.name in QUIET_JOBS:
+    if _name(task) in QUIET_JOBS:
         return
     _write(
         update(JobRun)
@@ -73,7 +81,7 @@ def _on_executing(signal, task, *_args, **_kwargs) -> None:
 
 
 def _on_complete(signal, task, *_args, **_kwargs) -> None:
-    if task.name in QUIET_JOBS:
+    if _name(task) in QUIET_JOBS:
         return
     _write(
         update(JobRun)
@@ -94,7 +102,7 @@ def _on_error(signal, task, exc=None, *_args, **_kwargs) -> None:
     will_retry = bool(task.retries)
     log.error(
         "job %s (%s) failed%s: %s",
-        task.name,
+        _name(task),
         _about(task),
         ", will retry" if will_retry else "",
         _describe(exc),
@@ -111,7 +119,7 @@ def _on_error(signal, task, exc=None, *_args, **_kwargs) -> None:
         _write(
             insert(JobRun).values(
                 task_id=task.id,
-                name=task.name,
+                name=_name(task),
                 about=_about(task),
                 state=state,
                 attempts=1,

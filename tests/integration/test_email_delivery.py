@@ -125,20 +125,31 @@ def test_a_message_rolled_back_with_its_change_is_never_sent(person):
     assert [m.status for m in outbox()] == [MessageStatus.SENT]
 
 
-def test_the_job_run_is_recorded_with_the_request_that_queued_it(app, client, world, sign_in):
-    from cohort.models import Cohort
+def test_a_failed_delivery_is_recorded_with_the_request_that_queued_it(app, person, httpserver, caplog):
+    """A delivery that works leaves no job record (the message's own record says it went);
+    one that fails is on Admin → Jobs, and in an ERROR log line, with the request id."""
+    _invite(person)
+    assert db.session.scalars(select(JobRun)).all() == []
 
-    sign_in(world.admin)
-    # Any page that queues a message will do; here the job itself, queued within a request.
-    with app.test_request_context("/"):
+    app.config.update(
+        EMAIL_TRANSPORT="notify", NOTIFY_API_KEY=NOTIFY_KEY, NOTIFY_BASE_URL=httpserver.url_for("").rstrip("/"),
+        NOTIFY_TEMPLATE_IDS={"invitation": TEMPLATE},
+    )  # fmt: skip
+    httpserver.expect_request("/v2/notifications/email", method="POST").respond_with_json(
+        {"errors": [{"error": "BadRequestError", "message": "Template not found"}]}, status=400
+    )
+    caplog.set_level(logging.ERROR, logger="cohort.jobs")
+    with app.test_request_context("/admin/users/1/invitation", method="POST"):
         from flask import g
 
         g.request_id = "req-1234"
-        _invite(world.participant)
-    run = db.session.scalar(select(JobRun).where(JobRun.name.like("%deliver_message")))
-    assert run is not None and run.state == JobState.DONE and run.attempts == 1
-    assert run.request_id == "req-1234"
-    assert db.session.get(Cohort, world.cohort.id) is not None
+        _invite(person, occasion="resend-1")
+    run = db.session.scalar(select(JobRun))
+    assert run is not None and run.state == JobState.FAILED and run.name.endswith("deliver_message")
+    assert run.request_id == "req-1234" and "answered 400" in run.error
+    line = next(r for r in caplog.records if r.name == "cohort.jobs")
+    assert line.request_id == "req-1234" and "failed" in line.getMessage()
+    assert LINK not in caplog.text
 
 
 # SMTP -------------------------------------------------------------------------------------------
@@ -266,9 +277,7 @@ def test_notify_server_error_is_retried_then_failed(app, person, notify):
     send_due_messages(message.next_attempt_at)
     db.session.refresh(message)
     assert message.status == MessageStatus.FAILED and len(notify.log) == 2
-    # The failed delivery job is on Admin → Jobs as failed.
-    failed = db.session.scalars(select(JobRun).where(JobRun.state == JobState.FAILED)).all()
-    assert failed == [] or all("deliver_message" in run.name for run in failed)
+    # The sweep found it out of attempts: failed in the outbox, where "Try sending it again" is.
 
 
 def test_notify_refusing_the_template_fails_at_once(person, notify):
