@@ -19,7 +19,7 @@ __all__ = ["ConfigError", "create_app"]
 
 def create_app(overrides: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(Path(__file__).resolve().parent.parent / "instance"))
-    app.config.update(load_config())
+    app.config.update(_load_config())
     if overrides:
         app.config.update(overrides)
     if app.config["ENV_IS_PRODUCTION"]:
@@ -67,6 +67,19 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     init_cli(app)
     return app
+
+
+def _load_config() -> dict:
+    """The settings; a `flask …` command given settings that cannot work says why in one line
+    ("Error: EMAIL_TRANSPORT=smtp needs SMTP_HOST, …") and exits 1, with no traceback."""
+    try:
+        return load_config()
+    except ConfigError as exc:
+        import click
+
+        if click.get_current_context(silent=True) is not None:
+            raise click.ClickException(str(exc)) from exc
+        raise
 
 
 def _init_extensions(app: Flask) -> None:
