@@ -15,6 +15,7 @@ Admin → Jobs (cohort/jobs/runs.py). A job must be safe to run twice: the work 
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ __all__ = ["after_commit", "crontab", "init_jobs", "job", "periodic_job", "queue
 queue = Huey("cohort", immediate=True, results=False, utc=True)
 
 _app: Flask | None = None
+log = logging.getLogger("cohort.jobs")
 
 
 def _app_for_jobs() -> Flask:
@@ -131,8 +133,6 @@ def after_commit(task: Any, *args: Any) -> None:
 
 @event.listens_for(OrmSession, "after_commit")
 def _queue_after_commit(session: OrmSession) -> None:
-    import logging
-
     if session.in_nested_transaction():
         return  # a savepoint was released: the transaction goes on, nothing is saved yet
 
@@ -140,7 +140,7 @@ def _queue_after_commit(session: OrmSession) -> None:
         try:
             task(*args)
         except Exception:  # the queue unreachable: what was saved stays saved; sweeps catch up
-            logging.getLogger("cohort.jobs").exception("could not queue %s%s", task.name, args)
+            log.exception("could not queue %s%s", task.name, args)
 
 
 @event.listens_for(OrmSession, "after_rollback")

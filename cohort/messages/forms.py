@@ -7,7 +7,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovSelect, Go
 from wtforms import Form, SelectField, SelectMultipleField, SubmitField
 from wtforms.validators import ValidationError
 
-from cohort.messages.kinds import KINDS, OPTIONAL_KINDS
+from cohort.messages.kinds import KINDS
 from cohort.models import MessageStatus
 
 
@@ -38,7 +38,7 @@ class _OptionalKindsField(SelectMultipleField):
 class EmailPreferencesForm(FlaskForm):
     kinds = _OptionalKindsField(
         "Which of these e-mails do you want?",
-        choices=[(k.name, k.label) for k in OPTIONAL_KINDS],
+        choices=[],  # the person's own optional kinds, set by the page (kinds_for their role)
         widget=GovCheckboxesInput(),
     )
     submit = SubmitField("Save your choices", widget=GovSubmitInput())

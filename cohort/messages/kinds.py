@@ -121,12 +121,5 @@ KINDS: dict[str, Kind] = {
 }
 
 
-def kind(name: str) -> Kind:
-    return KINDS[name]
-
-
 def kinds_for(role: Role) -> list[Kind]:
     return [k for k in KINDS.values() if role in k.roles]
-
-
-OPTIONAL_KINDS = tuple(k for k in KINDS.values() if k.optional)

@@ -222,7 +222,9 @@ def request_password_reset(email: str, ip_address: str | None, now: datetime | N
     if user is None or not user.is_active_account:
         db.session.rollback()
         # Not logged by address: it may be mistyped, or someone else's.
-        security_log.info("password reset asked for an address with no active account from %s", ip_address)
+        security_log.info(
+            "forgotten-password request for an address with no active account from %s", ip_address
+        )
         return
     message = queue_password_reset(user, now or datetime.now(UTC))
     db.session.commit()
@@ -231,4 +233,4 @@ def request_password_reset(email: str, ip_address: str | None, now: datetime | N
             "password reset refused for user %s from %s: too many this hour", user.id, ip_address
         )
     else:
-        security_log.info("password reset link sent to user %s from %s", user.id, ip_address)
+        security_log.info("forgotten-password e-mail queued for user %s from %s", user.id, ip_address)
