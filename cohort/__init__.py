@@ -111,12 +111,12 @@ def _init_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(session_token: str) -> User | None:
-        # The cookie holds the user's current session token, not their id: a
-        # token replaced at sign-out, password change or deactivation no
-        # longer finds anyone, so copied cookies stop working.
-        return db.session.scalar(
-            db.select(User).where(User.session_token == session_token, User.is_active_account.is_(True))
-        )
+        # The cookie holds a session's token, not the user's id: a session ended at
+        # sign-out, from another device, or by a password change finds nobody
+        # (docs/sign-in.md, Sessions).
+        from cohort.auth.sessions import load_session_user
+
+        return load_session_user(session_token)
 
 
 def _register_blueprints(app: Flask) -> None:

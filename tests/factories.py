@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import itertools
+import secrets
 from datetime import UTC, date, datetime
 from functools import cache
 
 from cohort.auth.passwords import hash_password
+from cohort.auth.sessions import PASSWORD as PASSWORD_METHOD
+from cohort.auth.sessions import token_digest
 from cohort.extensions import db
 from cohort.models import (
     Cohort,
@@ -17,6 +20,7 @@ from cohort.models import (
     EnrolmentStatus,
     Role,
     User,
+    UserSession,
 )
 from cohort.security import SESSION_LAST_SEEN, SESSION_SIGNED_IN_AT
 
@@ -96,14 +100,33 @@ def enrol(cohort: Cohort, user: User, status: EnrolmentStatus = EnrolmentStatus.
     return enrolment
 
 
-def sign_in_as(client, user: User | None) -> None:
-    """Put a signed-in session in the test client's cookie, as the sign-in page would."""
+def session_token_for(user: User) -> str:
+    """A new signed-in session for the person (a row in user_sessions), as the sign-in page
+    would begin; its token is what the session cookie carries. Flushed; tests commit."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        UserSession(
+            user_id=user.id, token_digest=token_digest(token), method=PASSWORD_METHOD, device="Test client"
+        )
+    )
+    db.session.flush()
+    return token
+
+
+def sign_in_as(client, user) -> None:
+    """Put a signed-in session in the test client's cookie, as the sign-in page would: for a
+    user, a new session (committed, so the request sees it); for a token, that session."""
     if user is None:
         return
+    # A token, or something carrying one (threads' snapshots of people), or a user.
+    token = user if isinstance(user, str) else getattr(user, "session_token", None)
+    if token is None:
+        token = session_token_for(user)
+        db.session.commit()
     now = datetime.now(UTC).timestamp()
     with client.session_transaction() as session:
         session.clear()
-        session["_user_id"] = user.session_token
+        session["_user_id"] = token
         session["_fresh"] = True
         session[SESSION_SIGNED_IN_AT] = now
         session[SESSION_LAST_SEEN] = now

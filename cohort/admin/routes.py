@@ -26,6 +26,7 @@ from cohort.admin.forms import (
 )
 from cohort.auth.access import admin_required
 from cohort.auth.messages import latest_invitations
+from cohort.auth.sessions import sessions_of
 from cohort.extensions import db
 from cohort.forms import ConfirmForm
 from cohort.models import Department, Role, User
@@ -218,6 +219,7 @@ def _user_page(user: User, error: str | None = None):
         resend_form=ResendInvitationForm(formdata=None, occasion=secrets.token_hex(8)),
         action_error=error,
         is_self=user.id == current_user.id,
+        signed_in_sessions=sessions_of(user),
     ), (400 if error else 200)
 
 
@@ -309,6 +311,22 @@ def send_invitation(user_id: int):
     flash(
         f"A new invitation to set a password has been emailed to {user.full_name} ({user.email}).", "success"
     )
+    return redirect(url_for("admin.show_user", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/sessions/end", methods=["POST"])
+@admin_required
+def end_user_sessions(user_id: int):
+    user = _confirmed_action(user_id)
+    keep = current_user.current_session if user.id == current_user.id else None
+    ended = accounts.end_sessions_for(current_user, user, keep=keep)
+    if ended:
+        flash(
+            f"{user.full_name} has been signed out of {ended} {'browser' if ended == 1 else 'browsers'}.",
+            "success",
+        )
+    else:
+        flash(f"{user.full_name} was not signed in anywhere{' else' if keep else ''}.")
     return redirect(url_for("admin.show_user", user_id=user.id))
 
 

@@ -7,15 +7,17 @@ import time
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 
 from cohort.auth import bp
 from cohort.auth.forms import ChangePasswordForm, ForgottenPasswordForm, SetPasswordForm, SignInForm
+from cohort.auth.oidc import password_sign_in_allowed, passwords_off_message
 from cohort.auth.passwords import password_problem, verify_password
+from cohort.auth.second_factor import after_password
+from cohort.auth.sessions import end_session
 from cohort.auth.tokens import read_password_token
-from cohort.extensions import db, limiter
+from cohort.extensions import limiter
 from cohort.forms import ConfirmForm
-from cohort.security import start_session
 from cohort.services import accounts
 
 SIGN_IN_FAILED = "Enter a correct email address and password"
@@ -33,12 +35,6 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
-def _sign_in_user(user) -> None:
-    session.clear()  # a new session at sign-in: nothing carries over from before
-    login_user(user)
-    start_session()
-
-
 @bp.route("/sign-in", methods=["GET", "POST"])
 @limiter.limit("30 per minute", methods=["POST"])
 def sign_in():
@@ -48,10 +44,12 @@ def sign_in():
     locked_out = False
     if form.validate_on_submit():
         result = accounts.authenticate(form.email.data, form.password.data, request.remote_addr)
-        if result.user is not None:
-            _sign_in_user(result.user)
-            return redirect(safe_next(request.args.get("next")) or url_for("main.dashboard"))
-        if result.locked_out:
+        if result.user is not None and not password_sign_in_allowed(result.user):
+            form.email.errors = [passwords_off_message()]
+        elif result.user is not None:
+            # Straight in, or on to the second factor (docs/sign-in.md, Second factor).
+            return after_password(result.user, safe_next(request.args.get("next")))
+        elif result.locked_out:
             locked_out = True
         else:
             form.email.errors = [SIGN_IN_FAILED]
@@ -69,7 +67,8 @@ def sign_in():
 def sign_out():
     form = ConfirmForm()
     if form.validate_on_submit():
-        accounts.sign_out_everywhere(current_user)
+        # This browser only: the person's other devices stay signed in.
+        end_session(current_user.current_session, "signed out")
         logout_user()
         session.clear()
         flash("You have signed out.")
@@ -144,10 +143,7 @@ def change_password():
             form.password.errors = [message]
         else:
             user = current_user._get_current_object()
-            accounts.set_password(user, form.password.data)
-            # Every other session has ended; this one carries on under the new token.
-            db.session.refresh(user)
-            _sign_in_user(user)
+            accounts.set_password(user, form.password.data, keep=user.current_session)
             flash("Your password has been changed. You have been signed out everywhere else.")
             return redirect(url_for("auth.account"))
     return render_template("auth/change_password.html", form=form), (400 if form.errors else 200)

@@ -2,6 +2,7 @@
 queued by one is known to the other by the same name."""
 
 from cohort.attendance import reminders  # noqa: F401 - registers not taken
+from cohort.auth import jobs as auth_jobs  # noqa: F401 - sessions past their time
 from cohort.auth import messages as auth_messages  # noqa: F401 - invitations, password resets
 from cohort.completion import messages as completion_messages  # noqa: F401 - at risk, certificates
 from cohort.hackathons import messages as hackathon_messages  # noqa: F401 - teams, results

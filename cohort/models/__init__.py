@@ -27,7 +27,13 @@ from cohort.models.hackathons import (
 from cohort.models.messages import EmailPreference, JobRun, JobState, Message, MessageStatus
 from cohort.models.reports import ReportPdf as ReportPdf
 from cohort.models.schedule import CalendarFeed, Session
-from cohort.models.security import SignInAttempt
+from cohort.models.security import (
+    RecoveryCode,
+    SecondFactor,
+    SignInAttempt,
+    SignInIdentity,
+    UserSession,
+)
 from cohort.models.skills import Assessment, CohortSkill, LearningLogComment, LearningLogEntry, Skill
 from cohort.models.user import Role, User, normalise_email
 
@@ -71,7 +77,11 @@ __all__ = [
     "OutcomeOverride",
     "Role",
     "Session",
+    "RecoveryCode",
+    "SecondFactor",
     "SignInAttempt",
+    "SignInIdentity",
+    "UserSession",
     "Skill",
     "User",
     "cohort_facilitators",

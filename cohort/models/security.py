@@ -1,14 +1,16 @@
-"""Sign-in attempts, kept in the database so every server worker sees the same count."""
+"""Signing in: attempts (kept in the database so every server worker sees the same count),
+sessions, single sign-on identities and second factors (docs/sign-in.md)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Index, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cohort.extensions import Model
 from cohort.models.base import UTCDateTime, utcnow
+from cohort.models.user import User
 
 
 class SignInAttempt(Model):
@@ -21,3 +23,81 @@ class SignInAttempt(Model):
     succeeded: Mapped[bool] = mapped_column(Boolean)
     ip_address: Mapped[str | None] = mapped_column(String(45))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class UserSession(Model):
+    """One signed-in browser (docs/sign-in.md, Sessions).
+
+    The cookie carries a random token; the table keeps only its SHA-256 digest, so a copy of
+    the database cannot be used to sign in. Ending a session deletes its row.
+    """
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    # How the person proved who they were: "password", "password and code",
+    # "password and recovery code", or "single sign-on (<provider name>)".
+    method: Mapped[str] = mapped_column(String(80))
+    # Coarse, from the user agent: "Chrome on Windows". Never the full string.
+    device: Mapped[str] = mapped_column(String(120))
+    ip_address: Mapped[str | None] = mapped_column(String(45))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship()
+
+
+class SignInIdentity(Model):
+    """An account at an OpenID Connect provider, linked to a user (docs/sign-in.md, Single sign-on).
+
+    Keyed by the provider's issuer and the subject it gives the person, never by e-mail: an
+    address can be reassigned, the (issuer, subject) pair cannot.
+    """
+
+    __tablename__ = "sign_in_identities"
+    __table_args__ = (UniqueConstraint("issuer", "subject"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # The provider's key in OIDC_PROVIDERS, for display and for "link your account".
+    provider: Mapped[str] = mapped_column(String(40))
+    issuer: Mapped[str] = mapped_column(String(255))
+    subject: Mapped[str] = mapped_column(String(255))
+    # The address the provider asserted when the identity was linked.
+    email: Mapped[str | None] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class SecondFactor(Model):
+    """A person's authenticator app (time-based one-time codes, docs/sign-in.md, Second factor)."""
+
+    __tablename__ = "second_factors"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    # Base32, as shown to the person at set-up. The app must read it back to check codes,
+    # so it cannot be hashed.
+    secret: Mapped[str] = mapped_column(String(64))
+    # None while being set up: the factor counts once the person has typed a first code.
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The 30-second step of the last code accepted: a code is refused in a step already used.
+    last_used_step: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship()
+
+
+class RecoveryCode(Model):
+    """One of the ten codes shown once at set-up; stored hashed, each usable once."""
+
+    __tablename__ = "recovery_codes"
+    __table_args__ = (UniqueConstraint("user_id", "code_digest"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_digest: Mapped[str] = mapped_column(String(128))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

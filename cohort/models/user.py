@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -34,10 +33,6 @@ ROLE_LABELS = {
 }
 
 
-def new_session_token() -> str:
-    return secrets.token_urlsafe(32)
-
-
 class User(UserMixin, Model):
     __tablename__ = "users"
     __table_args__ = (
@@ -61,24 +56,24 @@ class User(UserMixin, Model):
     is_active_account: Mapped[bool] = mapped_column(Boolean, default=True)
     # None until the person sets a password through their link.
     password_hash: Mapped[str | None] = mapped_column(String(255))
-    # Sent with the session cookie and checked on every request: replacing it
-    # ends every session the person has (sign-out, password change, deactivation).
-    session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     department: Mapped[Department | None] = relationship()
+
+    # The session this request is signed in with (docs/sign-in.md, Sessions): set by
+    # cohort.auth.sessions when a session is begun or found, never stored on the user.
+    session_token = None
+    current_session = None
 
     # Flask-Login -----------------------------------------------------------
     @property
     def is_active(self) -> bool:
         return self.is_active_account
 
-    def get_id(self) -> str:
+    def get_id(self) -> str | None:
+        # The cookie holds the session's token, not the user's id (decision 0001).
         return self.session_token
-
-    def end_all_sessions(self) -> None:
-        self.session_token = new_session_token()
 
     # Roles -------------------------------------------------------------------
     @property

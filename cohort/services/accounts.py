@@ -11,8 +11,9 @@ from sqlalchemy import func, select
 
 from cohort.auth.messages import queue_invitation, queue_password_reset
 from cohort.auth.passwords import hash_password, needs_rehash, verify_password
+from cohort.auth.sessions import end_sessions
 from cohort.extensions import db
-from cohort.models import Department, Role, SignInAttempt, User, normalise_email
+from cohort.models import Department, Role, SignInAttempt, User, UserSession, normalise_email
 from cohort.services import audit
 
 security_log = logging.getLogger("cohort.security")
@@ -60,7 +61,7 @@ def authenticate(email: str, password: str, ip_address: str | None) -> SignInRes
     db.session.add(SignInAttempt(email=email, succeeded=ok, ip_address=ip_address))
     if ok:
         assert user is not None
-        user.last_sign_in_at = datetime.now(UTC)
+        # (`last_sign_in_at` is set when the session begins, after any second factor.)
         if needs_rehash(user.password_hash or ""):
             user.password_hash = hash_password(password)
     db.session.commit()
@@ -70,11 +71,14 @@ def authenticate(email: str, password: str, ip_address: str | None) -> SignInRes
     return SignInResult(user=user if ok else None)
 
 
-def set_password(user: User, password: str, actor: User | None = None) -> None:
-    """Set a new password and end every existing session of the person. Commits."""
+def set_password(
+    user: User, password: str, actor: User | None = None, keep: UserSession | None = None
+) -> None:
+    """Set a new password and end every session of the person but `keep` (the one changing
+    it, if any). Commits."""
     had_password = user.has_password
     user.password_hash = hash_password(password)
-    user.end_all_sessions()
+    end_sessions(user, "password changed" if had_password else "password set", keep=keep, commit=False)
     audit.record(
         actor or user,
         "update",
@@ -83,11 +87,6 @@ def set_password(user: User, password: str, actor: User | None = None) -> None:
         before={"password": "set" if had_password else "not set"},
         after={"password": "changed" if had_password else "set"},
     )
-    db.session.commit()
-
-
-def sign_out_everywhere(user: User) -> None:
-    user.end_all_sessions()
     db.session.commit()
 
 
@@ -162,7 +161,7 @@ def update_user(
     if user.role != role:
         user.role = role
         # What the person may see has changed: make them sign in again.
-        user.end_all_sessions()
+        end_sessions(user, "role changed", commit=False)
     db.session.flush()
     audit.record(
         actor,
@@ -183,7 +182,7 @@ def set_active(actor: User, user: User, active: bool) -> None:
     before = audit.snapshot(user, USER_AUDIT_FIELDS)
     user.is_active_account = active
     if not active:
-        user.end_all_sessions()
+        end_sessions(user, "account deactivated", commit=False)
     audit.record(
         actor,
         "update",
@@ -234,3 +233,20 @@ def request_password_reset(email: str, ip_address: str | None, now: datetime | N
         )
     else:
         security_log.info("forgotten-password e-mail queued for user %s from %s", user.id, ip_address)
+
+
+def end_sessions_for(actor: User, user: User, keep: UserSession | None = None) -> int:
+    """A programme manager signs someone out everywhere (their own current browser kept).
+    Audited. Commits."""
+    ended = end_sessions(user, f"ended by programme manager {actor.id}", keep=keep, commit=False)
+    if ended:
+        audit.record(
+            actor,
+            "update",
+            user,
+            f"Signed {user.full_name} ({user.email}) out of every browser",
+            before={"signed_in_browsers": ended + (1 if keep else 0)},
+            after={"signed_in_browsers": 1 if keep else 0},
+        )
+    db.session.commit()
+    return ended

@@ -102,8 +102,8 @@ def scene(world):
         team_id=team.id,
         join_code=team.join_code,
         department_id=world.moj.id,
-        admins=[SimpleNamespace(id=a.id, session_token=a.session_token) for a in admins],
-        participants=[SimpleNamespace(id=p.id, session_token=p.session_token) for p in participants],
+        admins=[SimpleNamespace(id=a.id, session_token=f.session_token_for(a)) for a in admins],
+        participants=[SimpleNamespace(id=p.id, session_token=f.session_token_for(p)) for p in participants],
         start={
             "cohort": {**COHORT_DETAILS.values(edited), **COMPLETION_RULES.values(edited)},
             "session": SESSION.values(session),

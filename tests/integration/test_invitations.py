@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import threading
 import traceback
-from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import pytest
@@ -203,7 +202,7 @@ def test_two_people_pressing_the_button_at_once_send_each_invitation_once(databa
     people = _invited_people(world.cohort, *(f"Person {n}" for n in range(12)))
     admins = [world.admin] + [factories.make_user(Role.ADMIN) for _ in range(7)]
     db.session.commit()
-    tokens = [a.session_token for a in admins]
+    tokens = [factories.session_token_for(a) for a in admins]
     url = f"/cohorts/{world.cohort.slug}/invitations"
     db.session.commit()  # the test's own read transaction would hold SQLite's lock
     app = create_app(
@@ -225,7 +224,7 @@ def test_two_people_pressing_the_button_at_once_send_each_invitation_once(databa
     def press(token: str) -> None:
         try:
             client = app.test_client()
-            factories.sign_in_as(client, SimpleNamespace(session_token=token))
+            factories.sign_in_as(client, token)
             barrier.wait(timeout=60)
             codes.append(client.post(url).status_code)
         except BaseException:  # reported below, not lost in the thread

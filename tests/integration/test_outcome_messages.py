@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import threading
 from datetime import date, timedelta
-from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import pytest
@@ -148,7 +147,7 @@ def _finish_at_once(
     app, slug: str, admin_tokens: list[str], results: list, barrier: threading.Barrier, n: int
 ):
     client = app.test_client()
-    factories.sign_in_as(client, SimpleNamespace(session_token=admin_tokens[n]))
+    factories.sign_in_as(client, admin_tokens[n])
     try:
         barrier.wait()
         results.append(client.post(f"/cohorts/{slug}/finish").status_code)
@@ -159,7 +158,7 @@ def _finish_at_once(
 def test_two_managers_finishing_at_once_send_each_message_once(world, pilot, threads_app):  # noqa: F811
     admins = [world.admin, factories.make_user(Role.ADMIN, full_name="Amir Second")]
     db.session.flush()
-    tokens, slug = [a.session_token for a in admins], pilot.slug
+    tokens, slug = [factories.session_token_for(a) for a in admins], pilot.slug
     db.session.commit()  # and no transaction of this test's open while the threads write
     results: list = []
     barrier = threading.Barrier(2)

@@ -300,7 +300,9 @@ THREADS = 8
 def test_eight_people_asking_at_once_get_one_build(threads_app, world, workshop, builds):  # noqa: F811
     sponsors = [world.sponsor] + [factories.make_user(Role.SPONSOR, world.moj) for _ in range(3)]
     admins = [world.admin] + [factories.make_user(Role.ADMIN) for _ in range(3)]
-    people = [SimpleNamespace(id=p.id, session_token=p.session_token) for p in sponsors + admins]
+    people = [
+        SimpleNamespace(id=p.id, session_token=factories.session_token_for(p)) for p in sponsors + admins
+    ]
     db.session.commit()  # and no transaction of the test's open while the threads ask
     barrier = threading.Barrier(THREADS)
     answers: list[tuple[int, bytes]] = []

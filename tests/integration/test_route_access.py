@@ -433,6 +433,16 @@ EXPECTED = {
     # --- end session messages ---
     # --- at risk, certificates, reports ready, hackathon messages ---
     # --- end outcome messages ---
+    # --- sign-in: sessions ---
+    "auth.signed_in_sessions": signed_in(200),
+    "auth.end_signed_in_session": signed_in(302),  # an id not among one's own sessions: "already signed out"
+    "auth.end_other_sessions": signed_in(302),
+    "admin.end_user_sessions": admin_only(302),
+    # --- end sign-in: sessions ---
+    # --- sign-in: single sign-on ---
+    # --- end sign-in: single sign-on ---
+    # --- sign-in: second factor ---
+    # --- end sign-in: second factor ---
     # --- report PDFs built by a job ---
     # The cohort report's PDF has its own route now (the same people as the report); jobs run
     # at once in the tests, so it is there on the first request. "Try again" goes back to
