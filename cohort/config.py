@@ -120,10 +120,12 @@ def load_config() -> dict:
     absolute_hours = _int("SESSION_ABSOLUTE_HOURS", 12)
     max_upload_mb = _int("MAX_UPLOAD_MB", 6)
 
+    from cohort.auth.settings import sign_in_settings
     from cohort.messages.settings import email_settings
 
     return {
         **email_settings(production, env),
+        **sign_in_settings(production),
         # Background jobs (docs/messages.md, Jobs): huey keeps its queue in a SQLite file of its
         # own beside the database on SQLite, in the service's own PostgreSQL database otherwise.
         # JOBS_IMMEDIATE runs each job at once in the process that queues it (the test suite).

@@ -9,9 +9,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 # Environment variables read by cohort/config.py: os.environ.get("X"), _int("X", …), _flag("X"), _choice("X", …).
-READ = re.compile(r"""(?:environ\.get|_int|_flag|_choice|_text|_port)\(\s*["']([A-Z][A-Z0-9_]+)["']""")
+READ = re.compile(r"""(?:environ\.get|_int|_flag|_choice|_text|_port|_roles)\(\s*["']([A-Z][A-Z0-9_]+)["']""")
 # Every file that reads settings: the service's, and e-mail's (checked at start-up as well).
-SETTINGS_FILES = ("cohort/config.py", "cohort/messages/settings.py")
+SETTINGS_FILES = (
+    "cohort/config.py",
+    "cohort/messages/settings.py",
+    "cohort/auth/settings.py",
+    "cohort/auth/oidc_settings.py",
+)
 # Read by deploy/gunicorn.conf.py from the same environment file.
 GUNICORN_READ = re.compile(r"""environ\.get\(\s*["']([A-Z][A-Z0-9_]+)["']""")
 
