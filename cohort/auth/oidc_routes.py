@@ -1,0 +1,1 @@
+"""Single sign-on pages (docs/sign-in.md, Single sign-on)."""

@@ -1,0 +1,1 @@
+"""Second factor pages (docs/sign-in.md, Second factor)."""
