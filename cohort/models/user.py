@@ -72,7 +72,7 @@ class User(UserMixin, Model):
         return self.is_active_account
 
     def get_id(self) -> str | None:
-        # The cookie holds the session's token, not the user's id (decision 0001).
+        # The cookie holds the session's token, not the user's id (docs/decisions/0008-a-session-per-browser.md).
         return self.session_token
 
     # Roles -------------------------------------------------------------------
