@@ -440,8 +440,24 @@ EXPECTED = {
     "admin.end_user_sessions": admin_only(302),
     # --- end sign-in: sessions ---
     # --- sign-in: single sign-on ---
+    # The table's app has no provider configured: every provider key is unknown (404) and there
+    # is no single sign-on page. A programme manager's unlink posted with no account named is 400.
+    "auth.start_sign_in": everyone(404),
+    "auth.sign_in_callback": everyone(404),
+    "auth.single_sign_on_accounts": signed_in(404),
+    "auth.link_account": signed_in(404),
+    "auth.unlink_account": signed_in(404),  # no linked account named
+    "auth.admin_unlink_identity": admin_only(400),
     # --- end sign-in: single sign-on ---
     # --- sign-in: second factor ---
+    # Between password and code nobody is signed in: with no pending sign-in the code pages
+    # send the anonymous to sign in and the signed-in to their dashboard.
+    "auth.second_factor_code": everyone(302),
+    "auth.second_factor_recovery": everyone(302),
+    "auth.second_factor_setup": signed_in(200),  # offered to every role (none of the table's has one)
+    "auth.new_recovery_codes": signed_in(302),  # no second factor yet: back to Your account
+    "auth.turn_off_second_factor": signed_in(302),  # likewise
+    "auth.reset_second_factor": admin_only(302),  # the other participant has none: "no second factor to reset"
     # --- end sign-in: second factor ---
     # --- report PDFs built by a job ---
     # The cohort report's PDF has its own route now (the same people as the report); jobs run
