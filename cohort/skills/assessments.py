@@ -6,6 +6,11 @@ id>-<skill id>, and was-evidence-… and was-link-… on the one-participant for
 only the cells the person changed, and is refused whole, with what changed, by whom and when,
 if someone else changed one of those cells since to something else
 (docs/decisions/0003-concurrent-registers-and-grids.md).
+
+The grid shows one skill at a time (?skill=<skill id>, the first by default), or every skill in a
+box that scrolls sideways (?skill=all), so that the page fits a laptop and reflows at 320 pixels
+(docs/rules.md §6.3). A save reads whichever cells the form sends, so the view only decides what is
+drawn.
 """
 
 from __future__ import annotations
@@ -236,12 +241,32 @@ def _show_conflicts(rows: list[GridRow], error: StaleAssessments, point, source,
     return errors
 
 
+ALL_SKILLS = "all"
+
+
+def _chosen_skill(skills: list[CohortSkill], wanted: str) -> CohortSkill | None:
+    """The skill the grid shows (None: every skill). Anything else than "all" or the id of a
+    skill this cohort assesses (a skill since taken off, a made-up value) shows the first."""
+    if wanted == ALL_SKILLS or not skills:
+        return None
+    return next((cs for cs in skills if wanted.isdigit() and str(cs.skill_id) == wanted), skills[0])
+
+
+def _sent_outside(chosen: CohortSkill | None) -> bool:
+    """Whether the form sent cells of another skill than the one shown (a page opened on every
+    skill, or an older page): its errors must then be shown with every skill."""
+    if chosen is None:
+        return False
+    return any((m := CELL.match(key)) and int(m[2]) != chosen.skill_id for key in request.form)
+
+
 @bp.route("/cohorts/<slug>/assessments/<checkpoint>", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def assessment_grid(slug: str, checkpoint: str):
     cohort = cohort_for(current_user, slug)
     point = _checkpoint(checkpoint)
     skills = queries.cohort_skills(cohort)
+    chosen = _chosen_skill(skills, request.args.get("skill", "")[:12])
     enrolments = queries.attendance.enrolments_of(cohort, statuses=(EnrolmentStatus.ACTIVE,))
     rows = _build_grid(cohort, point, Source.FACILITATOR, enrolments, skills)
     form = GridForm()
@@ -270,14 +295,27 @@ def assessment_grid(slug: str, checkpoint: str):
                     else f"{point.label} assessments saved: nothing had changed.",
                     "success",
                 )
-                return redirect(url_for("skills.assessment_grid", slug=cohort.slug, checkpoint=point.value))
+                return redirect(
+                    url_for(
+                        "skills.assessment_grid",
+                        slug=cohort.slug,
+                        checkpoint=point.value,
+                        skill=ALL_SKILLS if chosen is None else chosen.skill_id,
+                    )
+                )
+        if errors and _sent_outside(chosen):
+            chosen = None
+    shown = skills if chosen is None else [chosen]
     return render_template(
         "skills/grid.html",
-        title=f"{point.label} assessments – {cohort.name}",
+        title=f"{point.label} assessments – {chosen.skill.name if chosen else 'all skills'} – {cohort.name}",
         cohort=cohort,
         checkpoint=point,
         checkpoints=list(Checkpoint),
         skills=skills,
+        shown=shown,
+        chosen=chosen,
+        assessed={cs.skill_id: sum(1 for r in rows if r.cells[cs.skill_id].existing) for cs in skills},
         rows=rows,
         form=form,
         errors=errors,

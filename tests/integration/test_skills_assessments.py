@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -40,15 +42,112 @@ def _events() -> int:
     return db.session.scalar(select(func.count()).where(AuditEvent.entity_type == "Assessment"))
 
 
-def test_grid_shows_participants_as_rows_and_skills_as_columns(world, sign_in, grid):
+def _cells(page: str) -> set[str]:
+    """The level selects a page shows, by name."""
+    return set(re.findall(r'<select[^>]* name="(level-\d+-\d+)"', page))
+
+
+def test_grid_shows_one_skill_at_a_time_with_every_participant(world, sign_in, grid):
     python, ethics, mine, theirs = grid
-    page = sign_in(world.facilitator).get(f"/cohorts/{world.cohort.slug}/assessments/baseline").text
+    client = sign_in(world.facilitator)
+    url = f"/cohorts/{world.cohort.slug}/assessments/baseline"
+    page = client.get(url).text
     assert "Baseline assessments" in page
-    for name in (python.name, ethics.name, "Siân O&#39;Neill", "Zoë Ng"):
+    for name in ("Siân O&#39;Neill", "Zoë Ng"):
         assert name in page
+    # The first skill (by category, then name) by default: one column, a select per person.
+    assert _cells(page) == {f"level-{mine.id}-{python.id}", f"level-{theirs.id}-{python.id}"}
+    assert (
+        f'<h2 class="govuk-heading-m">{python.name} <span class="govuk-caption-m">Target level 3</span>'
+        in page
+    )
     # Every cell is a labelled select a keyboard can reach.
     assert f'<label class="govuk-label govuk-visually-hidden" for="level-{mine.id}-{python.id}">' in page
+    # The chooser: a link per skill with how many are assessed, the current one marked for
+    # assistive technology; the form saves to the same skill.
+    assert re.search(rf'href="[^"]*\?skill={python.id}" aria-current="page">{python.name}</a>', page)
+    assert re.search(rf'href="[^"]*\?skill={ethics.id}">{ethics.name}</a>', page)
+    assert page.count("0 of 2 assessed") == 2
+    assert f'action="/cohorts/{world.cohort.slug}/assessments/baseline?skill={python.id}"' in page
+    # The checkpoint links keep the skill.
+    assert f'href="/cohorts/{world.cohort.slug}/assessments/midpoint?skill={python.id}"' in page
+
+    page = client.get(url, query_string={"skill": ethics.id}).text
+    assert _cells(page) == {f"level-{mine.id}-{ethics.id}", f"level-{theirs.id}-{ethics.id}"}
+    assert re.search(rf'\?skill={ethics.id}" aria-current="page">', page)
+
+    # Every skill at once: a table that scrolls inside a focusable, labelled box, not the page.
+    page = client.get(url, query_string={"skill": "all"}).text
+    assert len(_cells(page)) == 4
     assert f'id="level-{theirs.id}-{ethics.id}" name="level-{theirs.id}-{ethics.id}"' in page
+    assert (
+        '<div class="app-grid-scroll" tabindex="0" role="region" '
+        'aria-label="Baseline levels, all skills (scrolls sideways)">'
+    ) in page
+    assert re.search(r'\?skill=all" aria-current="page">All skills</a>', page)
+
+
+@pytest.mark.parametrize(
+    "value", ["", "abc", "-1", "0", "99999999999999999999", "\x00", "1 OR 1=1", "all" * 100]
+)
+def test_a_skill_the_grid_cannot_show_shows_the_first(world, sign_in, grid, value):
+    python, ethics, mine, theirs = grid
+    other = f.make_skill("Quantum computing")  # not assessed by this cohort
+    db.session.commit()
+    client = sign_in(world.facilitator)
+    url = f"/cohorts/{world.cohort.slug}/assessments/baseline"
+    for wanted in (value, str(other.id)):
+        response = client.get(url, query_string={"skill": wanted})
+        assert response.status_code == 200
+        assert _cells(response.text) == {f"level-{mine.id}-{python.id}", f"level-{theirs.id}-{python.id}"}
+        assert "Quantum computing" not in response.text
+
+
+def test_a_save_from_one_skill_comes_back_to_it(world, sign_in, grid):
+    python, ethics, mine, theirs = grid
+    f.make_assessment(mine, python, 2)
+    db.session.commit()
+    client = sign_in(world.facilitator)
+    url = f"/cohorts/{world.cohort.slug}/assessments/baseline"
+    opened = client.get(url, query_string={"skill": ethics.id}).text
+    assert f'name="was-{mine.id}-{ethics.id}" value=""' in opened
+    response = client.post(
+        f"{url}?skill={ethics.id}",
+        data={f"was-{mine.id}-{ethics.id}": "", f"level-{mine.id}-{ethics.id}": "3"},
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"{url}?skill={ethics.id}")
+    # The cell not sent (another skill's) is kept as it was.
+    assert _levels() == {(mine.id, python.id): 2, (mine.id, ethics.id): 3}
+    page = client.get(response.headers["Location"]).text
+    assert "1 level changed" in page
+    assert '<option value="3" selected>3 – Practitioner</option>' in page
+    assert page.count("1 of 2 assessed") == 2  # each skill now has one person assessed
+
+    response = client.post(f"{url}?skill=all", data={f"level-{theirs.id}-{python.id}": "1"})
+    assert response.headers["Location"].endswith(f"{url}?skill=all")
+
+
+def test_errors_are_shown_on_the_skill_they_belong_to(world, sign_in, grid):
+    python, ethics, mine, theirs = grid
+    client = sign_in(world.facilitator)
+    url = f"/cohorts/{world.cohort.slug}/assessments/midpoint"
+    # A bad level on the skill shown: that skill's page again, with the error beside the cell.
+    response = client.post(f"{url}?skill={ethics.id}", data={f"level-{mine.id}-{ethics.id}": "7"})
+    assert response.status_code == 400
+    assert _cells(response.text) == {f"level-{mine.id}-{ethics.id}", f"level-{theirs.id}-{ethics.id}"}
+    assert f'id="level-{mine.id}-{ethics.id}-error"' in response.text
+    # A form sending another skill's cells (a page opened on every skill): every skill is shown,
+    # so each error links to its cell.
+    response = client.post(
+        f"{url}?skill={ethics.id}",
+        data={f"level-{mine.id}-{python.id}": "9", f"level-{theirs.id}-{ethics.id}": "2"},
+    )
+    assert response.status_code == 400
+    assert f'href="#level-{mine.id}-{python.id}"' in response.text
+    assert len(_cells(response.text)) == 4
+    assert f'id="level-{mine.id}-{python.id}-error"' in response.text
+    assert _levels("midpoint") == {}
 
 
 def test_grid_saves_only_changed_cells_each_as_an_audit_event(world, sign_in, grid):

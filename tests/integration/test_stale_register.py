@@ -270,8 +270,9 @@ def skills(world):
     return python, ethics
 
 
-def grid_url(world) -> str:
-    return f"/cohorts/{world.cohort.slug}/assessments/baseline"
+def grid_url(world, skill="all") -> str:
+    """The grid with every skill (?skill=all), or one skill (its id): the form is the same."""
+    return f"/cohorts/{world.cohort.slug}/assessments/baseline?skill={skill}"
 
 
 def levels(source="facilitator") -> dict:
@@ -284,8 +285,8 @@ def levels(source="facilitator") -> dict:
     return {(a.enrolment_id, a.skill_id): (a.level, a.evidence) for a in rows}
 
 
-def open_grid(client, world) -> dict[str, str]:
-    page = client.get(grid_url(world))
+def open_grid(client, world, skill="all") -> dict[str, str]:
+    page = client.get(grid_url(world, skill))
     assert page.status_code == 200
     return form_fields(page.text, "grid")
 
@@ -320,6 +321,39 @@ def test_stale_grid_is_refused_keeping_the_levels_chosen(app, world, sign_in, sk
     assert fields[f"level-{me.id}-{python.id}"] == "3" and fields[f"level-{other.id}-{ethics.id}"] == "4"
     assert priya.post(grid_url(world), data=fields).status_code == 302
     assert levels() == {(me.id, python.id): (3, None), (other.id, ethics.id): (4, None)}
+
+
+def test_stale_save_of_one_skill_is_refused_on_that_skill(app, world, sign_in, skills, people):
+    python, ethics = skills
+    me, other = people
+    fran, priya = sign_in(world.facilitator), app.test_client()
+    f.sign_in_as(priya, world.admin)
+    opened = open_grid(priya, world, ethics.id)  # Priya opens the ethics column only …
+    assert set(opened) - {"csrf_token"} == {
+        *(f"{k}-{p.id}-{ethics.id}" for k in ("was", "level") for p in (me, other)),
+    }
+    # … Fran sets Siân's ethics level, and a Python level, from every skill at once.
+    fran.post(
+        grid_url(world),
+        data={
+            **open_grid(fran, world),
+            f"level-{me.id}-{ethics.id}": "2",
+            f"level-{other.id}-{python.id}": "1",
+        },
+    )
+    before = levels(), _events("Assessment")
+
+    response = priya.post(grid_url(world, ethics.id), data={**opened, f"level-{me.id}-{ethics.id}": "4"})
+
+    assert response.status_code == 409
+    page = text_of(response)
+    assert f"Fran Facilitator set Siân O'Neill's {ethics.name} level to 2 – Working at " in page
+    assert "Nothing was saved" in page and "Saved now: 2 – Working" in page
+    assert (levels(), _events("Assessment")) == before
+    fields = form_fields(response.text, "grid")  # still the ethics column, with Priya's choice
+    assert fields[f"level-{me.id}-{ethics.id}"] == "4" and f"level-{other.id}-{python.id}" not in fields
+    assert priya.post(grid_url(world, ethics.id), data=fields).status_code == 302
+    assert levels() == {(me.id, ethics.id): (4, None), (other.id, python.id): (1, None)}
 
 
 def test_grid_cells_not_changed_are_never_written(app, world, sign_in, skills, people):
