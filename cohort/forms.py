@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask_wtf import FlaskForm
+from govuk_frontend_wtf.gov_form_base import GovFormBase
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovSubmitInput, GovTextArea, GovTextInput
 from wtforms import DateField, IntegerField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
@@ -57,6 +58,23 @@ class ConfirmForm(FlaskForm):
     submit = SubmitField("Confirm", widget=GovSubmitInput())
 
 
+class DayMonthYearInput(GovDateInput):
+    """GOV.UK's date input, keyed by the field's name rather than its id.
+
+    The field's id is the box the error summary's link moves the focus to (the day, or the
+    first box left empty), as GOV.UK's date input pattern asks; the wrapping <div> takes
+    the field's name instead, so no two elements share an id. The wrapper carries no
+    `required` attribute: it is not a form control, so the attribute is invalid there.
+    """
+
+    def __call__(self, field, **kwargs):
+        kwargs.setdefault("id", field.name)
+        if "value" not in kwargs:
+            kwargs["value"] = field._value()
+        kwargs.pop("required", None)
+        return GovFormBase.__call__(self, field, **kwargs)
+
+
 class DayMonthYearField(DateField):
     """A date typed into the GOV.UK date input's three boxes (day, month, year).
 
@@ -64,12 +82,16 @@ class DayMonthYearField(DateField):
     needs exactly three raw values to redraw them; a hostile or broken request
     may send fewer or more, so they are normalised here, and each way a date
     can be wrong gets its own plain-English message.
+
+    Its id is that of a box (`<name>-day`, or the first box left empty), so the error
+    summary, which links each message to its field's id, takes the focus there.
     """
 
     def __init__(self, label=None, validators=None, what: str = "Date", **kwargs):
-        kwargs.setdefault("widget", GovDateInput())
+        kwargs.setdefault("widget", DayMonthYearInput())
         super().__init__(label, validators, format="%d %m %Y", **kwargs)
         self.what = what
+        self.id = f"{self.name}-day"
 
     def process_formdata(self, valuelist):
         parts = [str(v).strip() for v in (valuelist or [])][:3]
@@ -81,6 +103,7 @@ class DayMonthYearField(DateField):
         if not all(parts):
             self.data = None
             missing = [name for name, part in zip(("day", "month", "year"), parts, strict=True) if not part]
+            self.id = f"{self.name}-{missing[0]}"
             raise ValueError(f"{self.what} must include a {' and '.join(missing)}")
         if not all(p.isdigit() for p in parts) or len(parts[2]) != 4:
             self.data = None
