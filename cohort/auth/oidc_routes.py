@@ -258,8 +258,12 @@ def link_account(provider: str):
     return _to_provider(chosen)
 
 
+def _an_id(raw: str | None) -> bool:
+    return raw is not None and raw.isascii() and raw.isdigit() and 0 < int(raw) <= MAX_ID
+
+
 def _own_identity(raw: str | None) -> SignInIdentity | None:
-    if raw is None or not raw.isdigit() or not 0 < int(raw) <= MAX_ID:
+    if not _an_id(raw):
         return None
     return db.session.scalar(
         select(SignInIdentity).where(SignInIdentity.id == int(raw), SignInIdentity.user_id == current_user.id)
@@ -271,7 +275,7 @@ def _own_identity(raw: str | None) -> SignInIdentity | None:
 def unlink_account():
     form = ConfirmForm()
     raw = request.form.get("identity") if request.method == "POST" else request.args.get("identity")
-    if request.method == "POST" and (raw is None or not raw.isdigit()):
+    if request.method == "POST" and not _an_id(raw):
         abort(400)
     identity = _own_identity(raw)
     if identity is None:
@@ -300,7 +304,7 @@ def admin_unlink_identity(user_id: int):
     if user is None:
         abort(404)
     raw = request.form.get("identity")
-    if not ConfirmForm().validate_on_submit() or raw is None or not raw.isdigit() or int(raw) > MAX_ID:
+    if not ConfirmForm().validate_on_submit() or not _an_id(raw):
         abort(400)
     identity = db.session.scalar(
         select(SignInIdentity).where(SignInIdentity.id == int(raw), SignInIdentity.user_id == user.id)
