@@ -258,15 +258,19 @@ def link_account(provider: str):
     return _to_provider(chosen)
 
 
-def _an_id(raw: str | None) -> bool:
-    return raw is not None and raw.isascii() and raw.isdigit() and 0 < int(raw) <= MAX_ID
+def _an_id(raw: str | None) -> int | None:
+    """A record id typed in a form or address, or None for anything else."""
+    if raw is None or not raw.isascii() or not raw.isdigit() or not 0 < int(raw) <= MAX_ID:
+        return None
+    return int(raw)
 
 
-def _own_identity(raw: str | None) -> SignInIdentity | None:
-    if not _an_id(raw):
+def _identity_of(user_id: int, raw: str | None) -> SignInIdentity | None:
+    wanted = _an_id(raw)
+    if wanted is None:
         return None
     return db.session.scalar(
-        select(SignInIdentity).where(SignInIdentity.id == int(raw), SignInIdentity.user_id == current_user.id)
+        select(SignInIdentity).where(SignInIdentity.id == wanted, SignInIdentity.user_id == user_id)
     )
 
 
@@ -275,9 +279,9 @@ def _own_identity(raw: str | None) -> SignInIdentity | None:
 def unlink_account():
     form = ConfirmForm()
     raw = request.form.get("identity") if request.method == "POST" else request.args.get("identity")
-    if request.method == "POST" and not _an_id(raw):
+    if request.method == "POST" and _an_id(raw) is None:
         abort(400)
-    identity = _own_identity(raw)
+    identity = _identity_of(current_user.id, raw)
     if identity is None:
         if request.method == "POST":
             flash("That account was already unlinked.")
@@ -304,11 +308,9 @@ def admin_unlink_identity(user_id: int):
     if user is None:
         abort(404)
     raw = request.form.get("identity")
-    if not ConfirmForm().validate_on_submit() or not _an_id(raw):
+    if not ConfirmForm().validate_on_submit() or _an_id(raw) is None:
         abort(400)
-    identity = db.session.scalar(
-        select(SignInIdentity).where(SignInIdentity.id == int(raw), SignInIdentity.user_id == user.id)
-    )
+    identity = _identity_of(user.id, raw)
     back = redirect(url_for("admin.show_user", user_id=user.id) + "#single-sign-on")
     if identity is None:
         flash("That account was already unlinked.")
