@@ -26,7 +26,7 @@ def session_cookie(client) -> str:
 
 
 def test_sign_in_with_correct_details_reaches_dashboard(client, world):
-    response = sign_in_form(client, world.admin.email.upper())  # email in any letter case
+    response = sign_in_form(client, world.participant.email.upper())  # email in any letter case
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/dashboard")
     assert world.cohort.name in client.get("/dashboard").text
@@ -104,7 +104,7 @@ def test_lockout_ends_after_the_window(client, world):
     ],
 )
 def test_next_only_follows_paths_on_this_site(client, world, next_url, lands_on):
-    response = sign_in_form(client, world.admin.email, next_url=next_url)
+    response = sign_in_form(client, world.participant.email, next_url=next_url)
     assert response.status_code == 302
     assert response.headers["Location"] == lands_on
 

@@ -76,9 +76,9 @@ def test_where_you_are_signed_in_lists_each_browser_and_marks_this_one(app, worl
 
 def test_ending_another_browser_from_this_one_refuses_its_cookie(app, world):
     laptop, phone = browser(app, CHROME_ON_WINDOWS), browser(app, SAFARI_ON_IPHONE)
-    sign_in_form(laptop, world.facilitator.email)
-    sign_in_form(phone, world.facilitator.email)
-    phone_session = max(session_ids_of(world.facilitator))
+    sign_in_form(laptop, world.sponsor.email)
+    sign_in_form(phone, world.sponsor.email)
+    phone_session = max(session_ids_of(world.sponsor))
     copied_phone_cookie = phone.get_cookie("cohort_session").value
 
     response = laptop.post(f"/account/sessions/{phone_session}/end")
