@@ -3,7 +3,9 @@
     python deploy/smoke_test.py --url https://cohort.example.gov.uk --email you@… [--password …]
 
 The password is read from COHORT_SMOKE_PASSWORD when not given (so it stays out of shell
-history). Run after every deployment; CI runs it against gunicorn in production mode.
+history). An account with a second factor needs its authenticator key too, from
+COHORT_SMOKE_TOTP_KEY; a new account whose role requires one (CI's) sets one up on the way, as
+a person would, reading the key from the set-up page (docs/sign-in.md, Second factor). Run after every deployment; CI runs it against gunicorn in production mode.
 Cookies are handled here rather than by http.cookiejar, which would refuse to send the
 service's Secure cookies back over plain http://127.0.0.1 in CI.
 
@@ -13,11 +15,16 @@ Exit status 0 when every step passed; 1 with the failing step named otherwise.
 from __future__ import annotations
 
 import argparse
+import base64
+import hashlib
+import hmac
 import http.client
 import json
 import os
 import re
+import struct
 import sys
+import time
 from urllib.parse import urlencode, urlsplit
 
 
@@ -64,7 +71,37 @@ def _csrf(html: str) -> str:
     return found.group(1)
 
 
-def run(base_url: str, email: str, password: str) -> list[str]:
+def totp(key: str, at: float | None = None) -> str:
+    """The current 6-digit code for a base32 key (RFC 6238: HMAC-SHA1, 30-second steps)."""
+    key = re.sub(r"[\s-]", "", key).upper()
+    secret = base64.b32decode(key + "=" * (-len(key) % 8))
+    step = int((time.time() if at is None else at) // 30)
+    digest = hmac.new(secret, struct.pack(">Q", step), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    number = struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF
+    return f"{number % 1_000_000:06d}"
+
+
+def _second_factor(browser: Browser, location: str, totp_key: str | None) -> str:
+    """Finish signing in after the password: a code, or setting a factor up first."""
+    path = urlsplit(location).path
+    status, _, page = browser.request("GET", path)
+    if status != 200:
+        raise SmokeFailed(f"the second-factor page {path} answered {status}")
+    if "/set-up" in path:
+        found = re.search(r"<code>([A-Z2-7 ]{16,})</code>", page)
+        if not found:
+            raise SmokeFailed("the second-factor set-up page shows no key")
+        totp_key = found.group(1)
+    elif not totp_key:
+        raise SmokeFailed("the account has a second factor: give its key in COHORT_SMOKE_TOTP_KEY")
+    status, headers, _ = browser.request("POST", path, {"csrf_token": _csrf(page), "code": totp(totp_key)})
+    if status not in (200, 302):
+        raise SmokeFailed(f"the second-factor code was refused ({status})")
+    return "second factor set up" if "/set-up" in path else "second factor accepted"
+
+
+def run(base_url: str, email: str, password: str, totp_key: str | None = None) -> list[str]:
     browser = Browser(base_url)
     done = []
 
@@ -81,6 +118,9 @@ def run(base_url: str, email: str, password: str) -> list[str]:
     )
     if status != 302:
         raise SmokeFailed(f"signing in answered {status}, not a redirect (wrong email or password?)")
+    location = headers.get("location", "")
+    if "/second-factor/" in location or "/sign-in/code" in location:
+        done.append(_second_factor(browser, location, totp_key))
     done.append(f"signed in as {email}")
 
     status, _, page = browser.request("GET", "/dashboard")
@@ -107,7 +147,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.password:
         parser.error("give --password or set COHORT_SMOKE_PASSWORD")
     try:
-        for line in run(args.url.rstrip("/"), args.email, args.password):
+        totp_key = os.environ.get("COHORT_SMOKE_TOTP_KEY")
+        for line in run(args.url.rstrip("/"), args.email, args.password, totp_key):
             print(f"ok: {line}")
     except (SmokeFailed, OSError, ValueError) as error:
         print(f"FAILED: {error}", file=sys.stderr)
