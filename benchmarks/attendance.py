@@ -58,7 +58,7 @@ from cohort.models import (  # noqa: E402
 )
 from cohort.models.base import utcnow  # noqa: E402
 from cohort.seed import demo_cohort_start, seed_departments  # noqa: E402
-from tests.factories import sign_in_as  # noqa: E402
+from tests.factories import session_token_for, sign_in_as  # noqa: E402
 from tests.querycount import count_queries  # noqa: E402
 
 SIZES = (25, 200)
@@ -222,9 +222,8 @@ def main() -> None:
             db.session.flush()
             cohorts = [build_cohort(run, size, admin, departments, now) for size in SIZES]
             # Keep only the session token: the model objects die with this app context.
-            signed_in = SimpleNamespace(
-                session_token=db.session.scalar(select(User.session_token).where(User.id == admin.id))
-            )
+            signed_in = SimpleNamespace(session_token=session_token_for(admin))
+            db.session.commit()
             print(
                 f"built cohorts of {' and '.join(str(c['people']) for c in cohorts)} participants × "
                 f"{cohorts[0]['sessions']} sessions ({cohorts[0]['ended']} ended, marked; "

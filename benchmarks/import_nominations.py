@@ -168,7 +168,6 @@ def main() -> int:
                         "role": Role.PARTICIPANT,
                         "department_id": departments[n % len(departments)],
                         "is_active_account": True,
-                        "session_token": f"{tag}-{n}",
                     }
                     for n in range(args.existing_users)
                 ],

@@ -26,7 +26,7 @@ from flask_migrate import upgrade  # noqa: E402
 from cohort import create_app  # noqa: E402
 from cohort.extensions import db  # noqa: E402
 from cohort.seed import demo_logins, seed_demo, seed_scale  # noqa: E402
-from tests.factories import sign_in_as  # noqa: E402
+from tests.factories import session_token_for, sign_in_as  # noqa: E402
 from tests.querycount import count_queries  # noqa: E402
 
 PAGES = [
@@ -75,10 +75,13 @@ def main() -> None:
             # Keep only the session tokens: the model objects die with this app context.
             people = {
                 role: SimpleNamespace(
-                    session_token=db.session.scalar(db.select(User.session_token).where(User.email == email))
+                    session_token=session_token_for(
+                        db.session.scalar(db.select(User).where(User.email == email))
+                    )
                 )
                 for role, email in users.items()
             }
+            db.session.commit()
 
         print(f"{'role':<12} {'page':<22} {'status':>6} {'queries':>8} {'median ms':>10} {'p95 ms':>8}")
         for role, path in PAGES:
