@@ -337,7 +337,19 @@ class Pending:
 def begin_pending(user: User, next_path: str | None, *, setup: bool) -> None:
     """One pending sign-in per browser: anything from before is cleared."""
     session.clear()
-    session[PENDING_KEY] = {"user": user.id, "at": time.time(), "next": next_path, "setup": setup}
+    session[PENDING_KEY] = {
+        "user": user.id,
+        "at": time.time(),
+        "next": next_path,
+        "setup": setup,
+        "since": _last_sign_in(user),
+    }
+
+
+def _last_sign_in(user: User) -> str | None:
+    # A pending sign-in is void once the person has signed in since it began: a copy of the
+    # cookie from before the code cannot finish another sign-in.
+    return user.last_sign_in_at.isoformat() if user.last_sign_in_at else None
 
 
 def end_pending() -> None:
@@ -361,7 +373,12 @@ def pending_sign_in() -> tuple[Pending | None, bool]:
         security_log.info("second factor: pending sign-in of user %s expired", user_id)
         return None, True
     user = db.session.get(User, user_id)
-    if user is None or not user.is_active_account or not password_sign_in_allowed(user):
+    if (
+        user is None
+        or not user.is_active_account
+        or not password_sign_in_allowed(user)
+        or marker.get("since") != _last_sign_in(user)
+    ):
         end_pending()
         return None, False
     next_path = marker.get("next") if isinstance(marker.get("next"), str) else None
