@@ -779,3 +779,43 @@ def test_signed_out_visitors_are_sent_to_sign_in(client, moj):
     ):
         response = client.get(path)
         assert response.status_code == 302 and "/sign-in" in response.headers["Location"]
+
+
+def test_only_a_page_of_this_site_is_where_sign_in_ends(client, moj):
+    participant()
+    for target in ("https://evil.example/", "//evil.example/x", "/\\evil.example"):
+        back = moj.authorize(
+            start(client, path=f"/sign-in/moj?{urlencode({'next': target})}"),
+            "amara-sub",
+            claims("amara.okafor@justice.gov.uk"),
+        )
+        response = client.get(local_path(back))
+        assert response.headers["Location"] == "/dashboard", target
+        client.post("/sign-out")
+
+
+def test_what_cohort_takes_from_the_provider():
+    from cohort.auth.oidc import Refusal, asserted
+
+    settings = provider_settings("https://login.example")
+    said = asserted(
+        {
+            "iss": "https://login.example",
+            "sub": "s1",
+            "email": " Amara@Justice.GOV.uk ",
+            "email_verified": "true",
+            "given_name": "Amara",
+            "family_name": "  Okafor ",
+        },
+        settings,
+    )
+    assert (said.email, said.email_verified, said.name) == ("amara@justice.gov.uk", True, "Amara Okafor")
+    assert (
+        asserted({"iss": "i", "sub": "s", "email": "not-an-address", "email_verified": 1}, settings).email
+        is None
+    )
+    assert asserted({"iss": "i", "sub": "s", "email_verified": 1}, settings).email_verified is False
+    for broken in ({"sub": "s"}, {"iss": "i"}, {"iss": "i", "sub": 7}, {"iss": "i", "sub": "s" * 256}):
+        with pytest.raises(Refusal) as refused:
+            asserted(broken, settings)
+        assert refused.value.reason == "nonsense" and refused.value.status == 502
