@@ -9,6 +9,8 @@ callback finishes linking an account from Your account → Single sign-on ("link
 
 from __future__ import annotations
 
+import logging
+
 import requests
 from authlib.integrations.base_client.errors import (  # type: ignore[import-untyped]
     MismatchingStateError,
@@ -43,6 +45,9 @@ MAX_ID = 2**31 - 1
 def _init(state) -> None:
     app: Flask = state.app
     app.extensions[EXTENSION] = {"oauth": OAuth(app), "clients": {}}
+    # Authlib logs the PKCE code verifier at DEBUG: never a secret in the log, whatever
+    # LOG_LEVEL says (docs/sign-in.md, Single sign-on).
+    logging.getLogger("authlib").setLevel(logging.INFO)
 
 
 def _client(provider: Provider):

@@ -19,6 +19,7 @@ from cohort.extensions import db
 from cohort.models import AuditEvent, Role, SignInIdentity, User, UserSession
 from tests import factories
 from tests.oidc import (
+    CLIENT_SECRET,
     expired_provider,
     local_path,
     provider_settings,
@@ -482,14 +483,24 @@ def test_an_unknown_provider_is_not_found(client, moj):
     assert client.get("/sign-in/" + "m" * 300).status_code == 404
 
 
-def test_no_code_or_token_reaches_the_log(client, moj, caplog):
+def test_no_code_or_secret_reaches_the_log(client, moj, caplog):
     caplog.set_level(logging.DEBUG)
     participant()
-    back = moj.authorize(start(client), "amara-sub", claims("amara.okafor@justice.gov.uk"))
+    location = start(client)
+    with client.session_transaction() as session:
+        (state,) = [v["data"] for k, v in session.items() if k.startswith("_state_oidc_moj_")]
+    back = moj.authorize(location, "amara-sub", claims("amara.okafor@justice.gov.uk"))
     code = parse_qs(urlsplit(back).query)["code"][0]
-    client.get(local_path(back))
-    ours = [r.getMessage() for r in caplog.records if r.name.startswith("cohort")]
-    assert ours and not any(code in line for line in ours)
+    assert client.get(local_path(back)).status_code == 302
+    # The service's own loggers and its libraries' (not the test's HTTP client or the mock provider).
+    ours = [
+        r.getMessage()
+        for r in caplog.records
+        if not r.name.startswith(("httpx", "httpcore", "werkzeug", "oidc_provider"))
+    ]
+    assert any("single sign-on" in line for line in ours)
+    for secret in (code, state["code_verifier"], state["nonce"], CLIENT_SECRET):
+        assert not any(secret in line for line in ours)
 
 
 # Passwords for staff ---------------------------------------------------------------------------
