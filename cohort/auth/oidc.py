@@ -56,9 +56,13 @@ def passwords_off_for_staff() -> bool:
 
 
 def password_sign_in_allowed(user: User) -> bool:
-    """Whether this person may sign in with a password (PASSWORD_SIGN_IN_FOR_STAFF=off turns
-    passwords off for programme managers, facilitators and sponsors)."""
-    return not (passwords_off_for_staff() and user.role in STAFF_ROLES)
+    """Whether this person may sign in with a password. PASSWORD_SIGN_IN_FOR_STAFF=off turns
+    passwords off for programme managers, facilitators and sponsors; a programme manager with no
+    linked account still may, since their first single sign-on is refused until they link one
+    from Your account (docs/sign-in.md, Who gets in)."""
+    if not (passwords_off_for_staff() and user.role in STAFF_ROLES):
+        return True
+    return user.role == Role.ADMIN and not any(provider_for(i.provider) for i in identities_of(user))
 
 
 def _names() -> str:

@@ -509,15 +509,27 @@ def test_no_code_or_secret_reaches_the_log(client, moj, caplog):
 @pytest.mark.parametrize("role", [Role.ADMIN, Role.FACILITATOR, Role.SPONSOR])
 def test_staff_cannot_use_a_password_when_it_is_turned_off(app, client, moj, role):
     app.config["PASSWORD_SIGN_IN_FOR_STAFF"] = False
-    user = factories.make_user(role)
+    user = factories.make_user(role, email="staff.member@justice.gov.uk")
     db.session.commit()
+    if role == Role.ADMIN:  # a programme manager once their account is linked
+        db.session.add(
+            SignInIdentity(user=user, provider="moj", issuer=moj.issuer, subject="s", email=user.email)
+        )
+        db.session.commit()
     response = client.post("/sign-in", data={"email": user.email, "password": factories.PASSWORD})
     assert response.status_code == 400
     assert f"cannot sign in with a password: choose ‘Sign in with {MOJ_NAME}’ instead" in text_of(response)
-    assert "Programme managers, facilitators and sponsors must sign in with single sign-on" in text_of(
-        response
-    )
+    assert "Facilitators and sponsors must sign in with single sign-on" in text_of(response)
     assert sessions() == 0
+
+
+def test_a_programme_manager_with_no_linked_account_still_uses_a_password_to_link_one(app, client, moj):
+    """Their first single sign-on is refused until they link, so passwords off cannot lock them out."""
+    app.config["PASSWORD_SIGN_IN_FOR_STAFF"] = False
+    admin = factories.make_user(Role.ADMIN, email="priya.raman@justice.gov.uk")
+    db.session.commit()
+    response = client.post("/sign-in", data={"email": admin.email, "password": factories.PASSWORD})
+    assert response.status_code == 302  # on to their second factor
 
 
 def test_participants_still_use_passwords_when_staff_cannot(app, client, moj):
