@@ -24,10 +24,22 @@ from cohort.services import accounts
 
 
 def _print_logins() -> None:
+    from flask import current_app
+
+    from cohort.auth.second_factor import DEMO_SECRET, grouped_secret
+
+    roles = current_app.config["SECOND_FACTOR_ROLES"]
     click.echo(f"\nDemo logins (password for all: {DEMO_PASSWORD})")
     for login in demo_logins():
         extra = f", {login.department}" if login.department else ""
-        click.echo(f"  {login.role.label:<20} {login.email:<40} {login.full_name}{extra}")
+        code = "  + code" if login.role in roles else ""
+        click.echo(f"  {login.role.label:<20} {login.email:<40} {login.full_name}{extra}{code}")
+    if any(login.role in roles for login in demo_logins()):
+        click.echo(
+            "\n“+ code”: after the password, a code from an authenticator app. The demo staff share one "
+            f"published key, {grouped_secret(DEMO_SECRET)} (time based, 6 digits, 30 seconds): add it to "
+            "your app, or read the code off the page, which shows it for this key outside production."
+        )
     click.echo()
 
 

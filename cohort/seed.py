@@ -218,6 +218,23 @@ class DemoSeed:
     messages: int = 0  # in Admin → Outbox
 
 
+def _demo_second_factors(staff: list[User]) -> None:
+    """Demo staff whose role needs a second factor get one, all with the published DEMO_SECRET
+    (README, Demo logins; docs/sign-in.md, Second factor): development only, never in production,
+    where they would be asked to set up their own."""
+    from flask import current_app
+
+    from cohort.auth.second_factor import DEMO_SECRET, replace_recovery_codes
+    from cohort.models import SecondFactor
+
+    if current_app.config["ENV_IS_PRODUCTION"]:
+        return
+    for user in staff:
+        if user.role in current_app.config["SECOND_FACTOR_ROLES"]:
+            db.session.add(SecondFactor(user_id=user.id, secret=DEMO_SECRET, confirmed_at=utcnow()))
+            replace_recovery_codes(user)  # unpublished: ten left on Your account, as after a set-up
+
+
 def seed_demo(now: datetime | None = None) -> DemoSeed:
     """Departments, staff, the running demo cohort of 25 part-way through its weeks, and
     the planned second cohort. `now` (UTC, default: the present) fixes the day it is seeded
@@ -239,6 +256,7 @@ def seed_demo(now: datetime | None = None) -> DemoSeed:
         for name, code in PARTICIPANTS
     ]
     db.session.flush()
+    _demo_second_factors(list(staff.values()))
     cohort = create_cohort(
         None,
         CohortDetails(

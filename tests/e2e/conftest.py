@@ -19,15 +19,18 @@ import logging
 import os
 import shutil
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, Response, sync_playwright
 from werkzeug.serving import make_server
 
 from cohort import create_app
+from cohort.auth.second_factor import DEMO_SECRET, code_at, current_step
 from cohort.extensions import db
 from cohort.seed import DEMO_PASSWORD, DemoLogin, demo_logins, seed_demo
 
@@ -65,6 +68,15 @@ def _chromium_path() -> str:
     return path
 
 
+_LIVE_APP: list = []
+
+
+@pytest.fixture(scope="session")
+def live_app(live_server: str):
+    """The live server's app, for a test to set up what no page makes (in an app context)."""
+    return _LIVE_APP[-1]
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory) -> Iterator[str]:
     db_file = tmp_path_factory.mktemp("e2e-db") / "cohort-e2e.db"
@@ -84,6 +96,7 @@ def live_server(tmp_path_factory) -> Iterator[str]:
 
     # One line per request is noise in a test report.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    _LIVE_APP.append(app)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="e2e-live-server", daemon=True)
     thread.start()
@@ -174,12 +187,46 @@ class Tab:
         self.csp_events.extend(f"{self.page.url}: {e}" for e in events)
 
     def sign_in(self, email: str, password: str = DEMO_PASSWORD, screenshot: str | None = None) -> None:
+        """Signed in as the person, on their dashboard.
+
+        A code from the app is usable once per 30-second step per person, and many tests sign
+        in as the same demo login: the first sign-in of each login goes through the real form
+        (and the code page), and its browser state is reused by the later ones (Playwright's
+        storage state). A reused session that has ended (a test signed out) signs in afresh.
+        Failed sign-ins are never reused."""
+        key = (email.strip().lower(), password)
+        cookies = _SIGNED_IN.get(key)
+        if cookies:
+            self.page.context.add_cookies(cookies)
+            self.goto("/dashboard")
+            if urlsplit(self.page.url).path == "/dashboard":
+                if screenshot:
+                    self.screenshot(screenshot)
+                return
+            del _SIGNED_IN[key]
+        self.sign_in_with_form(email, password, screenshot)
+        if urlsplit(self.page.url).path == "/dashboard":
+            _SIGNED_IN[key] = self.page.context.storage_state()["cookies"]
+
+    def sign_in_with_form(
+        self, email: str, password: str = DEMO_PASSWORD, screenshot: str | None = None
+    ) -> None:
+        """The real sign-in form, then the code from the demo key if the code page asks."""
         self.goto("/sign-in")
         self.page.get_by_label("Email address").fill(email)
         self.page.get_by_label("Password", exact=True).fill(password)
         with self.page.expect_navigation():
             self.page.get_by_role("button", name="Sign in").click()
+        if urlsplit(self.page.url).path == "/sign-in/code":
+            self.settle()
+            self.enter_code(email)
         self.settle(screenshot)
+
+    def enter_code(self, email: str) -> None:
+        """On the code page: the demo key's next unused code for this login."""
+        self.page.get_by_label("Code", exact=True).fill(demo_code(email))
+        with self.page.expect_navigation():
+            self.page.get_by_role("button", name="Continue").click()
 
     def problems(self) -> list[str]:
         self.collect_csp_events()
@@ -215,6 +262,35 @@ def tab(browser: Browser, live_server: str) -> Iterator[Tab]:
         assert not problems, "The browser reported problems:\n" + "\n".join(problems)
     finally:
         context.close()
+
+
+# Cookies of one signed-in browser per (demo login, password), for the whole run.
+_SIGNED_IN: dict[tuple[str, str], list] = {}
+# The last 30-second step whose code each login has used: a code works once (docs/sign-in.md).
+_LAST_STEP: dict[str, int] = {}
+
+
+def demo_code(email: str) -> str:
+    """The demo key's code for a step this login has not used yet: this step's, or the next's
+    (accepted too), or, after both, the one after, once its step is near enough."""
+    email = email.strip().lower()
+    step = current_step()
+    last = _LAST_STEP.get(email)
+    if last is not None and last >= step:
+        step = last + 1
+        while step > current_step() + 1:
+            time.sleep(0.5)
+    _LAST_STEP[email] = step
+    return code_at(DEMO_SECRET, step)
+
+
+def note_demo_code_used(email: str, code: str) -> None:
+    """A demo code typed by a test itself (read off the page): its step is used up."""
+    now = current_step()
+    steps = [step for step in (now - 1, now, now + 1) if code_at(DEMO_SECRET, step) == code]
+    if steps:
+        email = email.strip().lower()
+        _LAST_STEP[email] = max(_LAST_STEP.get(email, steps[-1]), steps[-1])
 
 
 def login_for(role: str, department: str | None = None) -> DemoLogin:
