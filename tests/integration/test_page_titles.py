@@ -1,0 +1,89 @@
+"""Page titles say which page this is (docs/architecture.md §9): a list's filters and page number,
+which session or entry a form changes, whose profile. Browser tabs, history and screen readers
+announce the title first, so two different pages must never share one."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from sqlalchemy import select
+
+from cohort.extensions import db
+from cohort.models import Enrolment
+from tests import factories as f
+from tests.sessions import make_session
+
+
+def _title(response) -> str:
+    assert response.status_code == 200, response.status_code
+    found = re.search(r"<title>(.*?)</title>", response.text, re.S)
+    assert found
+    return " ".join(found.group(1).split())
+
+
+def test_a_list_of_users_names_its_filters_and_page(app, world, sign_in, monkeypatch):
+    monkeypatch.setitem(app.config, "USERS_PER_PAGE", 1)
+    client = sign_in(world.admin)
+    assert _title(client.get("/admin/users?page=1")).startswith("Users – page 1 of ")
+    assert _title(client.get("/admin/users?role=facilitator&page=2")) == (
+        "Users – Role: Facilitator – page 2 of 2 – Cohort"
+    )
+    # A search is quoted, and its text escaped.
+    assert _title(client.get("/admin/users?q=%3Cb%3Efran")) == "Users – Search: “&lt;b&gt;fran” – Cohort"
+    # One page needs no page number.
+    monkeypatch.setitem(app.config, "USERS_PER_PAGE", 50)
+    assert _title(client.get("/admin/users")) == "Users – Cohort"
+
+
+def test_participants_and_audit_lists_name_their_filters(world, sign_in):
+    client = sign_in(world.admin)
+    moj = world.moj.id
+    assert _title(client.get(f"/participants/?department={moj}&status=withdrawn&sort=department")) == (
+        "Participants – Ministry of Justice (MOJ) – Withdrawn – sorted by department – Cohort"
+    )
+    assert (
+        _title(client.get("/admin/audit?date_from=1/9/2026")) == "Audit log – From 1 September 2026 – Cohort"
+    )
+    # A bad filter is an error, and the title says only that.
+    assert _title_of_error(client.get("/admin/audit?date_from=31/2/2026")) == "Error: Audit log – Cohort"
+
+
+def _title_of_error(response) -> str:
+    assert response.status_code == 400
+    return " ".join(re.search(r"<title>(.*?)</title>", response.text, re.S).group(1).split())
+
+
+def test_forms_say_what_they_change(world, sign_in):
+    first = make_session(world.cohort, title="Serving models")
+    second = make_session(world.cohort, title="Feature stores")
+    mine = db.session.scalar(select(Enrolment).where(Enrolment.user_id == world.participant.id))
+    entry = f.make_log_entry(mine, "Read about feature stores", on=date(2026, 9, 10))
+    db.session.commit()
+
+    admin = sign_in(world.admin)
+    slug = world.cohort.slug
+    titles = {_title(admin.get(f"/cohorts/{slug}/sessions/{s.id}/edit")) for s in (first, second)}
+    assert titles == {
+        f"Change a session: Serving models – {world.cohort.name} – Cohort",
+        f"Change a session: Feature stores – {world.cohort.name} – Cohort",
+    }
+    assert (
+        _title(admin.get(f"/participants/{world.participant.id}"))
+        == "Participant – Siân O&#39;Neill – Cohort"
+    )
+
+    participant = sign_in(world.participant)
+    assert _title(participant.get(f"/my-learning-log/{entry.id}/edit")) == (
+        "Change a learning log entry: 10 September 2026, Read about feature stores – Cohort"
+    )
+
+
+def test_a_department_report_names_its_cohort(world, sign_in):
+    client = sign_in(world.admin)
+    assert _title(client.get("/departments/MOJ/report")).startswith(
+        "Outcome report – Ministry of Justice – All "
+    )
+    assert _title(client.get(f"/departments/MOJ/report?cohort={world.cohort.slug}")) == (
+        f"Outcome report – Ministry of Justice – {world.cohort.name} – Cohort"
+    )
