@@ -314,7 +314,8 @@ def test_many_people_saving_at_once(app, world, scene, caplog):
     slug, ids, skill_ids = world.cohort.slug, scene["enrolments"], scene["skills"]
     running_url = f"/cohorts/{slug}/sessions/{scene['running'].id}/register"
     ended_url = f"/cohorts/{slug}/sessions/{scene['ended'].id}/register"
-    grid_url = f"/cohorts/{slug}/assessments/baseline"
+    grid_url = f"/cohorts/{slug}/assessments/baseline?skill=all"  # every cell on one page
+    one_url = f"/cohorts/{slug}/assessments/baseline"  # + /<enrolment id>
     cells = [f"{e}-{s}" for e in ids for s in skill_ids]
 
     def client_for(user):
@@ -343,7 +344,7 @@ def test_many_people_saving_at_once(app, world, scene, caplog):
         lambda: save_grids(c["fran-2"], grid_url, "fran-grid", cells, rng[5], outcomes),
         lambda: save_grids(c["tom-2"], grid_url, "tom-grid", cells, rng[6], outcomes),
         lambda: assess_one_by_one(
-            c["priya-2"], {e: f"{grid_url}/{e}" for e in ids}, "priya-one", skill_ids, rng[7], outcomes
+            c["priya-2"], {e: f"{one_url}/{e}" for e in ids}, "priya-one", skill_ids, rng[7], outcomes
         ),
     ]
     db.session.commit()
