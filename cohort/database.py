@@ -8,11 +8,16 @@ is locked" when another writer got there first, whatever the busy timeout.
 So we take over BEGIN: requests that may write (anything but GET/HEAD/OPTIONS,
 and every CLI command) begin with BEGIN IMMEDIATE and wait their turn;
 page views begin a plain deferred transaction and never block each other.
+A page view that must write (a session's "last used" time, the return from a
+single sign-on provider, which is a GET) says so with `writing()`.
 """
 
 from __future__ import annotations
 
-from flask import Flask, has_request_context, request
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import Flask, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -37,10 +42,25 @@ def configure_engine(app: Flask, engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        if has_request_context() and request.method in READ_ONLY_METHODS:
+        if has_request_context() and request.method in READ_ONLY_METHODS and not g.get("writing"):
             connection.exec_driver_sql("BEGIN")
         else:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@contextmanager
+def writing() -> Iterator[None]:
+    """A transaction that writes inside a page view (a GET): the read transaction so far ends, and
+    the next one begins as a write (BEGIN IMMEDIATE on SQLite, waiting its turn, rather than a read
+    that fails at once when it tries to write). The caller commits inside the block."""
+    from cohort.extensions import db
+
+    db.session.commit()
+    g.writing = True
+    try:
+        yield
+    finally:
+        g.writing = False
 
 
 def is_model_table(name: str | None, type_: str, parent_names: object = None) -> bool:

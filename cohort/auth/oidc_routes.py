@@ -30,6 +30,7 @@ from cohort.auth.access import admin_required
 from cohort.auth.oidc_settings import Provider
 from cohort.auth.routes import safe_next
 from cohort.auth.sessions import begin_session, single_sign_on
+from cohort.database import writing
 from cohort.extensions import db, limiter
 from cohort.forms import ConfirmForm
 from cohort.models import SignInIdentity, User
@@ -179,16 +180,6 @@ def _claims(provider: Provider, token: dict) -> dict:
     return {**extra, **{k: v for k, v in claims.items() if v is not None}}
 
 
-def _write_lock() -> None:
-    """This GET writes (the provider sends the browser back with a GET). On SQLite take the
-    write lock before reading, as every POST does (docs/decisions/0002-sqlite-begin-immediate.md)."""
-    db.session.commit()
-    connection = db.session.connection()
-    if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("COMMIT")  # the plain BEGIN of a page view, before any read
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
-
-
 @bp.route("/sign-in/<provider>/callback")
 @limiter.limit("30 per minute")
 def sign_in_callback(provider: str):
@@ -197,18 +188,20 @@ def sign_in_callback(provider: str):
     link_mode = linking.get("provider") == chosen.key
     try:
         said = oidc.asserted(_claims(chosen, _token(chosen)), chosen)
-        _write_lock()
-        if link_mode:
-            session.pop(LINKING, None)
-            if not current_user.is_authenticated or current_user.id != linking.get("user_id"):
-                raise oidc.refusal("link-signed-out", chosen, "signed out while linking")
-            oidc.link_to(current_user._get_current_object(), chosen, said)
-            flash(f"Your {chosen.name} is linked. You can use it to sign in to Cohort.", "success")
-            return redirect(url_for("auth.single_sign_on_accounts"))
-        target = session.pop(NEXT, None)
-        user = oidc.person_for_sign_in(chosen, said)
-        begin_session(user, single_sign_on(chosen.name))  # commits the link or new account with it
-        return redirect(safe_next(target) or url_for("main.dashboard"))
+        # This GET writes (the provider sends the browser back with a GET): it takes the write
+        # lock before reading, as every POST does (docs/decisions/0002-sqlite-begin-immediate.md).
+        with writing():
+            if link_mode:
+                session.pop(LINKING, None)
+                if not current_user.is_authenticated or current_user.id != linking.get("user_id"):
+                    raise oidc.refusal("link-signed-out", chosen, "signed out while linking")
+                oidc.link_to(current_user._get_current_object(), chosen, said)
+                flash(f"Your {chosen.name} is linked. You can use it to sign in to Cohort.", "success")
+                return redirect(url_for("auth.single_sign_on_accounts"))
+            target = session.pop(NEXT, None)
+            user = oidc.person_for_sign_in(chosen, said)
+            begin_session(user, single_sign_on(chosen.name))  # commits the link or new account with it
+            return redirect(safe_next(target) or url_for("main.dashboard"))
     except oidc.Refusal as problem:
         return _refused(problem, chosen, linking=link_mode)
     except IntegrityError:

@@ -15,12 +15,14 @@ import hashlib
 import logging
 import secrets
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 from flask import current_app, g, request, session
 from flask_login import login_user
-from sqlalchemy import delete, select, update
+from sqlalchemy import CursorResult, delete, select, update
 from ua_parser import parse as parse_user_agent
 
+from cohort.database import writing
 from cohort.extensions import db
 from cohort.models import User, UserSession
 from cohort.security import start_session
@@ -99,13 +101,15 @@ def load_session_user(token: str) -> User | None:
     row, user = found
     now = datetime.now(UTC)
     if _expired(row, now):
-        end_session(row, "timed out")
+        with writing():
+            end_session(row, "timed out")
         return None
     if row.last_seen_at + LAST_SEEN_EVERY < now:
         # Its own short transaction, before the view starts: a GET that writes nothing else
         # still moves the idle clock, and a view that rolls back does not undo it.
-        db.session.execute(update(UserSession).where(UserSession.id == row.id).values(last_seen_at=now))
-        db.session.commit()
+        with writing():
+            db.session.execute(update(UserSession).where(UserSession.id == row.id).values(last_seen_at=now))
+            db.session.commit()
     user.session_token = token
     user.current_session = row
     g.user_session_id = row.id
@@ -138,7 +142,7 @@ def end_sessions(user: User, why: str, *, keep: UserSession | None = None, commi
     statement = delete(UserSession).where(UserSession.user_id == user.id)
     if keep is not None:
         statement = statement.where(UserSession.id != keep.id)
-    ended = db.session.execute(statement).rowcount or 0
+    ended = _rowcount(statement)
     if commit:
         db.session.commit()
     security_log.info("%s session(s) of user %s ended: %s", ended, user.id, why)
@@ -150,6 +154,14 @@ def end_expired_sessions(now: datetime | None = None) -> int:
     at their next request or here once they pass the absolute limit). Commits."""
     now = now or datetime.now(UTC)
     cutoff = now - current_app.config["SESSION_ABSOLUTE_TIMEOUT"]
-    ended = db.session.execute(delete(UserSession).where(UserSession.created_at < cutoff)).rowcount or 0
+    ended = _rowcount(delete(UserSession).where(UserSession.created_at < cutoff))
     db.session.commit()
     return ended
+
+
+def _rowcount(statement) -> int:
+    """How many rows a DELETE removed."""
+    result = cast(
+        CursorResult, db.session.execute(statement, execution_options={"synchronize_session": False})
+    )
+    return result.rowcount or 0

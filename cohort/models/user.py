@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String
@@ -12,6 +13,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from cohort.extensions import Model
 from cohort.models.base import UTCDateTime, str_enum, utcnow
 from cohort.models.department import Department
+
+if TYPE_CHECKING:
+    from cohort.models.security import UserSession
 
 
 class Role(enum.StrEnum):
@@ -63,8 +67,12 @@ class User(UserMixin, Model):
 
     # The session this request is signed in with (docs/sign-in.md, Sessions): set by
     # cohort.auth.sessions when a session is begun or found, never stored on the user.
-    session_token = None
-    current_session = None
+    if TYPE_CHECKING:
+        session_token: str | None
+        current_session: UserSession | None
+    else:
+        session_token = None
+        current_session = None
 
     # Flask-Login -----------------------------------------------------------
     @property

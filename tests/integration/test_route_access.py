@@ -492,6 +492,7 @@ def _url_values(world) -> dict:
         "enrolment_id": db.session.scalar(
             select(Enrolment.id).where(Enrolment.user_id == world.other_participant.id)
         ),
+        "provider": "moj",  # single sign-on: the table's app has no provider configured, so 404
         "token": "not-a-real-token",  # also the calendar feeds': an unknown link is 404 for everyone
         "session_id": session_id_in(world.cohort),  # a workshop in the cohort's first week (ended)
         "filename": "images/favicon.svg",
