@@ -220,7 +220,22 @@ class Tab:
         if urlsplit(self.page.url).path == "/sign-in/code":
             self.settle()
             self.enter_code(email)
+        elif urlsplit(self.page.url).path == "/account/second-factor/set-up":
+            self.settle()
+            self.set_up_second_factor()
         self.settle(screenshot)
+
+    def set_up_second_factor(self) -> None:
+        """On the set-up page a role that needs a second factor is sent to after the password
+        (a new programme manager or facilitator): add the key shown to an "app", enter its code,
+        then continue past the recovery codes, to the dashboard."""
+        key = self.page.locator("code").first.inner_text().replace(" ", "")
+        self.page.get_by_label("Code from your authenticator app").fill(code_at(key, current_step()))
+        with self.page.expect_navigation():
+            self.page.get_by_role("button", name="Continue").click()
+        self.settle()
+        with self.page.expect_navigation():
+            self.page.get_by_role("button", name="I have saved my recovery codes").click()
 
     def enter_code(self, email: str) -> None:
         """On the code page: the demo key's next unused code for this login."""
