@@ -190,10 +190,11 @@ class Tab:
         """Signed in as the person, on their dashboard.
 
         A code from the app is usable once per 30-second step per person, and many tests sign
-        in as the same demo login: the first sign-in of each login goes through the real form
-        (and the code page), and its browser state is reused by the later ones (Playwright's
-        storage state). A reused session that has ended (a test signed out) signs in afresh.
-        Failed sign-ins are never reused."""
+        in as the same demo staff: the first sign-in of each login asked for a code goes through
+        the real form and the code page, and its browser state is reused by the later ones
+        (Playwright's storage state). A reused session that has ended (a test signed out) signs
+        in afresh. People asked for no code (participants, sponsors) sign in through the form
+        every time, so each browser has a session of its own; failed sign-ins are never kept."""
         key = (email.strip().lower(), password)
         cookies = _SIGNED_IN.get(key)
         if cookies:
@@ -204,26 +205,28 @@ class Tab:
                     self.screenshot(screenshot)
                 return
             del _SIGNED_IN[key]
-        self.sign_in_with_form(email, password, screenshot)
-        if urlsplit(self.page.url).path == "/dashboard":
+        asked_for_code = self.sign_in_with_form(email, password, screenshot)
+        if asked_for_code and urlsplit(self.page.url).path == "/dashboard":
             _SIGNED_IN[key] = self.page.context.storage_state()["cookies"]
 
     def sign_in_with_form(
         self, email: str, password: str = DEMO_PASSWORD, screenshot: str | None = None
-    ) -> None:
-        """The real sign-in form, then the code from the demo key if the code page asks."""
+    ) -> bool:
+        """The real sign-in form, then the code from the demo key if the code page asks (True)."""
         self.goto("/sign-in")
         self.page.get_by_label("Email address").fill(email)
         self.page.get_by_label("Password", exact=True).fill(password)
         with self.page.expect_navigation():
             self.page.get_by_role("button", name="Sign in").click()
-        if urlsplit(self.page.url).path == "/sign-in/code":
+        asked_for_code = urlsplit(self.page.url).path == "/sign-in/code"
+        if asked_for_code:
             self.settle()
             self.enter_code(email)
         elif urlsplit(self.page.url).path == "/account/second-factor/set-up":
             self.settle()
             self.set_up_second_factor()
         self.settle(screenshot)
+        return asked_for_code
 
     def set_up_second_factor(self) -> None:
         """On the set-up page a role that needs a second factor is sent to after the password
