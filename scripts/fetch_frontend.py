@@ -98,7 +98,9 @@ def main() -> None:
         fetch_package()
         STAMP.write_text(stamp)
     css = TARGET / "cohort.css"
-    if not css.exists() or css.stat().st_mtime < SCSS_SOURCE.stat().st_mtime:
+    # Any of the service's own SCSS files (cohort.scss and its partials) newer than the CSS.
+    newest_source = max(path.stat().st_mtime for path in SCSS_SOURCE.parent.glob("*.scss"))
+    if not css.exists() or css.stat().st_mtime < newest_source:
         build_css()
     print(f"GOV.UK Frontend {GOVUK_FRONTEND_VERSION} ready in {TARGET.relative_to(ROOT)}")
 
