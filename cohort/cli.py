@@ -92,6 +92,11 @@ def _print_check_in() -> None:
 @with_appcontext
 def seed_demo_command(scale: int) -> None:
     """Add the demo departments, people and cohort (only to an empty database)."""
+    from flask import current_app
+
+    if current_app.config["ENV_IS_PRODUCTION"]:
+        # The demo's logins are published (a shared password, a second-factor key).
+        raise click.ClickException("seed-demo adds published demo logins, so it does not run in production")
     if database_is_empty():
         seeded = seed_demo()
         db.session.commit()

@@ -155,3 +155,12 @@ def test_create_admin_refuses_an_existing_email(app, world):
     )
     assert result.exit_code == 1
     assert "already exists" in result.output
+
+
+def test_seed_demo_refuses_production(app):
+    """The demo's logins are published; a production database never gets them."""
+    app.config["ENV_IS_PRODUCTION"] = True
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code == 1
+    assert "does not run in production" in result.output
+    assert db.session.scalar(select(func.count(User.id))) == 0
