@@ -457,7 +457,8 @@ EXPECTED = {
     "auth.second_factor_setup": signed_in(200),  # offered to every role (none of the table's has one)
     "auth.new_recovery_codes": signed_in(302),  # no second factor yet: back to Your account
     "auth.turn_off_second_factor": signed_in(302),  # likewise
-    "auth.reset_second_factor": admin_only(302),  # the other participant has none: "no second factor to reset"
+    # The other participant has none: "no second factor to reset".
+    "auth.reset_second_factor": admin_only(302),
     # --- end sign-in: second factor ---
     # --- report PDFs built by a job ---
     # The cohort report's PDF has its own route now (the same people as the report); jobs run
