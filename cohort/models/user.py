@@ -79,6 +79,13 @@ class User(UserMixin, Model):
     def is_active(self) -> bool:
         return self.is_active_account
 
+    # Flask-Login's mixin compares users by get_id(), which is now a session's token (None on a
+    # user loaded outside a request): two people would compare equal. One person is one row,
+    # and a database session holds one object per row, so the object itself is the identity.
+    __eq__ = object.__eq__
+    __ne__ = object.__ne__
+    __hash__ = object.__hash__
+
     def get_id(self) -> str | None:
         # The cookie holds the session's token, not the user's id (docs/decisions/0008-a-session-per-browser.md).
         return self.session_token

@@ -340,3 +340,10 @@ def test_eight_browsers_signing_in_and_out_at_once_keep_their_own_sessions(datab
     db.session.expire_all()
     assert count_sessions(world.sponsor) == 4
     assert [c.get("/dashboard").status_code for c in clients] == [200, 302] * 4
+
+
+def test_two_people_are_never_the_same_user(world):
+    """Flask-Login compares users by their session's token; outside a request nobody has one."""
+    assert world.admin != world.facilitator
+    assert world.admin == world.admin
+    assert len({world.admin, world.facilitator, world.admin}) == 2
