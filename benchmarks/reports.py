@@ -58,7 +58,8 @@ from cohort.models import (  # noqa: E402
 )
 from cohort.reports import cohort_report, tables  # noqa: E402
 from cohort.reports.data import load  # noqa: E402
-from cohort.seed import seed_demo, seed_scale  # noqa: E402
+from cohort.seed import seed_demo  # noqa: E402
+from cohort.seed_scale import seed_scale  # noqa: E402
 from tests.querycount import count_queries  # noqa: E402
 
 WEEKS = 12

@@ -18,8 +18,8 @@ from cohort.seed import (
     demo_check_in,
     demo_logins,
     seed_demo,
-    seed_scale,
 )
+from cohort.seed_scale import seed_scale
 from cohort.services import accounts
 
 

@@ -232,7 +232,7 @@ def request_password_reset(email: str, ip_address: str | None, now: datetime | N
             "password reset refused for user %s from %s: too many this hour", user.id, ip_address
         )
     else:
-        security_log.info("forgotten-password e-mail queued for user %s from %s", user.id, ip_address)
+        security_log.info("reset e-mail queued for user %s from %s", user.id, ip_address)
 
 
 def end_sessions_for(actor: User, user: User, keep: UserSession | None = None) -> int:

@@ -263,7 +263,7 @@ def test_log_lines_name_the_account_by_id_and_hold_no_link(client, world, caplog
     link = link_in(outbox("password_reset")[0], "/set-password/")
     token = link.rsplit("/", 1)[1]
     text = caplog.text
-    assert f"forgotten-password e-mail queued for user {world.participant.id}" in text
+    assert f"reset e-mail queued for user {world.participant.id}" in text
     assert "forgotten-password request for an address with no active account" in text
     assert token not in text and link not in text
     assert "someone.else@justice.gov.uk" not in text

@@ -190,7 +190,7 @@ def test_nothing_secret_is_logged_from_invitation_to_sign_out(
     # The capture worked: the run's events are there.
     assert "sign-in failed for" in logged and "sign-in succeeded for" in logged
     assert "POST /set-password/<token> 302" in logged
-    assert "forgotten-password e-mail queued for user" in logged and "invitation queued for user" in logged
+    assert "reset e-mail queued for user" in logged and "invitation queued for user" in logged
     assert "POST /sign-in 302" in written
     for secret in sorted(secrets_seen):
         assert secret not in logged, f"a secret reached a log record: {secret[:12]}…"
