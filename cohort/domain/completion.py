@@ -52,7 +52,7 @@ from cohort.domain.attendance import (
     risk_flags,
     threshold,
 )
-from cohort.domain.times import london_date
+from cohort.domain.cohort_stage import programme_ended
 
 Share = float | Fraction | Decimal | str
 
@@ -415,9 +415,9 @@ class EnrolmentFacts:
 
 def programme_over(cohort: CohortFacts, at: datetime) -> bool:
     """Has the cohort's last session ended? Not before its last day, whatever is on the timetable
-    so far (a timetable still being built would otherwise "finish" early); no sessions: not over."""
-    ends = [s.ends_at for s in cohort.sessions if not s.cancelled]
-    return bool(ends) and max(ends) <= at and london_date(at) >= cohort.last_day
+    so far (a timetable still being built would otherwise "finish" early); no sessions: over from
+    the day after its last day (docs/rules.md §5.2, cohort.domain.cohort_stage)."""
+    return programme_ended(cohort.last_day, (s.ends_at for s in cohort.sessions if not s.cancelled), at)
 
 
 def _hackathon_problems(cohort: CohortFacts, person: EnrolmentFacts, at: datetime) -> tuple[int, list[str]]:
