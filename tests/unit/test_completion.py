@@ -340,8 +340,11 @@ def test_a_session_added_late_keeps_the_cohort_running():
     assert programme_over(cohort(sessions), at(date(2026, 12, 2)))
 
 
-def test_no_sessions_is_never_over():
-    assert not programme_over(cohort([]), AFTER_END)
+def test_no_sessions_is_over_the_day_after_the_last_day():
+    """docs/rules.md §5.2: with nothing on the timetable, the last day (Friday 27th) itself is not over."""
+    assert not programme_over(cohort([]), datetime(2026, 11, 27, 23, 59, tzinfo=UTC))
+    assert programme_over(cohort([]), datetime(2026, 11, 28, 0, 0, tzinfo=UTC))  # midnight in London
+    assert programme_over(cohort([]), AFTER_END)
 
 
 # Status, overrides, recorded outcomes ---------------------------------------------------------
