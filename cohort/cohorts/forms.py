@@ -24,8 +24,23 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from cohort.concurrency import version_field
+from cohort.domain.cohort_stage import open_statuses
 from cohort.forms import DayMonthYearField, PlainText, WholeNumberField, strip_filter
 from cohort.models import BankHolidayDivision, CohortStatus
+
+STATUS_LABELS = {
+    "planned": "Planned",
+    "open": "Open (taking nominations)",
+    "running": "Running",
+    "finished": "Finished",
+    "archived": "Archived",
+}
+
+
+def status_choices(stored: str) -> list[tuple[str, str]]:
+    """Only the statuses allowed now (docs/rules.md §2.3): finishing has its own page."""
+    return [(s, STATUS_LABELS[s]) for s in open_statuses(stored)]
+
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -35,6 +50,11 @@ def _monday(form, field):
         raise ValidationError(
             f"Start date must be a Monday ({field.data.day} {field.data:%B %Y} is a {field.data:%A})"
         )
+
+
+def _known_status(form, field):
+    if field.data not in STATUS_LABELS:
+        raise ValidationError("Not a valid choice")
 
 
 def _slug(form, field):
@@ -108,9 +128,11 @@ class CohortForm(FlaskForm):
     status = SelectField(
         "Status",
         widget=GovSelect(),
-        choices=[(s.value, s.value.capitalize()) for s in CohortStatus],
+        choices=status_choices(CohortStatus.PLANNED.value),
         default=CohortStatus.PLANNED.value,
-        validators=[InputRequired("Select a status")],
+        # Any known status passes here, so the service can say why one not offered is refused.
+        validate_choice=False,
+        validators=[InputRequired("Select a status"), _known_status],
     )
     facilitators = SelectMultipleField(
         "Facilitators", widget=GovCheckboxesInput(), coerce=int, choices=[], validate_choice=True

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
 
 from sqlalchemy import Select, case, func, select
 
+from cohort.domain.cohort_stage import NextStep, Setup, Stage, cohort_stage, next_step
+from cohort.domain.times import london_date
 from cohort.extensions import db
-from cohort.models import Cohort, Department, Enrolment, EnrolmentStatus, User
+from cohort.models import AuditEvent, Cohort, Department, Enrolment, EnrolmentStatus, Session, User
 from cohort.services.enrolments import PLACE_HOLDING
 
 
@@ -54,3 +57,40 @@ def department_counts(
     if department_id is not None:
         query = query.where(User.department_id == department_id)
     return [(d, n) for d, n in db.session.execute(query)]
+
+
+@dataclass(frozen=True)
+class StageView:
+    """The stage a cohort's page shows and the programme manager's next step (docs/rules.md §2.3)."""
+
+    stage: Stage
+    step: NextStep | None
+    sessions: int
+    finished_on: date | None  # the day it was finished in the service, when finished or archived
+
+
+def stage_view(cohort: Cohort, at: datetime) -> StageView:
+    """Two queries whatever the cohort's size: its sessions' end times, and when it was finished."""
+    ends = list(
+        db.session.scalars(
+            select(Session.ends_at).where(Session.cohort_id == cohort.id, Session.cancelled_at.is_(None))
+        )
+    )
+    stage = cohort_stage(cohort.status.value, cohort.start_date, cohort.end_date, ends, at)
+    participants = db.session.scalar(
+        select(func.count(Enrolment.id)).where(
+            Enrolment.cohort_id == cohort.id, Enrolment.status.in_(PLACE_HOLDING)
+        )
+    )
+    step = next_step(stage, Setup(len(ends), participants or 0, len(cohort.facilitators)))
+    finished_on = None
+    if stage.closed:
+        finished_at = db.session.scalar(
+            select(func.max(AuditEvent.at)).where(
+                AuditEvent.entity_type == "Cohort",
+                AuditEvent.entity_id == cohort.id,
+                AuditEvent.action == "finish",
+            )
+        )
+        finished_on = london_date(finished_at) if finished_at is not None else None
+    return StageView(stage, step, len(ends), finished_on)

@@ -10,8 +10,8 @@ from sqlalchemy.exc import IntegrityError
 from cohort.attendance.queries import cohort_attendance, enrolment_rows
 from cohort.auth.access import admin_required, cohort_for, visible_cohorts
 from cohort.cohorts import bp
-from cohort.cohorts.forms import CohortForm
-from cohort.cohorts.queries import cohort_rows, department_counts
+from cohort.cohorts.forms import CohortForm, status_choices
+from cohort.cohorts.queries import cohort_rows, department_counts, stage_view
 from cohort.concurrency import StaleEdit, keep_typed, version_of
 from cohort.extensions import db
 from cohort.models import BankHolidayDivision, Cohort, CohortStatus, Enrolment, EnrolmentStatus, Role, User
@@ -112,6 +112,7 @@ def edit_cohort(slug: str):
     cohort = cohort_for(current_user, slug)
     form = CohortForm(obj=cohort) if request.method == "GET" else CohortForm()
     form.facilitators.choices = _facilitator_choices()
+    form.status.choices = status_choices(cohort.status.value)
     if request.method == "GET":
         form.bank_holiday_division.data = cohort.bank_holiday_division.value
         form.status.data = cohort.status.value
@@ -171,6 +172,7 @@ def show_cohort(slug: str):
         statuses=list(EnrolmentStatus),
         sorts=list(SORTS),
         attendance=_attendance_summary(cohort),
+        stage=stage_view(cohort, utcnow()),
     )
 
 
