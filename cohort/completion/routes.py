@@ -6,6 +6,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from cohort.auth.access import admin_required, cohort_for, refuse, roles_required
+from cohort.cohorts.queries import stage_view
 from cohort.concurrency import StaleEdit, keep_typed, version_of
 from cohort.domain.completion import DEFAULT_RULES, Outcome
 from cohort.extensions import db
@@ -15,6 +16,7 @@ from cohort.models.base import utcnow
 from . import bp
 from .forms import FinishForm, OverrideForm, SettingsForm
 from .queries import cohort_outcomes
+from .routes_certificates import cohort_certificates
 from .service import (
     COMPLETION_RULES,
     CompletionError,
@@ -105,12 +107,15 @@ def settings(slug: str):
 def outcomes(slug: str):
     cohort = _managed_cohort(slug)
     only = current_user.department_id if current_user.role == Role.SPONSOR else None
-    data = cohort_outcomes(cohort, utcnow(), department_id=only)
+    now = utcnow()
+    data = cohort_outcomes(cohort, now, department_id=only)
     return render_template(
         "completion/outcomes.html",
         title=f"Outcomes – {cohort.name}",
         cohort=cohort,
         data=data,
+        stage=stage_view(cohort, now),
+        certificates=cohort_certificates(cohort, only) if cohort.status.closed else [],
         sponsor_view=only is not None,
         is_admin=current_user.role == Role.ADMIN,
     )
@@ -186,12 +191,14 @@ def finish_cohort(slug: str):
             "success",
         )
         return redirect(url_for("completion.outcomes", slug=cohort.slug))
-    data = cohort_outcomes(cohort, utcnow())
+    now = utcnow()
+    data = cohort_outcomes(cohort, now)
     return render_template(
         "completion/finish.html",
         title=f"Finish {cohort.name}",
         cohort=cohort,
         data=data,
+        stage=stage_view(cohort, now),
         form=form,
         Outcome=Outcome,
     ), (400 if form.errors else 200)

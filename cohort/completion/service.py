@@ -204,6 +204,12 @@ def finish(actor: User, cohort: Cohort, at: datetime) -> dict[Outcome, int]:
     if is_closed(cohort):
         raise CompletionError(f"{cohort.name} is already {cohort.status.value}")
     found = cohort_outcomes(cohort, at)
+    if not found.over and all(s.cancelled for s in found.facts.sessions):
+        # docs/rules.md §5.2: with no sessions, the programme is over the day after its last day.
+        raise CompletionError(
+            f"{cohort.name} has no sessions: it can be finished from the day after its last day "
+            f"({cohort.end_date.day} {cohort.end_date:%B %Y})"
+        )
     if not found.over:
         raise CompletionError(
             f"{cohort.name} cannot be finished before its last session has ended "

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from cohort.auth.access import refuse
 from cohort.extensions import db, limiter
-from cohort.models import Enrolment
+from cohort.models import Certificate, Enrolment
 from cohort.models.base import utcnow
 from cohort.reports.pdf import render_pdf
 from cohort.reports.routes import download
@@ -82,7 +82,17 @@ def certificate_pdf(enrolment_id: int):
     certificate = valid_certificate(enrolment)
     if certificate is None:
         refuse(404, f"enrolment {enrolment_id} has no valid certificate")
-    content = render_pdf(
+    return download(certificate_document(enrolment, certificate), certificate_filename(enrolment))
+
+
+def certificate_filename(enrolment: Enrolment) -> str:
+    return _filename("certificate", enrolment)
+
+
+def certificate_document(enrolment: Enrolment, certificate: Certificate) -> bytes:
+    """The certificate's PDF (docs/rules.md §10.1): one builder for the download and the ZIP of a
+    cohort's certificates (cohort.completion.routes_certificates)."""
+    return render_pdf(
         "records/certificate_print.html",
         title=f"Certificate – {enrolment.user.full_name}",
         footer=f"Verification code {certificate.display_code}",
@@ -93,7 +103,6 @@ def certificate_pdf(enrolment_id: int):
         check_url=check_address(),
         check_url_with_code=check_address(certificate.code),
     )
-    return download(content, _filename("certificate", enrolment))
 
 
 def _lookups_only() -> bool:

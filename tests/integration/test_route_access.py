@@ -480,6 +480,45 @@ EXPECTED = {
     },
     "reports.department_report_pdf_again": {**admin_only(302), "sponsor": 302},
     # --- end report PDFs ---
+    # --- api ---
+    # Your account → API tokens: staff only, participants hold none (docs/api.md, Tokens). The
+    # table's token id is no token at all: 404 for the staff who may reach the page.
+    "api_tokens.list_tokens": {**signed_in(200), "participant": 403},
+    "api_tokens.new_token": {**signed_in(200), "participant": 403},
+    "api_tokens.revoke_token": {**signed_in(404), "participant": 403},
+    "api_tokens.admin_revoke_token": admin_only(404),
+    # --- end api ---
+    # --- register deadline ---
+    # The check-in screen's live count (JSON): the cohort's staff only, like the screen itself.
+    "attendance.check_in_count_json": {
+        "anonymous": 302,
+        "participant": 403,
+        "facilitator": 200,
+        "sponsor": 403,
+        "admin": 200,
+    },
+    # --- end register deadline ---
+    # --- lifecycle ---
+    # A finished cohort's certificates as one ZIP: the test cohort is running, so there are none
+    # yet (404 for everyone whose role may ask; tests/integration/test_cohort_lifecycle.py).
+    "completion.certificates_zip": {
+        "anonymous": 302,
+        "participant": 403,
+        "facilitator": 404,
+        "sponsor": 404,
+        "admin": 404,
+    },
+    # --- end lifecycle ---
+    # --- search and help ---
+    # Staff search (docs/rules.md §1.2); participants have none. The table's URL has no q: the empty form.
+    "search.search": {"anonymous": 302, "participant": 403, "facilitator": 200, "sponsor": 200, "admin": 200},
+    # Help is text about the service, for everyone; /help sends a signed-in person to their role's page.
+    "help.index": {"anonymous": 200, **dict.fromkeys(ROLES[1:], 302)},
+    "help.programme_managers": everyone(200),
+    "help.facilitators": everyone(200),
+    "help.participants": everyone(200),
+    "help.sponsors": everyone(200),
+    # --- end search and help ---
 }
 
 UNCHECKED = {"static"}  # Flask's own static files
@@ -502,7 +541,8 @@ def _url_values(world) -> dict:
         "kind": "xlsx",  # cohort completion report: the spreadsheet
         "code": world.moj.code,  # department reports: the MOJ sponsor's department
         "entry_id": log_entry_id_for(world.participant),  # the participant's own learning log entry
-        "message_id": outbox_message_id(world),  # an invitation to the other participant
+        "message_id": outbox_message_id(world),
+        "token_id": 2**31 - 1,  # API tokens: no such token  # an invitation to the other participant
         **hackathon_world(world),  # hackathon_id, challenge_id, team_id, submission_id, judge_id
     }
 
