@@ -120,6 +120,12 @@ def load_config() -> dict:
     absolute_hours = _int("SESSION_ABSOLUTE_HOURS", 12)
     max_upload_mb = _int("MAX_UPLOAD_MB", 6)
 
+    # docs/rules.md §3.2: an ended session with no mark waits this many working days for its
+    # register before it counts as absent (0: at once).
+    register_deadline = _int("REGISTER_DEADLINE_WORKING_DAYS", 2)
+    if not 0 <= register_deadline <= 20:
+        raise ConfigError(f"REGISTER_DEADLINE_WORKING_DAYS must be from 0 to 20, not {register_deadline}")
+
     from cohort.auth.settings import sign_in_settings
     from cohort.messages.settings import email_settings
 
@@ -164,6 +170,8 @@ def load_config() -> dict:
         "SQLITE_BUSY_TIMEOUT_MS": _int("SQLITE_BUSY_TIMEOUT_MS", 15000),
         "USERS_PER_PAGE": 25,
         "SERVICE_NAME": "Cohort",
+        # The programme team's address on the Help pages (README, Configuration); unset: EMAIL_REPLY_TO.
+        "HELP_EMAIL": (os.environ.get("HELP_EMAIL") or "").strip() or None,
         "PREFERRED_URL_SCHEME": "https" if production else "http",
         "AUDIT_EVENTS_PER_PAGE": 50,
         # Uploaded nomination files wait here between preview and confirm; every
@@ -182,4 +190,5 @@ def load_config() -> dict:
         # those headers and a valid X-Request-Id from the proxy is used as the request id
         # (docs/operations.md, Request ids).
         "TRUSTED_PROXY_COUNT": trusted_proxies,
+        "REGISTER_DEADLINE_WORKING_DAYS": register_deadline,
     }

@@ -10,9 +10,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from cohort.domain import bank_holidays
 from cohort.domain.attendance import (
     AttendanceFigures,
     Mark,
@@ -23,8 +25,10 @@ from cohort.domain.attendance import (
     missed_mandatory,
     risk_flags,
     tally,
+    waiting_for_register,
 )
 from cohort.domain.times import week_of
+from cohort.domain.working_time import register_closes
 from cohort.extensions import db
 from cohort.models import (
     AttendanceMark,
@@ -69,6 +73,10 @@ class SessionLike(Protocol):
 
 
 def facts(cohort: Cohort, sessions: Iterable[SessionLike]) -> list[SessionFacts]:
+    """The sessions as the rules see them, each with the end of its register deadline
+    (docs/rules.md §3.2: REGISTER_DEADLINE_WORKING_DAYS working days of the cohort's division)."""
+    days = current_app.config.get("REGISTER_DEADLINE_WORKING_DAYS", 2)
+    holidays = bank_holidays.holidays(cohort.bank_holiday_division.value)
     return [
         SessionFacts(
             id=s.id,
@@ -78,6 +86,7 @@ def facts(cohort: Cohort, sessions: Iterable[SessionLike]) -> list[SessionFacts]
             mandatory=s.mandatory,
             title=s.title,
             week=week_of(cohort.start_date, s.starts_at),
+            register_closes=register_closes(s.ends_at, days, holidays),
         )
         for s in sessions
     ]
@@ -204,11 +213,13 @@ def cohort_attendance(cohort: Cohort, at: datetime, department_id: int | None = 
     by_session = []
     for session, fact in zip(sessions, session_facts, strict=True):
         who = [e for e in enrolments if counts_for(fact, e.enrolled_on, at)]
+        held = [marks.get(e.id, {}).get(fact.id) for e in who]
+        waiting = sum(1 for mark in held if waiting_for_register(fact, mark, at))
         by_session.append(
             SessionRow(
                 session=session,
                 week=fact.week or 0,
-                figures=tally(marks.get(e.id, {}).get(fact.id) for e in who),
+                figures=tally((m for m in held if not waiting_for_register(fact, m, at)), waiting),
                 counts=not fact.cancelled and fact.ends_at <= at,
             )
         )
@@ -240,6 +251,7 @@ class SessionLine:
     catch_up: CatchUp | None
     counts: bool  # counts towards their rate
     missed_mandatory: bool
+    waiting: bool = False  # ended, no mark yet, before the register deadline (docs/rules.md §3.2)
 
 
 @dataclass
@@ -287,6 +299,8 @@ def participant_detail(enrolment: Enrolment, at: datetime) -> ParticipantDetail:
             catch_up=catch_ups.get(s.id),
             counts=counts_for(f, enrolment.enrolled_on, at),
             missed_mandatory=s.id in missed_ids,
+            waiting=counts_for(f, enrolment.enrolled_on, at)
+            and waiting_for_register(f, plain_marks.get(s.id), at),
         )
         for s, f in zip(sessions, session_facts, strict=True)
     ]

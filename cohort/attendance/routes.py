@@ -14,17 +14,18 @@ from datetime import timedelta
 import segno
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from cohort.attendance import bp, queries
 from cohort.attendance.forms import NOTE_MAX, CatchUpForm, CheckInCodeForm, OpenCheckInForm, RegisterForm
+from cohort.attendance.live import check_in_count
 from cohort.auth.access import cohort_for, refuse, roles_required
 from cohort.cohorts.queries import department_counts
 from cohort.domain.attendance import ATTENDED, Mark
 from cohort.domain.times import london_date, week_of
 from cohort.extensions import db, limiter
 from cohort.forms import ConfirmForm
-from cohort.models import AttendanceMark, CatchUp, Cohort, Enrolment, EnrolmentStatus, MarkSource, Role
+from cohort.models import AttendanceMark, CatchUp, Cohort, Enrolment, EnrolmentStatus, Role
 from cohort.models.base import utcnow
 from cohort.schedule.routes import MAX_ID, session_for
 from cohort.services import attendance as service
@@ -379,20 +380,11 @@ def run_check_in(slug: str, session_id: int):
     elif request.method == "POST" and (current is not None or problem is not None):
         return redirect(url_for("attendance.run_check_in", slug=cohort.slug, session_id=session.id))
     link = qr = None
-    checked_in = 0
+    checked_in = expected = 0
     if current is not None:
         link = url_for("attendance.check_in", code=current.code, _external=True)
         qr = _qr_data_uri(link)
-        checked_in = (
-            db.session.scalar(
-                select(func.count(AttendanceMark.id)).where(
-                    AttendanceMark.session_id == session.id,
-                    AttendanceMark.source == MarkSource.CHECK_IN,
-                    AttendanceMark.mark.in_(ATTENDED),
-                )
-            )
-            or 0
-        )
+        checked_in, expected = check_in_count(session)
     return render_template(
         "attendance/run_check_in.html",
         title=f"Check-in – {session.title}",
@@ -404,6 +396,7 @@ def run_check_in(slug: str, session_id: int):
         link=link,
         qr=qr,
         checked_in=checked_in,
+        expected=expected,
         late_from=session.starts_at + timedelta(minutes=current.late_after_minutes) if current else None,
         close_form=ConfirmForm(),
         now=now,

@@ -8,7 +8,9 @@ person enrolled:
 - counted  = ended sessions − sessions marked excused
 - rate     = attended / counted, or no data when counted is 0
 
-A session with no mark once it has ended counts as absent. Rates are shown
+A session with no mark once it has ended is **waiting for the register** until its register
+deadline (`register_closes`, REGISTER_DEADLINE_WORKING_DAYS working days after it: §3.2) and
+leaves the figures meanwhile; after the deadline it counts as absent. Rates are shown
 as whole percentages rounded half up (79.5 % → 80 %), but rules compare the
 unrounded value, kept here as an exact fraction.
 """
@@ -52,6 +54,8 @@ class SessionFacts:
     mandatory: bool = False
     title: str = ""
     week: int | None = None
+    # The end of its register deadline (docs/rules.md §3.2); None: no wait, the session's end.
+    register_closes: datetime | None = None
     starts_on: date = field(init=False, repr=False, compare=False)  # its London date, worked out once
 
     def __post_init__(self):
@@ -61,6 +65,11 @@ class SessionFacts:
 def counts_for(session: SessionFacts, enrolled_on: date, at: datetime) -> bool:
     """Does this session count towards the rate of someone who enrolled on `enrolled_on`, at `at`?"""
     return not session.cancelled and session.ends_at <= at and session.starts_on >= enrolled_on
+
+
+def waiting_for_register(session: SessionFacts, mark: Mark | str | None, at: datetime) -> bool:
+    """An ended session with no mark, before its register deadline: not yet missed (§3.2)."""
+    return mark is None and session.register_closes is not None and at < session.register_closes
 
 
 @functools.lru_cache(maxsize=4096)  # the same few rates come up again and again in a report
@@ -99,7 +108,8 @@ class AttendanceFigures:
     late: int = 0
     excused: int = 0
     absent: int = 0  # marked absent
-    unmarked: int = 0  # no mark: counted as absent
+    unmarked: int = 0  # no mark after the register deadline: counted as absent
+    waiting: int = 0  # no mark yet, before the register deadline: not in `ended` nor the rate
 
     @property
     def attended(self) -> int:
@@ -142,11 +152,13 @@ class AttendanceFigures:
             excused=self.excused + other.excused,
             absent=self.absent + other.absent,
             unmarked=self.unmarked + other.unmarked,
+            waiting=self.waiting + other.waiting,
         )
 
 
-def tally(marks: Iterable[Mark | str | None]) -> AttendanceFigures:
-    """Figures for a list of marks of sessions that all count (None: no mark)."""
+def tally(marks: Iterable[Mark | str | None], waiting: int = 0) -> AttendanceFigures:
+    """Figures for a list of marks of sessions that all count (None: no mark, past the register
+    deadline); `waiting`: how many more have no mark yet, before their deadline."""
     # Keyed by the plain values: a Mark is a str, so both kinds of key find the same count
     # (and no Mark(...) call per mark, which a programme-wide report makes 100,000 times).
     counts = dict(_NO_MARKS)
@@ -167,6 +179,7 @@ def tally(marks: Iterable[Mark | str | None]) -> AttendanceFigures:
         excused=counts["excused"],
         absent=counts["absent"],
         unmarked=unmarked,
+        waiting=waiting,
     )
 
 
@@ -176,8 +189,18 @@ def attendance_figures(
     enrolled_on: date,
     at: datetime,
 ) -> AttendanceFigures:
-    """docs/rules.md §3 for one enrolment. `marks` maps session id → mark (missing: no mark)."""
-    return tally(marks.get(s.id) for s in sessions if counts_for(s, enrolled_on, at))
+    """docs/rules.md §3 for one enrolment. `marks` maps session id → mark (missing: no mark).
+    An unmarked session before its register deadline is counted apart, as waiting (§3.2)."""
+    counting: list[Mark | str | None] = []
+    waiting = 0
+    for s in sessions:
+        if counts_for(s, enrolled_on, at):
+            mark = marks.get(s.id)
+            if waiting_for_register(s, mark, at):
+                waiting += 1
+            else:
+                counting.append(mark)
+    return tally(counting, waiting)
 
 
 def missed_mandatory(
@@ -187,7 +210,8 @@ def missed_mandatory(
     enrolled_on: date,
     at: datetime,
 ) -> list[SessionFacts]:
-    """Mandatory sessions that count, were not attended (present or late), and have no catch-up."""
+    """Mandatory sessions that count, were not attended (present or late), and have no catch-up;
+    not one with no mark that is still waiting for the register (§3.2)."""
     return [
         s
         for s in sessions
@@ -195,6 +219,7 @@ def missed_mandatory(
         and counts_for(s, enrolled_on, at)
         and marks.get(s.id) not in ATTENDED
         and s.id not in caught_up
+        and not waiting_for_register(s, marks.get(s.id), at)
     ]
 
 

@@ -36,7 +36,7 @@ from __future__ import annotations
 import enum
 import math
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
@@ -53,6 +53,7 @@ from cohort.domain.attendance import (
     threshold,
 )
 from cohort.domain.cohort_stage import programme_ended
+from cohort.domain.joining import before_joining, explain
 
 Share = float | Fraction | Decimal | str
 
@@ -469,6 +470,10 @@ def rules_outcome(cohort: CohortFacts, person: EnrolmentFacts, at: datetime, fin
         skills_details=_skills_details(cohort, person),
         finished=finished,
     )
+    # Say what was left out for this person: before they joined, or waiting for a register (§5.3).
+    before = before_joining(cohort.sessions, cohort.hackathons, person.enrolled_on, at)
+    if before.sessions or figures.waiting:
+        standing = replace(standing, checks=explain(standing.checks, before, figures.waiting))
     return standing
 
 

@@ -58,3 +58,27 @@ def add_working_time(start: datetime, duration: timedelta, holidays: Container[d
                 remaining -= closes - begin
         day += timedelta(days=1)
     raise ValueError(f"no working time found after {start}")
+
+
+def register_closes(session_ends: datetime, working_days: int, holidays: Container[date]) -> datetime:
+    """The end of a session's register deadline (docs/rules.md §3.2): midnight, London time, at the
+    end of the `working_days`-th working day after the day the session ended. Until then an ended
+    session with no mark is waiting for the register, not missed. 0 working days: no wait (the
+    deadline is the session's end). A session ending on Friday 4 December with 2 working days and
+    bank holiday Monday 7 December closes at the end of Wednesday 9 December (Tuesday 1, Wednesday 2).
+    """
+    if session_ends.tzinfo is None:
+        raise ValueError("naive datetime: times are timezone-aware")
+    if working_days < 0:
+        raise ValueError("working days must not be negative")
+    if working_days == 0:
+        return session_ends
+    day = london_date(session_ends)
+    counted = 0
+    for _ in range(working_days * _MAX_DAYS_OFF):
+        day += timedelta(days=1)
+        if is_working_day(day, holidays):
+            counted += 1
+            if counted == working_days:
+                return london_to_utc(day + timedelta(days=1), time(0, 0))
+    raise ValueError(f"no {working_days} working days found after {session_ends}")

@@ -203,6 +203,16 @@ def _enrol(actor: User | None, cohort: Cohort, user: User, on: date, job_title=N
     return enrolment
 
 
+def default_enrolment_date(cohort: Cohort, today: date) -> date:
+    """What the enrol form offers as the day the person joined (docs/rules.md §2.4): today while
+    the cohort runs (a late joiner: what came before does not count for them); its start date
+    before it starts, and for a cohort whose last day has passed, where a person enrolled now is
+    nearly always being recorded as having been there all along. The form can change it."""
+    if cohort.start_date <= today <= cohort.end_date:
+        return today
+    return cohort.start_date
+
+
 def enrol_person(
     actor: User | None, cohort: Cohort, person: NewPerson, on: date | None = None
 ) -> EnrolResult:

@@ -290,7 +290,7 @@ def test_register_shows_who_checked_in(world, sign_in, session):
     check_in = open_window(world, session)
     sign_in(world.participant).post("/check-in", data={"code": check_in.code})
     page = sign_in(world.facilitator).get(run_url(session)).text
-    assert "1 person has checked in so far" in page
+    assert "1 of 2 checked in" in page
     register = (
         sign_in(world.facilitator).get(f"/cohorts/{world.cohort.slug}/sessions/{session.id}/register").text
     )
