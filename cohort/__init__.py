@@ -152,3 +152,13 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(
         reports_bp
     )  # full paths: /cohorts/<slug>/report…, /departments/<code>/report…, /reports
+
+    from cohort.api import init_api
+
+    init_api(app)  # /api/v1 and Your account → API tokens (docs/api.md)
+
+    from cohort.help import bp as help_bp
+    from cohort.search import bp as search_bp
+
+    app.register_blueprint(search_bp)  # /search, for staff
+    app.register_blueprint(help_bp)  # /help and /help/<role>

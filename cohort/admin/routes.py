@@ -31,7 +31,7 @@ from cohort.extensions import db
 from cohort.forms import ConfirmForm
 from cohort.models import Department, Role, User
 from cohort.paging import pagination_params
-from cohort.services import accounts
+from cohort.services import accounts, api_tokens
 from cohort.services import departments as department_service
 from cohort.services.accounts import AccountError
 from cohort.services.departments import DepartmentDetails, DepartmentError
@@ -220,6 +220,7 @@ def _user_page(user: User, error: str | None = None):
         action_error=error,
         is_self=user.id == current_user.id,
         signed_in_sessions=sessions_of(user),
+        api_tokens_of_user=api_tokens.tokens_of(user),
     ), (400 if error else 200)
 
 

@@ -1,5 +1,6 @@
 """All models, imported here so Alembic and the app see every table."""
 
+from cohort.models.api_tokens import ApiToken
 from cohort.models.attendance import AttendanceMark, CatchUp, CheckIn, CheckInAttempt, MarkSource
 from cohort.models.audit import AuditEvent
 from cohort.models.certificate import Certificate
@@ -38,6 +39,7 @@ from cohort.models.skills import Assessment, CohortSkill, LearningLogComment, Le
 from cohort.models.user import Role, User, normalise_email
 
 __all__ = [
+    "ApiToken",
     "Assessment",
     "AttendanceMark",
     "AuditEvent",
