@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event
 
 from cohort.extensions import db
 from cohort.models import AuditEvent, Role, User
 from tests import factories
+from tests.querycount import count_queries
 
 BASE = datetime(2026, 9, 7, 9, 0, tzinfo=UTC)
 
@@ -44,20 +43,6 @@ def _event(
 def _summaries(text: str) -> list[str]:
     """The summaries of the rows shown, in order (each carries the marker 'Event ')."""
     return re.findall(r"(Event [\w-]+)", text)
-
-
-@contextmanager
-def count_queries():
-    statements: list[str] = []
-
-    def before(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", before)
 
 
 @pytest.fixture
@@ -245,13 +230,13 @@ def test_queries_do_not_grow_with_rows(world, sign_in):
     _event("Event one", actor=world.admin)
     db.session.commit()
     client = sign_in(world.admin)
-    with count_queries() as few:
+    with count_queries(db.engine) as few:
         client.get("/admin/audit")
     people = [factories.make_user(Role.PARTICIPANT, world.moj) for _ in range(10)]
     for n in range(40):
         _event(f"Event many-{n}", actor=people[n % 10], before={"department_id": world.moj.id}, after={})
     db.session.commit()
-    with count_queries() as many:
+    with count_queries(db.engine) as many:
         response = client.get("/admin/audit")
     assert len(_summaries(response.text)) == 41
     assert few and len(many) == len(few)

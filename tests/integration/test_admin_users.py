@@ -5,15 +5,15 @@ from __future__ import annotations
 import html
 import logging
 import re
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from cohort.extensions import db
 from cohort.models import AuditEvent, Role, User
 from tests import factories
 from tests.mail import link_in, outbox
+from tests.querycount import count_queries
 
 
 def _count(model) -> int:
@@ -29,20 +29,6 @@ def _events(action: str | None = None) -> list[AuditEvent]:
     if action:
         query = query.where(AuditEvent.action == action)
     return list(db.session.scalars(query))
-
-
-@contextmanager
-def count_queries():
-    statements: list[str] = []
-
-    def before(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", before)
 
 
 def _names_in_table(text: str) -> list[str]:
@@ -189,12 +175,12 @@ def test_strange_page_numbers_give_the_first_or_last_page(world, sign_in, page, 
 
 def test_list_queries_do_not_grow_with_rows(world, sign_in):
     client = sign_in(world.admin)
-    with count_queries() as few:
+    with count_queries(db.engine) as few:
         client.get("/admin/users")
     for n in range(20):
         factories.make_user(Role.PARTICIPANT, world.dvla if n % 2 else world.moj)
     db.session.commit()
-    with count_queries() as many:
+    with count_queries(db.engine) as many:
         response = client.get("/admin/users")
     assert len(_names_in_table(response.text)) == 25
     assert few and len(many) == len(few)

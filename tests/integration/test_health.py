@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from alembic.script import ScriptDirectory
 from flask_migrate import upgrade
-from sqlalchemy import event
 
 from cohort import create_app
 from cohort.extensions import db
+from tests.querycount import count_queries
 
 ALL_OK = {"database": "ok", "migrations": "ok", "import_folder": "ok", "reports_folder": "ok"}
 
@@ -25,11 +25,10 @@ def folders(app, tmp_path):
 
 
 def test_healthz_says_ok_without_touching_the_database(app, client):
-    statements = []
-    event.listen(db.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
-    response = client.get("/healthz")
+    with count_queries(db.engine) as statements:
+        response = client.get("/healthz")
     assert (response.status_code, response.text, response.mimetype) == (200, "ok", "text/plain")
-    assert statements == []
+    assert len(statements) == 0
 
 
 def test_readyz_is_ready_when_every_check_passes(client, folders):
