@@ -8,7 +8,7 @@ from sqlalchemy.orm import joinedload
 from cohort.auth.access import visible_cohorts
 from cohort.cohorts.queries import PLACE_HOLDING, cohort_rows
 from cohort.extensions import db
-from cohort.models import Cohort, CohortStatus, Department, Enrolment, EnrolmentStatus, Role, User
+from cohort.models import Cohort, CohortStatus, Department, Enrolment, EnrolmentStatus, User
 
 TODAY_LIMIT = 20
 REGISTERS_LIMIT = 20
@@ -113,13 +113,6 @@ def participant(user: User):
 
 
 def sponsor(user: User):
-    enrolments = db.session.scalars(
-        select(Enrolment)
-        .options(joinedload(Enrolment.cohort), joinedload(Enrolment.user))
-        .join(User, User.id == Enrolment.user_id)
-        .join(Cohort, Cohort.id == Enrolment.cohort_id)
-        .where(User.department_id == user.department_id, User.role == Role.PARTICIPANT)
-        .order_by(Cohort.start_date.desc(), User.full_name)
-    ).all()
-    rows = cohort_rows(visible_cohorts(user), department_id=user.department_id)
-    return "main/dashboard_sponsor.html", {"enrolments": enrolments, "rows": rows}
+    from cohort.main.sponsor_dashboard import sponsor as sponsor_dashboard  # filters and pages
+
+    return sponsor_dashboard(user)

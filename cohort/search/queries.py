@@ -1,0 +1,162 @@
+"""What a staff search finds, in the searcher's scope (docs/rules.md §1.2).
+
+One query per group, whatever the amount of data (docs/architecture.md §8): each reads at most
+`LIMIT` rows and, through a window count, how many matched in all."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import Select, func, or_, select
+
+from cohort.auth.access import visible_cohorts
+from cohort.extensions import db
+from cohort.models import Challenge, Cohort, Department, Role, Session, User
+from cohort.models.cohort import CohortStatus
+from cohort.models.hackathons import ChallengeStatus
+from cohort.paging import contains_pattern
+from cohort.participants.queries import participant_scope
+
+LIMIT = 20  # rows shown per group; the rest are counted
+MAX_QUERY_LENGTH = 100
+
+
+@dataclass(frozen=True)
+class Person:
+    id: int
+    full_name: str
+    email: str
+    role: Role
+    department: str | None
+    active: bool
+
+
+@dataclass(frozen=True)
+class CohortHit:
+    name: str
+    slug: str
+    start_date: date
+    status: CohortStatus
+
+
+@dataclass(frozen=True)
+class SessionHit:
+    id: int
+    title: str
+    starts_at: datetime
+    cancelled: bool
+    cohort_name: str
+    cohort_slug: str
+
+
+@dataclass(frozen=True)
+class ChallengeHit:
+    id: int
+    title: str
+    department: str
+    status: ChallengeStatus
+
+
+@dataclass
+class Group:
+    items: list = field(default_factory=list)
+    total: int = 0
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.items)
+
+
+@dataclass
+class Results:
+    people: Group
+    cohorts: Group
+    sessions: Group
+    challenges: Group | None  # None: the searcher may not see challenges (facilitators)
+
+    @property
+    def total(self) -> int:
+        groups = (self.people, self.cohorts, self.sessions, self.challenges)
+        return sum(g.total for g in groups if g is not None)
+
+
+def _rows(query: Select) -> tuple[list, int]:
+    """At most LIMIT rows of the query, and how many rows it has in all (the last column)."""
+    rows = db.session.execute(query.add_columns(func.count().over()).limit(LIMIT)).all()
+    return [row[:-1] for row in rows], (rows[0][-1] if rows else 0)
+
+
+def _people(viewer: User, pattern: str) -> Group:
+    scope = select(User) if viewer.role == Role.ADMIN else participant_scope(viewer)
+    ids = scope.with_only_columns(User.id)
+    query = (
+        select(User.id, User.full_name, User.email, User.role, Department.name, User.is_active_account)
+        .outerjoin(Department, Department.id == User.department_id)
+        .where(
+            User.id.in_(ids),
+            or_(User.full_name.ilike(pattern, escape="\\"), User.email.ilike(pattern, escape="\\")),
+        )
+        .order_by(User.full_name, User.id)
+    )
+    rows, total = _rows(query)
+    return Group([Person(*row) for row in rows], total)
+
+
+def _cohort_ids(viewer: User) -> Select:
+    return visible_cohorts(viewer).with_only_columns(Cohort.id)
+
+
+def _cohorts(viewer: User, pattern: str) -> Group:
+    query = (
+        select(Cohort.name, Cohort.slug, Cohort.start_date, Cohort.status)
+        .where(Cohort.id.in_(_cohort_ids(viewer)), Cohort.name.ilike(pattern, escape="\\"))
+        .order_by(Cohort.start_date.desc(), Cohort.name)
+    )
+    rows, total = _rows(query)
+    return Group([CohortHit(*row) for row in rows], total)
+
+
+def _sessions(viewer: User, pattern: str) -> Group:
+    query = (
+        select(
+            Session.id,
+            Session.title,
+            Session.starts_at,
+            Session.cancelled_at.is_not(None),
+            Cohort.name,
+            Cohort.slug,
+        )
+        .join(Cohort, Cohort.id == Session.cohort_id)
+        .where(Session.cohort_id.in_(_cohort_ids(viewer)), Session.title.ilike(pattern, escape="\\"))
+        .order_by(Session.starts_at.desc(), Session.id)
+    )
+    rows, total = _rows(query)
+    return Group([SessionHit(*row) for row in rows], total)
+
+
+def _challenges(viewer: User, pattern: str) -> Group | None:
+    if viewer.role not in (Role.ADMIN, Role.SPONSOR):  # docs/rules.md §1.4, challenges
+        return None
+    query = (
+        select(Challenge.id, Challenge.title, Department.name, Challenge.status)
+        .join(Department, Department.id == Challenge.department_id)
+        .where(Challenge.title.ilike(pattern, escape="\\"))
+        .order_by(Challenge.title)
+    )
+    if viewer.role == Role.SPONSOR:
+        query = query.where(Challenge.department_id == viewer.department_id)
+    rows, total = _rows(query)
+    return Group([ChallengeHit(*row) for row in rows], total)
+
+
+def search(viewer: User, text: str) -> Results:
+    """Everything in the viewer's scope whose name, e-mail address or title holds `text`,
+    case aside. `text` is already cleaned (cohort.paging.clean_search) and not empty."""
+    pattern = contains_pattern(text)
+    return Results(
+        people=_people(viewer, pattern),
+        cohorts=_cohorts(viewer, pattern),
+        sessions=_sessions(viewer, pattern),
+        challenges=_challenges(viewer, pattern),
+    )

@@ -1,0 +1,96 @@
+"""Help for first-time users: a page per role, reached from the footer, /help and empty states."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from cohort.models import Role
+
+PAGES = {
+    "admin": "/help/programme-managers",
+    "facilitator": "/help/facilitators",
+    "participant": "/help/participants",
+    "sponsor": "/help/sponsors",
+}
+
+
+@pytest.mark.parametrize("role", list(PAGES))
+def test_help_sends_each_role_to_their_own_page(world, sign_in, role):
+    client = sign_in(world.by_role(role))
+    response = client.get("/help")
+    assert response.status_code == 302
+    assert response.headers["Location"] == PAGES[role]
+    page = client.get(PAGES[role])
+    assert page.status_code == 200
+    assert "What to do first" in page.text and "What each page is for" in page.text
+    assert "Who to contact" in page.text
+
+
+def test_the_anonymous_get_a_general_page_with_the_way_in(client):
+    response = client.get("/help")
+    assert response.status_code == 200
+    assert "<title>Help – Cohort</title>" in response.text
+    assert 'href="/sign-in"' in response.text
+    for path in PAGES.values():  # links to every role's page
+        assert f'href="{path}"' in response.text
+
+
+def test_role_pages_link_the_real_pages_of_that_role(app, world, sign_in):
+    def main_links(path: str) -> set[str]:
+        main = sign_in(world.admin).get(path).text.split("<main", 1)[1].split("</main>", 1)[0]
+        return set(re.findall(r'href="(/[^"#]*)"', main))
+
+    links = {path: main_links(path) for path in PAGES.values()}
+    assert {"/cohorts/new", "/admin/users", "/admin/audit", "/search"} <= links["/help/programme-managers"]
+    assert {"/my-schedule", "/check-in", "/my-progress", "/my-learning-log"} <= links["/help/participants"]
+    assert {"/challenges/new", "/departments/reports", "/participants/"} <= links["/help/sponsors"]
+    assert {"/dashboard", "/participants/", "/search"} <= links["/help/facilitators"]
+    # Every link on a help page opens for the role it is written for (no dead ends).
+    for role, path in PAGES.items():
+        client = sign_in(world.by_role(role))
+        own = {link for link in links[path] if not link.startswith(("/help", "/assets", "/static"))}
+        for link in own - {"/sign-in"}:
+            response = client.get(link)
+            assert response.status_code in (200, 302), f"{link} from {path} as {role}"
+            if response.status_code == 302:  # the sponsor's reports page opens their own report
+                assert "/sign-in" not in response.headers["Location"]
+
+
+def test_the_contact_address_is_the_help_email_setting(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "HELP_EMAIL", "ai.accelerator@example.gov.uk")
+    response = client.get("/help/participants")
+    assert 'href="mailto:ai.accelerator@example.gov.uk"' in response.text
+    monkeypatch.setitem(app.config, "HELP_EMAIL", None)
+    monkeypatch.setitem(app.config, "EMAIL_REPLY_TO", "programme@example.gov.uk")
+    assert 'href="mailto:programme@example.gov.uk"' in client.get("/help/participants").text
+    monkeypatch.setitem(app.config, "EMAIL_REPLY_TO", None)
+    assert "mailto:" not in client.get("/help/participants").text
+
+
+def test_the_help_email_setting_comes_from_the_environment(monkeypatch):
+    from cohort.config import load_config
+
+    monkeypatch.setenv("HELP_EMAIL", " team@example.gov.uk ")
+    assert load_config()["HELP_EMAIL"] == "team@example.gov.uk"
+    monkeypatch.delenv("HELP_EMAIL")
+    assert load_config()["HELP_EMAIL"] is None
+
+
+@pytest.mark.parametrize("role", list(PAGES))
+def test_every_page_links_help_in_its_footer(world, sign_in, role):
+    text = sign_in(world.by_role(role)).get("/dashboard").text
+    footer = text.split('<footer class="govuk-footer">', 1)[1]
+    assert 'href="/help"' in footer
+
+
+def test_an_empty_state_points_to_help(app, sign_in):
+    from cohort.extensions import db
+    from tests import factories as f
+
+    sponsor = f.make_user(Role.SPONSOR, full_name="New Sponsor")
+    db.session.commit()
+    text = sign_in(sponsor).get("/dashboard").text
+    assert "No participants from your department yet." in text
+    assert 'href="/help">See Help for what to do first</a>' in text
