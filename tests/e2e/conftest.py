@@ -71,6 +71,15 @@ def _chromium_path() -> str:
 _LIVE_APP: list = []
 
 
+def pytest_collection_modifyitems(config, items):
+    """Every test in this folder is a browser test (the `e2e` marker), without each file
+    having to say so: `make test` deselects them, `make e2e` runs only them."""
+    folder = Path(__file__).parent
+    for item in items:
+        if folder in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.e2e)
+
+
 @pytest.fixture(scope="session")
 def live_app(live_server: str):
     """The live server's app, for a test to set up what no page makes (in an app context)."""

@@ -16,8 +16,6 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import Tab, login_for
 
-pytestmark = pytest.mark.e2e
-
 _axe = Axe()
 
 

@@ -11,8 +11,6 @@ from playwright.sync_api import expect
 from tests.e2e.conftest import Tab, login_for
 from tests.e2e.test_accessibility import format_violations
 
-pytestmark = pytest.mark.e2e
-
 GRID = "/cohorts/cohort-1/assessments/midpoint"
 # The final checkpoint is not recorded in the demo (week 9 of 12): this file's save is the only one.
 FINAL = "/cohorts/cohort-1/assessments/final"

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from playwright.sync_api import Browser, expect
 
 from tests.e2e.conftest import Tab, login_for
-
-pytestmark = pytest.mark.e2e
 
 # Seeded ids are stable: the standard programme's sessions are 1–19 in order (11 is the
 # week 8 workshop, ended on any day the demo is seeded), the drop-in with an open check-in

@@ -8,8 +8,6 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import Tab, login_for
 
-pytestmark = pytest.mark.e2e
-
 
 @pytest.mark.parametrize(
     ("path", "button", "message", "day_box"),

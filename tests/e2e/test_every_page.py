@@ -29,8 +29,6 @@ from werkzeug.exceptions import HTTPException
 from cohort import create_app
 from tests.e2e.conftest import Tab, login_for
 
-pytestmark = pytest.mark.e2e
-
 ROOT = Path(__file__).resolve().parents[2]
 REPORT = ROOT / "reports" / "every-page.txt"
 SHOTS = ROOT / "test-artifacts" / "every-page"

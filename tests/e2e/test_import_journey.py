@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import Tab, login_for
 from tests.e2e.test_accessibility import SAMPLE_NOMINATIONS, format_violations
-
-pytestmark = pytest.mark.e2e
 
 
 def test_upload_preview_and_confirm_enrols_everyone_in_the_file(tab: Tab) -> None:

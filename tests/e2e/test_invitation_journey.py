@@ -10,14 +10,11 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, expect
 
 from tests.e2e.conftest import Tab, login_for
 from tests.e2e.test_accessibility import format_violations
-
-pytestmark = pytest.mark.e2e
 
 NEW_PASSWORD = "violet kettle under the stairs"
 

@@ -14,8 +14,6 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import Tab, login_for
 
-pytestmark = pytest.mark.e2e
-
 _FONTS = """() => {
   const families = new Set();
   for (const el of document.querySelectorAll('body, body *')) {

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
 from playwright.sync_api import expect
 
 from cohort.seed import DEMO_COHORT_NAME, PARTICIPANTS
 from tests.e2e.conftest import Tab, login_for
-
-pytestmark = pytest.mark.e2e
 
 ADMIN_LINKS = ["Departments", "Users", "Audit log"]
 

@@ -13,7 +13,6 @@ import re
 import time
 from urllib.parse import urlsplit
 
-import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, expect
 
@@ -24,8 +23,6 @@ from cohort.models import Role, User
 from cohort.seed import DEMO_PASSWORD, participant_email
 from tests.e2e.conftest import Tab, login_for, note_demo_code_used
 from tests.e2e.test_accessibility import format_violations
-
-pytestmark = pytest.mark.e2e
 
 _axe = Axe()
 

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import Tab, login_for
-
-pytestmark = pytest.mark.e2e
 
 # Pages that use the GOV.UK template's inline script, the module script, forms and the menu.
 JS_ENABLED = re.compile(r"\bgovuk-frontend-supported\b")

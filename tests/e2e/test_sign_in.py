@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
 from playwright.sync_api import expect
 
 from cohort.seed import DEMO_COHORT_NAME
 from tests.e2e.conftest import Tab, login_for
-
-pytestmark = pytest.mark.e2e
 
 
 def test_programme_manager_signs_in_sees_dashboard_and_signs_out(tab: Tab) -> None:

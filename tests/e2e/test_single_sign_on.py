@@ -25,8 +25,6 @@ from tests.e2e.conftest import _CSP_LISTENER, Tab
 from tests.e2e.test_accessibility import format_violations
 from tests.oidc import MockProvider, running_provider
 
-pytestmark = pytest.mark.e2e
-
 PROVIDER_BUTTON = "Sign in with Ministry of Justice account"
 _axe = Axe()
 

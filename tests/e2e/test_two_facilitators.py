@@ -4,14 +4,11 @@ saving again (knowingly) goes through (docs/decisions/0003-concurrent-registers-
 
 from __future__ import annotations
 
-import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, expect
 
 from tests.e2e.conftest import _CSP_LISTENER, Tab
 from tests.e2e.test_accessibility import format_violations
-
-pytestmark = pytest.mark.e2e
 
 # Session 13 is a workshop of the running demo cohort that has ended; Daniel Whitfield's
 # enrolment is 4. Other browser tests use sessions 11 and 12.
