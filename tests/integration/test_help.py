@@ -94,3 +94,18 @@ def test_an_empty_state_points_to_help(app, sign_in):
     text = sign_in(sponsor).get("/dashboard").text
     assert "No participants from your department yet." in text
     assert 'href="/help">See Help for what to do first</a>' in text
+
+
+def test_first_time_staff_are_pointed_to_help_where_there_is_nothing_yet(app, sign_in):
+    from cohort.extensions import db
+    from tests import factories as f
+
+    facilitator = f.make_user(Role.FACILITATOR, full_name="New Facilitator")
+    admin = f.make_user(Role.ADMIN, full_name="New Manager")
+    db.session.commit()
+    text = sign_in(facilitator).get("/dashboard").text
+    assert 'assigns facilitators to cohorts. <a class="govuk-link" href="/help">See Help for what to do first</a>.' in text
+    assert 'No cohorts yet. <a class="govuk-link" href="/help">See Help' in sign_in(facilitator).get("/cohorts/").text
+    client = sign_in(admin)
+    assert 'No skills yet. <a class="govuk-link" href="/help">See Help' in client.get("/skills").text
+    assert "There are no cohorts yet. <a" in client.get("/reports").text

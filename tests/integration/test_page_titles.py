@@ -87,3 +87,74 @@ def test_a_department_report_names_its_cohort(world, sign_in):
     assert _title(client.get(f"/departments/MOJ/report?cohort={world.cohort.slug}")) == (
         f"Outcome report – Ministry of Justice – {world.cohort.name} – Cohort"
     )
+
+
+# --- search and help ---
+def test_every_paged_list_titles_its_page_and_filters():
+    """Each template that draws page links names its page and filters in its title, through
+    list_title (macros/titles.html). A new paged list without it fails here."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "cohort"
+    paged = [p for p in root.rglob("*.html") if "govukPagination(" in p.read_text()]
+    assert len(paged) >= 6
+    untitled = [str(p.relative_to(root)) for p in paged if "list_title(" not in p.read_text()]
+    assert untitled == []
+
+
+def test_the_outbox_names_its_filters_and_page(world, sign_in, monkeypatch):
+    from cohort.messages import routes as message_routes
+    from tests.mail import outbox_message_id
+
+    outbox_message_id(world)
+    client = sign_in(world.admin)
+    # One message: no page number.
+    assert _title(client.get("/admin/outbox?kind=invitation")) == "Outbox – Message: Invitation to set a password – Cohort"
+    from cohort.messages.outbox import queue_message
+
+    queue_message(
+        "invitation",
+        world.participant,
+        about=f"user:{world.participant.id}",
+        context={"link": "x", "hours": "72"},
+    )
+    db.session.commit()
+    monkeypatch.setattr(message_routes, "MESSAGES_PER_PAGE", 1)
+    assert _title(client.get("/admin/outbox?page=2")) == "Outbox – page 2 of 2 – Cohort"
+
+
+def test_the_nominations_preview_names_its_filter_and_page(world, sign_in):
+    from tests.integration.test_nominations_import import _many_rows, csv_bytes, upload
+
+    client = sign_in(world.admin)
+    upload(client, world.cohort.slug, csv_bytes(_many_rows(250, bad_every=50)))
+    base = f"Error: Check the nominations for {world.cohort.name}"  # some rows are broken
+    preview = f"/cohorts/{world.cohort.slug}/import/preview"
+    assert _title(client.get(f"{preview}?page=3")) == f"{base} – page 3 of 3 – Cohort"
+    assert _title(client.get(f"{preview}?status=error")) == f"{base} – Errors – Cohort"
+
+
+def test_the_sponsor_dashboard_names_its_filters_and_page(app, world, sign_in, monkeypatch):
+    monkeypatch.setitem(app.config, "USERS_PER_PAGE", 1)
+    f.enrol(world.other_cohort, f.make_user(full_name="Moj Two", department=world.moj))
+    db.session.commit()
+    client = sign_in(world.sponsor)
+    assert _title(client.get("/dashboard?page=2")) == "Dashboard – page 2 of 2 – Cohort"
+    assert _title(client.get(f"/dashboard?cohort={world.cohort.slug}&status=active")) == (
+        f"Dashboard – {world.cohort.name} – Active – Cohort"
+    )
+
+
+def test_search_and_help_titles_say_what_they_show(world, sign_in):
+    client = sign_in(world.admin)
+    assert _title(client.get("/search")) == "Search – Cohort"
+    assert _title(client.get("/search?q=ng")) == "Search – Results for: “ng” – Cohort"
+    assert _title_of_error(client.get("/search?q=")) == "Error: Search – Cohort"
+    titles = {
+        _title(client.get(f"/help/{page}"))
+        for page in ("programme-managers", "facilitators", "participants", "sponsors")
+    }
+    assert len(titles) == 4
+
+
+# --- end search and help ---
