@@ -108,7 +108,17 @@ def participant(user: User):
             None,
         )
         weeks[enrolment.id] = week_of(enrolment.cohort.start_date, now)
-    context = {"enrolments": enrolments, "details": details, "nexts": nexts, "weeks": weeks, "now": now}
+    from cohort.main.team_nudges import team_nudges
+
+    nudges = team_nudges({e_id: [line.session for line in d.lines] for e_id, d in details.items()}, now)
+    context = {
+        "enrolments": enrolments,
+        "details": details,
+        "nexts": nexts,
+        "weeks": weeks,
+        "now": now,
+        "team_nudges": nudges,
+    }
     return "main/dashboard_participant.html", context
 
 

@@ -28,6 +28,7 @@ from cohort.participants.forms import EnrolForm, TransferForm, WithdrawForm
 from cohort.services.enrolments import (
     EnrolmentError,
     NewPerson,
+    default_enrolment_date,
     enrol_person,
     places_taken,
     reinstate,
@@ -62,7 +63,7 @@ def enrol(slug: str):
     form = EnrolForm()
     form.department.choices = _department_choices("Select a department")
     if request.method == "GET" and form.enrolled_on.data is None:
-        form.enrolled_on.data = date.today()
+        form.enrolled_on.data = default_enrolment_date(cohort, date.today())
     if form.validate_on_submit():
         person = NewPerson(
             email=form.email.data,

@@ -12,7 +12,7 @@ from statistics import fmean
 
 import pandas as pd
 
-from cohort.domain.attendance import ATTENDED, counts_for
+from cohort.domain.attendance import ATTENDED, counts_for, waiting_for_register
 from cohort.domain.completion import FINAL_OUTCOMES, Outcome
 from cohort.domain.progress import Checkpoint, latest_level, uplift
 from cohort.domain.times import london_date
@@ -160,7 +160,9 @@ def attendance(data: ReportData) -> pd.DataFrame:
                 "Session": session.title,
                 "Kind": session.kind.label,
                 "Mandatory": "Yes" if session.mandatory else "No",
-                "Mark": mark.label if mark else "Not marked (counts as absent)",
+                "Mark": mark.label if mark else (
+                    "Not marked: waiting for the register" if waiting_for_register(facts, mark, data.at)
+                    else "Not marked (counts as absent)"),
                 "Caught up": "Yes" if session.id in caught else "",
             })  # fmt: skip
     return pd.DataFrame(rows, columns=["Cohort", "Participant", "Department", "Week", "Date", "Session",
