@@ -15,7 +15,15 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovSubmitInput,
     GovTextInput,
 )
-from wtforms import BooleanField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from cohort.concurrency import version_field
@@ -224,6 +232,15 @@ class CancelSessionForm(FlaskForm):
     submit = SubmitField("Cancel the session", widget=GovSubmitInput())
 
 
+def _count(value):
+    """A count the page showed, or None for anything else (never an error: the service asks again)."""
+    return int(value) if isinstance(value, str) and value.isdigit() and len(value) <= 6 else None
+
+
 class StandardProgrammeForm(FlaskForm):
     confirm = BooleanField("Apply it anyway", widget=GovCheckboxInput())
+    # The second confirmation when the cohort already has sessions (docs/rules.md §2.3): the
+    # number the page showed, and a box of its own to tick.
+    existing = HiddenField(filters=[_count])
+    add_beside = BooleanField("Add them beside the sessions it already has", widget=GovCheckboxInput())
     submit = SubmitField("Apply the standard programme", widget=GovSubmitInput())

@@ -293,13 +293,34 @@ def apply_standard(slug: str):
     form = StandardProgrammeForm()
     plan = service.plan_for(cohort)
     warnings = service.programme_warnings(cohort, plan)
+    existing = service.session_count(cohort)
     if form.validate_on_submit():
         try:
-            created = service.apply_standard_programme(current_user, cohort, confirmed=form.confirm.data)
+            created = service.apply_standard_programme(
+                current_user,
+                cohort,
+                confirmed=form.confirm.data,
+                beside=form.existing.data if form.add_beside.data else None,
+            )
         except NeedsConfirmation as question:
             db.session.rollback()
             warnings = question.warnings
-            form.confirm.errors = ["Check the warnings, then tick “Apply it anyway” to add the sessions"]
+            existing = service.session_count(cohort)
+            # docs/rules.md §2.3: sessions already there need their own, second confirmation.
+            has = f"{existing} session{'s' if existing != 1 else ''}"
+            if existing and not form.add_beside.data:
+                form.add_beside.errors = [
+                    f"This cohort already has {has}: tick the box to add {len(plan)} more "
+                    "beside them, or go back to the timetable"
+                ]
+            elif existing and form.existing.data != existing:
+                seen = f", not {form.existing.data}" if form.existing.data is not None else ""
+                form.add_beside.errors = [
+                    f"The cohort now has {has}{seen}: its timetable changed since the page was opened. "
+                    "Check it again before adding more"
+                ]
+            if any(w.code != "existing-sessions" for w in warnings) and not form.confirm.data:
+                form.confirm.errors = ["Check the warnings, then tick “Apply it anyway” to add the sessions"]
         except ScheduleError as error:  # the cohort is finished or archived
             db.session.rollback()
             flash(str(error))
@@ -324,7 +345,8 @@ def apply_standard(slug: str):
         form=form,
         cohort=cohort,
         rows=rows,
-        warnings=warnings,
+        warnings=[w for w in warnings if w.code != "existing-sessions"],
+        existing=existing,
         holidays_known_until=bank_holidays.known_until(),
         holidays_unknown=service.cohort_last_day(cohort) > bank_holidays.known_until(),
     ), (400 if form.errors else 200)

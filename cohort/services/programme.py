@@ -77,16 +77,28 @@ def _free_facilitator(people: list[User], turn: int, starts_at: datetime, ends_a
 
 
 def apply_standard_programme(
-    actor: User | None, cohort: Cohort, confirmed: bool = False, commit: bool = True
+    actor: User | None,
+    cohort: Cohort,
+    confirmed: bool = False,
+    commit: bool = True,
+    beside: int | None = None,
 ) -> list[Session]:
     """Add the standard programme's sessions, the facilitators taking turns. Raises
-    NeedsConfirmation when the cohort already has sessions (applying twice) or a
-    session would move past the last week, unless confirmed. Raises ScheduleError when the
-    cohort is finished or archived."""
+    NeedsConfirmation when a session would move past the last week, unless `confirmed`; and when
+    the cohort already has sessions, unless `beside` is that number of sessions: the second,
+    explicit confirmation that the person saw them and wants the programme added beside them
+    (docs/rules.md §2.3). Raises ScheduleError when the cohort is finished or archived.
+
+    The cohort's row is locked first (docs/architecture.md §7.3), so two people applying at once
+    are served one after the other: the second sees the first one's sessions and is asked again."""
+    # The row lock only: nothing of the cohort is re-read, so unsaved changes to it are kept.
+    db.session.execute(select(Cohort.id).where(Cohort.id == cohort.id).with_for_update())
     _check_open(cohort)
     plan = plan_for(cohort)
     warnings = programme_warnings(cohort, plan)
-    if warnings and not confirmed:
+    existing = session_count(cohort)
+    others = [w for w in warnings if w.code != "existing-sessions"]
+    if (existing and beside != existing) or (others and not confirmed):
         raise NeedsConfirmation(warnings)
     people = facilitator_choices(cohort)
     created = []

@@ -557,12 +557,14 @@ def test_apply_the_standard_programme_to_a_12_week_cohort(client, world, sign_in
     assert "The standard programme is on the timetable: 19 sessions added." in page.text
     assert "Hackathon 2: department challenges" in page.text
 
-    # Applying twice asks first.
+    # Applying twice asks first, with a confirmation of its own (docs/rules.md §2.5).
     again = client.post(url)
     assert again.status_code == 400
     assert "This cohort already has 19 sessions" in again.text
     assert len(sessions_of(world.cohort)) == 19
-    assert client.post(url, data={"confirm": "y"}).status_code == 302
+    assert client.post(url, data={"confirm": "y"}).status_code == 400
+    assert len(sessions_of(world.cohort)) == 19
+    assert client.post(url, data={"existing": "19", "add_beside": "y"}).status_code == 302
     assert len(sessions_of(world.cohort)) == 38
 
 
