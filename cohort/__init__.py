@@ -55,6 +55,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     init_filters(app)
     init_error_pages(app)
 
+    from cohort.api import init_json_api
+
+    init_json_api(app)  # /api/v1: after the error pages, whose handlers it wraps (docs/api.md)
+
     from cohort.health import init_health
 
     init_health(app)  # /healthz, /readyz; says so once if production starts without its database

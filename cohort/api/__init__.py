@@ -9,3 +9,19 @@ def init_api(app: Flask) -> None:
     from cohort.api.token_pages import bp as token_pages_bp
 
     app.register_blueprint(token_pages_bp)  # full paths: /account/api-tokens…, /admin/users/<id>/api-tokens/…
+
+
+def init_json_api(app: Flask) -> None:
+    """The API under /api/v1, after cohort.errors: its errors are problem details."""
+    from cohort.api import core
+    from cohort.api.certificates import blp as certificates_blp
+    from cohort.api.cohorts import blp as cohorts_blp
+    from cohort.api.people import blp as people_blp
+    from cohort.extensions import csrf
+
+    core.configure(app)
+    core.api.init_app(app)
+    for blp in (cohorts_blp, people_blp, certificates_blp):
+        core.api.register_blueprint(blp)
+        csrf.exempt(blp)  # bearer tokens only, never the session cookie: no CSRF risk
+    core.init_problems(app)

@@ -487,6 +487,17 @@ EXPECTED = {
     "api_tokens.new_token": {**signed_in(200), "participant": 403},
     "api_tokens.revoke_token": {**signed_in(404), "participant": 403},
     "api_tokens.admin_revoke_token": admin_only(404),
+    # The JSON API under /api/v1 takes bearer tokens only: the browser's session signs nobody in
+    # there (401 for everyone). tests/integration/test_api_access.py is its own table, by token.
+    "api-docs.openapi_json": everyone(200),
+    "api_certificates.verify_certificate": everyone(422),  # no code given
+    "api_cohorts.list_cohorts": everyone(401),
+    "api_cohorts.get_cohort": everyone(401),
+    "api_cohorts.list_sessions": everyone(401),
+    "api_cohorts.get_session": everyone(401),
+    "api_people.list_enrolments": everyone(401),
+    "api_people.session_attendance": everyone(401),
+    "api_people.cohort_standing": everyone(401),
     # --- end api ---
     # --- register deadline ---
     # The check-in screen's live count (JSON): the cohort's staff only, like the screen itself.

@@ -1,0 +1,93 @@
+"""The API's marshmallow schemas (docs/api.md, Resources)."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from cohort.models import CohortStatus, EnrolmentStatus
+
+STATUSES = [s.value for s in CohortStatus]
+
+
+class CohortSchema(Schema):
+    slug = fields.String(required=True)
+    name = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+    start_date = fields.Date(required=True)
+    length_weeks = fields.Integer(required=True)
+    capacity = fields.Integer(required=True)
+
+
+class CohortQuerySchema(Schema):
+    status = fields.String(
+        validate=validate.OneOf(STATUSES), metadata={"description": "Only cohorts in this status"}
+    )
+
+
+class SessionSchema(Schema):
+    id = fields.Integer(required=True)
+    kind = fields.String(required=True)
+    title = fields.String(required=True)
+    starts_at = fields.DateTime(required=True)
+    ends_at = fields.DateTime(required=True)
+    mandatory = fields.Boolean(required=True)
+    cancelled = fields.Boolean(required=True)
+
+
+ENROLMENT_STATUSES = [s.value for s in EnrolmentStatus]
+
+
+class EnrolmentQuerySchema(Schema):
+    cohort = fields.String(metadata={"description": "A cohort's slug"})
+    status = fields.String(validate=validate.OneOf(ENROLMENT_STATUSES))
+    department = fields.String(
+        validate=validate.Length(min=1, max=20), metadata={"description": "A department's code, such as MOJ"}
+    )
+
+
+class EnrolmentSchema(Schema):
+    id = fields.Integer(required=True)
+    cohort = fields.String(required=True, metadata={"description": "The cohort's slug"})
+    name = fields.String(required=True)
+    email = fields.String(required=True)
+    department = fields.String(allow_none=True, metadata={"description": "The department's code"})
+    status = fields.String(required=True, validate=validate.OneOf(ENROLMENT_STATUSES))
+    enrolled_on = fields.Date(required=True)
+    withdrawn_on = fields.Date(allow_none=True)
+
+
+class MarkSchema(Schema):
+    enrolment_id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    mark = fields.String(allow_none=True, metadata={"description": "present, late, excused, absent, or null"})
+    source = fields.String(allow_none=True)
+    recorded_at = fields.DateTime(allow_none=True)
+
+
+class RuleCheckSchema(Schema):
+    rule = fields.String(required=True)
+    title = fields.String(required=True)
+    state = fields.String(required=True)
+    holds = fields.Boolean(required=True)
+    reason = fields.String(required=True)
+    details = fields.List(fields.String(), required=True)
+
+
+class StandingSchema(Schema):
+    enrolment_id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    department = fields.String(allow_none=True)
+    outcome = fields.String(required=True)
+    overridden = fields.Boolean(required=True)
+    checks = fields.List(fields.Nested(RuleCheckSchema), required=True)
+
+
+class CertificateQuerySchema(Schema):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=100))
+
+
+class CertificateSchema(Schema):
+    valid = fields.Boolean(required=True)
+    name = fields.String(allow_none=True)
+    cohort = fields.String(allow_none=True, metadata={"description": "The cohort's name"})
+    completed_on = fields.Date(allow_none=True)
