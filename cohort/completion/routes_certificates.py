@@ -14,7 +14,6 @@ from sqlalchemy.orm import contains_eager
 from cohort.auth.access import cohort_for, refuse, roles_required
 from cohort.extensions import db
 from cohort.models import Certificate, Cohort, Enrolment, EnrolmentStatus, Role, User
-from cohort.records.routes import certificate_document, certificate_filename
 
 from . import bp
 
@@ -55,6 +54,9 @@ def certificates_zip(slug: str):
     certificates = cohort_certificates(cohort, viewer_department())
     if not certificates:
         refuse(404, f"cohort {cohort.slug} has no valid certificates to show")
+    # Here: the records pages import the completion package (an import cycle at module level).
+    from cohort.records.routes import certificate_document, certificate_filename
+
     buffer = io.BytesIO()
     names: set[str] = set()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:

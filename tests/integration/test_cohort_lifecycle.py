@@ -29,10 +29,12 @@ from cohort.models import (
     Role,
     Session,
 )
+from cohort.records.codes import new_code as issue_code
 from tests import factories
 from tests.integration.test_cohorts import _as_posted
 from tests.integration.test_completion_pages import pilot  # noqa: F401 - the fixture
 from tests.integration.test_concurrent_edits import threads_app  # noqa: F401 - the fixture
+from tests.querycount import count_queries
 from tests.sessions import make_session
 
 TODAY = london_date(datetime.now(UTC))
@@ -369,3 +371,38 @@ def test_no_zip_before_finishing_nor_for_an_unknown_cohort(client, world, sign_i
     client.get(f"/cohorts/{pilot.slug}/certificates.zip")
     client.post(f"/cohorts/{pilot.slug}/finish")
     assert client.get(f"/cohorts/{pilot.slug}/certificates.zip").status_code == 200
+
+
+def _completers(cohort: Cohort, world, n: int) -> None:
+    """n more people recorded as completed, each with a certificate (as finishing leaves them)."""
+    for _ in range(n):
+        person = factories.make_user(Role.PARTICIPANT, world.moj)
+        enrolment = factories.enrol(cohort, person, EnrolmentStatus.COMPLETED)
+        db.session.add(Certificate(enrolment_id=enrolment.id, code=issue_code()))
+    db.session.commit()
+
+
+@pytest.mark.parametrize("role", ["admin", "sponsor"])
+def test_a_finished_cohorts_pages_send_as_many_queries_for_10_completers_as_for_100(
+    client, world, sign_in, role
+):
+    finished = _cohort(
+        "AI Accelerator — Finished", THIS_MONDAY - timedelta(weeks=20), status=CohortStatus.FINISHED
+    )
+    finished.facilitators = [world.facilitator]
+    db.session.commit()
+    sign_in(world.by_role(role))
+    counts: dict[str, list[int]] = {"page": [], "outcomes": []}
+    for extra in (10, 90):
+        _completers(finished, world, extra)
+        for name, url in (
+            ("page", f"/cohorts/{finished.slug}"),
+            ("outcomes", f"/cohorts/{finished.slug}/outcomes"),
+        ):
+            with count_queries(db.engine) as queries:
+                response = client.get(url)
+                assert response.status_code == 200
+            counts[name].append(len(queries))
+        assert f"{10 if extra == 10 else 100} people have certificates" in _text(response.text)
+    for name, (small, large) in counts.items():
+        assert small == large, f"{name}: {small} queries for 10 completers, {large} for 100"
