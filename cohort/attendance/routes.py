@@ -244,7 +244,20 @@ def register(slug: str, session_id: int):
         ended=now >= session.ends_at,
         too_early=now < session.starts_at - service.OPENS_BEFORE_START,
         note_max=NOTE_MAX,
+        **_register_deadline(cohort, session, now),
     ), (409 if stale else 400 if errors else 200)
+
+
+def _register_deadline(cohort: Cohort, session, now) -> dict:
+    """The session's register deadline (docs/rules.md §3.2) for the register page: the last day
+    to take it (None when the setting is 0, no wait), and whether unmarked people are waiting."""
+    closes = queries.facts(cohort, [session])[0].register_closes
+    if closes is None or closes <= session.ends_at:
+        return {"deadline_day": None, "waiting": False}
+    return {
+        "deadline_day": london_date(closes - timedelta(microseconds=1)),
+        "waiting": session.ends_at <= now < closes,
+    }
 
 
 # Figures -------------------------------------------------------------------------------

@@ -215,6 +215,14 @@ def finish(actor: User, cohort: Cohort, at: datetime) -> dict[Outcome, int]:
             f"{cohort.name} cannot be finished before its last session has ended "
             f"({cohort.end_date.day} {cohort.end_date:%B %Y} at the earliest)"
         )
+    waiting = [r for r in found.to_record if r.standing.figures is not None and r.standing.figures.waiting]
+    if waiting:
+        # docs/rules.md §3.2: a register still open would be closed for good by finishing.
+        people = "1 person has" if len(waiting) == 1 else f"{len(waiting)} people have"
+        raise CompletionError(
+            f"{people} a session waiting for the register. Take the register, or finish the cohort "
+            "once its register deadline has passed"
+        )
     counts = dict.fromkeys(FINAL_OUTCOMES, 0)
     for row in found.to_record:
         enrolment, standing = row.enrolment, row.standing

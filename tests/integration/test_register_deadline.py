@@ -260,3 +260,40 @@ def test_the_dashboard_says_when_i_checked_in_too(client, world, sign_in, runnin
     client.post("/check-in", data={"code": check_in.code})
     text = _text(client.get("/dashboard").text)
     assert "Check in to this session" not in text and "You checked in at" in text
+
+
+def test_finishing_waits_for_the_last_register(client, world, sign_in):
+    from cohort.completion.service import CompletionError, finish
+
+    # A 1-week cohort from Monday 23 November 2026: its last day is Friday 27 November, and its
+    # only session that afternoon has no marks. England and Wales: the deadline is the end of
+    # Tuesday 1 December.
+    cohort = factories.make_cohort("AI Accelerator — Short", start=date(2026, 11, 23))
+    cohort.length_weeks = 1
+    factories.enrol(cohort, world.participant)
+    make_session(cohort, date(2026, 11, 27), time(13, 0), time(16, 0), title="Final showcase")
+    db.session.commit()
+    with pytest.raises(CompletionError, match="1 person has a session waiting for the register"):
+        finish(world.admin, cohort, datetime(2026, 11, 28, 9, 0, tzinfo=UTC))
+    db.session.rollback()
+    finish(world.admin, cohort, datetime(2026, 12, 2, 0, 0, tzinfo=UTC))  # the deadline has passed
+    recorded = _enrolment_in(cohort, world.participant)
+    assert recorded.status == EnrolmentStatus.NOT_COMPLETED  # 0 of 1: the showcase counted absent
+    assert "Attendance 0% (0 of 1 sessions)" in recorded.outcome_reasons[0]["reason"]
+
+
+def _enrolment_in(cohort, user) -> Enrolment:
+    db.session.expire_all()
+    return db.session.scalar(
+        select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.cohort_id == cohort.id)
+    )
+
+
+def test_the_register_says_until_when_it_can_be_taken(client, world, sign_in, friday):
+    url = f"/cohorts/{world.cohort.slug}/sessions/{friday.id}/register"
+    with time_machine.travel(datetime(2026, 11, 28, 10, 0, tzinfo=UTC), tick=False):
+        text = _text(sign_in(world.facilitator).get(url).text)
+    assert "2 people are not marked. Take the register by the end of Wednesday 2 December 2026" in text
+    with time_machine.travel(datetime(2026, 12, 3, 10, 0, tzinfo=UTC), tick=False):
+        text = _text(sign_in(world.facilitator).get(url).text)
+    assert "Its register deadline has passed, so they count as absent until you mark them." in text
