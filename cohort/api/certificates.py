@@ -23,7 +23,7 @@ def verify_certificate(query):
     try:
         found = find_valid(query["code"])
     except CodeError as error:
-        core.abort_invalid({"code": [str(error)]})
+        core.abort_invalid({"query": {"code": [str(error)]}})
         raise AssertionError from error  # unreachable
     if found is None:
         return {"valid": False, "name": None, "cohort": None, "completed_on": None}

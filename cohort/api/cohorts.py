@@ -60,8 +60,8 @@ def list_cohorts(query, pagination_parameters):
     )
     page = db.session.scalars(
         statement.order_by(Cohort.start_date, Cohort.name, Cohort.id)
-        .offset(pagination_parameters.first_item)
-        .limit(pagination_parameters.page_size)
+        .offset(core.page_window(pagination_parameters)[0])
+        .limit(core.page_window(pagination_parameters)[1])
     ).all()
     return [
         {

@@ -76,6 +76,19 @@ class CohortApi(Api):
     def _register_error_handlers(self):
         pass  # see init_problems
 
+    def _register_pagination_header(self):
+        # The header's value is JSON text; flask-smorest documents it as an object, which a
+        # header's simple style would serialise as "key,value,…". Documented as what is sent.
+        self.spec.components.header(
+            "PAGINATION",
+            {
+                "description": "Paging, as JSON: total, total_pages, first_page, last_page, page, "
+                "previous_page, next_page",
+                "schema": {"type": "string"},
+            },
+            lazy=True,
+        )
+
     def _register_responses(self):
         self.DEFAULT_RESPONSE_CONTENT_TYPE = PROBLEM
         try:
@@ -214,6 +227,7 @@ def _note_use(row: ApiToken, now: datetime) -> None:
 
 
 def authenticate(scope: str) -> User:
+    g.pop("api_token", None)
     secret = _bearer()
     if secret is None:
         refuse(401, "Send a personal access token: Authorization: Bearer cohort_pat_…", "no token")
@@ -313,3 +327,11 @@ def abort_invalid(errors: dict) -> None:
     from flask_smorest import abort
 
     abort(422, messages=errors)
+
+
+MAX_OFFSET = 2**31 - 1  # a page number far past the end is an empty page, not a database error
+
+
+def page_window(pagination_parameters) -> tuple[int, int]:
+    """(offset, limit) for the page asked for."""
+    return min(pagination_parameters.first_item, MAX_OFFSET), pagination_parameters.page_size

@@ -58,8 +58,8 @@ def list_enrolments(query, pagination_parameters):
     rows = db.session.scalars(
         statement.order_by(None)
         .order_by(Cohort.start_date, User.full_name, Enrolment.id)
-        .offset(pagination_parameters.first_item)
-        .limit(pagination_parameters.page_size)
+        .offset(core.page_window(pagination_parameters)[0])
+        .limit(core.page_window(pagination_parameters)[1])
     ).unique()
     return [
         {

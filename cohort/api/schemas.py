@@ -83,7 +83,16 @@ class StandingSchema(Schema):
 
 
 class CertificateQuerySchema(Schema):
-    code = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    # 12 letters and numbers, in groups of four with optional hyphens, as printed: ABCD-EFGH-JKLM.
+    # The page reads typed codes more generously (spaces anywhere); the API asks for the printed form.
+    code = fields.String(
+        required=True,
+        validate=validate.Regexp(
+            r"^[A-Za-z0-9]{4}-?[A-Za-z0-9]{4}-?[A-Za-z0-9]{4}$",
+            error="Verification code must be 12 letters and numbers, like ABCD-EFGH-JKLM",
+        ),
+        metadata={"description": "The code printed on the certificate", "example": "ABCD-EFGH-JKLM"},
+    )
 
 
 class CertificateSchema(Schema):

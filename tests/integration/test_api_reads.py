@@ -161,7 +161,10 @@ def test_certificate_verify_is_public_and_says_only_what_the_page_says(world, cl
         "completed_on": None,
     }
     bad = client.get("/api/v1/certificates/verify?code=%21%21")
-    assert bad.status_code == 422 and "code" in bad.json["errors"]
+    assert bad.status_code == 422
+    assert bad.json["errors"]["query"]["code"] == [
+        "Verification code must be 12 letters and numbers, like ABCD-EFGH-JKLM"
+    ]
 
 
 def test_rate_limit_per_token_is_a_429_problem(database_url, world):
