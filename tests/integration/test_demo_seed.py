@@ -177,7 +177,9 @@ def test_two_participants_are_at_risk_with_their_reasons(seeded):
     figures = cohort_attendance(cohort(), NOW)
     at_risk = {row.enrolment.user.full_name: [f.message for f in row.flags] for row in figures.at_risk}
     assert at_risk == {
-        AT_RISK_ATTENDANCE: ["Attendance 62% (8 of 13 sessions) — needs 80%"],
+        # 8 of 12: the week 9 workshop (Tuesday 24 November), whose register is left to take, is
+        # waiting for the register until the end of Thursday 26 November (docs/rules.md §3.2).
+        AT_RISK_ATTENDANCE: ["Attendance 67% (8 of 12 sessions) — needs 80%"],
         AT_RISK_MANDATORY: ["Ethics: Bias and fairness (week 8) missed, no catch-up"],
     }
     assert sorted(seeded.at_risk) == sorted(at_risk)
