@@ -28,7 +28,15 @@ def _help_contact():
 def _page(role: Role | None):
     template = f"help/{role.value}.html" if role else "help/general.html"
     title = PAGES[role][1] if role else "Help"
-    return render_template(template, title=title, pages=PAGES, role=role)
+    own = current_user.role if current_user.is_authenticated else None
+    return render_template(
+        template,
+        title=title,
+        pages=PAGES,
+        role=role,
+        own=PAGES.get(own) if own else None,  # the reader's own help page, if signed in
+        linkable=own is not None and own == role,  # links only to pages the reader may open
+    )
 
 
 @bp.route("/help")

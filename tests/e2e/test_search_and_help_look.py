@@ -88,8 +88,15 @@ def test_help_pages(tab: Tab, role: str) -> None:
     tab.settle()
     expect(tab.page.get_by_role("heading", name="What to do first")).to_be_visible()
     _check(tab, f"help-{role}")
+    other = "/help/facilitators"
+    tab.goto(other)
+    expect(tab.page.locator(".govuk-inset-text")).to_contain_text("help for another role")
+    _check(tab, f"help-facilitators-read-by-{role}")
 
 
 def test_help_for_someone_not_signed_in(tab: Tab) -> None:
     tab.goto("/help")
     _check(tab, "help-general")
+    tab.goto("/help/sponsors")
+    expect(tab.page.locator(".govuk-inset-text")).to_contain_text("to open the pages named here")
+    _check(tab, "help-sponsors-anonymous")
