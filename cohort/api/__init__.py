@@ -14,6 +14,7 @@ def init_api(app: Flask) -> None:
 def init_json_api(app: Flask) -> None:
     """The API under /api/v1, after cohort.errors: its errors are problem details."""
     from cohort.api import core
+    from cohort.api.attendance import blp as attendance_blp
     from cohort.api.certificates import blp as certificates_blp
     from cohort.api.cohorts import blp as cohorts_blp
     from cohort.api.people import blp as people_blp
@@ -21,7 +22,7 @@ def init_json_api(app: Flask) -> None:
 
     core.configure(app)
     core.api.init_app(app)
-    for blp in (cohorts_blp, people_blp, certificates_blp):
+    for blp in (cohorts_blp, people_blp, attendance_blp, certificates_blp):
         core.api.register_blueprint(blp)
         csrf.exempt(blp)  # bearer tokens only, never the session cookie: no CSRF risk
     core.init_problems(app)

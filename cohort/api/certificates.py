@@ -15,7 +15,7 @@ blp = Blueprint("api_certificates", __name__, url_prefix="/api/v1/certificates",
 
 
 @blp.route("/verify")
-@core.operation(blp, None, 422, 429)
+@core.operation(blp, None, 400, 422, 429)
 @blp.arguments(CertificateQuerySchema, location="query")
 @blp.response(200, CertificateSchema)
 def verify_certificate(query):

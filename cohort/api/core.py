@@ -15,15 +15,15 @@ from datetime import UTC, datetime, timedelta
 from functools import wraps
 from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, g, has_request_context, request
 from flask_smorest import Api  # type: ignore[import-untyped]
 from marshmallow import Schema, fields
-from sqlalchemy import update
+from sqlalchemy import event, update
 from werkzeug.exceptions import HTTPException
 
 from cohort.database import writing
 from cohort.extensions import db, limiter
-from cohort.models import ApiToken, User
+from cohort.models import ApiToken, AuditEvent, User
 from cohort.services import api_tokens
 
 security_log = logging.getLogger("cohort.security")
@@ -173,8 +173,17 @@ def init_problems(app: Flask) -> None:
         status = page[1] if isinstance(page, tuple) and isinstance(page[1], int) else 500
         return problem(status, "Sorry, there is a problem with the service. Nothing has been saved.")
 
+    from cohort.security import NUL_MESSAGE, UnsavableCharacter
+
+    html_unsavable = app.error_handler_spec[None][400][UnsavableCharacter]
+
+    def unsavable(error: UnsavableCharacter):
+        page = html_unsavable(error)  # rolls back
+        return problem(400, NUL_MESSAGE) if is_api_request() else page
+
     app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(Exception, unexpected_error)
+    app.register_error_handler(UnsavableCharacter, unsavable)
 
 
 # Tokens -------------------------------------------------------------------------------------
@@ -300,7 +309,7 @@ def configure(app: Flask) -> None:
     )
 
 
-READ_ERRORS = (401, 403, 404, 422, 429)
+READ_ERRORS = (400, 401, 403, 404, 422, 429)
 
 
 def operation(blp, scope: str | None, *statuses: int):
@@ -335,3 +344,15 @@ MAX_OFFSET = 2**31 - 1  # a page number far past the end is an empty page, not a
 def page_window(pagination_parameters) -> tuple[int, int]:
     """(offset, limit) for the page asked for."""
     return min(pagination_parameters.first_item, MAX_OFFSET), pagination_parameters.page_size
+
+
+@event.listens_for(AuditEvent, "before_insert")
+def _name_the_token(mapper, connection, target: AuditEvent) -> None:
+    """Every change made through the API names the token it was made with (its prefix, never
+    the secret) in the audit event's summary (docs/api.md, Auditing)."""
+    if not has_request_context():
+        return
+    row = g.get("api_token")
+    if row is not None and is_api_request():
+        suffix = f" (through API token {row.prefix}…, “{row.name}”)"
+        target.summary = (target.summary[: 300 - len(suffix)] + suffix)[:300]

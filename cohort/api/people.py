@@ -11,14 +11,12 @@ from sqlalchemy import func, select
 from cohort.api import core
 from cohort.api.cohorts import scoped_cohort
 from cohort.api.core import READ_ERRORS
-from cohort.api.schemas import EnrolmentQuerySchema, EnrolmentSchema, MarkSchema, StandingSchema
-from cohort.attendance import queries as attendance
+from cohort.api.schemas import EnrolmentQuerySchema, EnrolmentSchema, StandingSchema
 from cohort.completion.queries import cohort_outcomes
 from cohort.extensions import db
 from cohort.models import Cohort, Department, Enrolment, EnrolmentStatus, Role
 from cohort.models.base import utcnow
 from cohort.participants.queries import enrolment_list
-from cohort.schedule.routes import session_for
 
 blp = Blueprint(
     "api_people", __name__, url_prefix="/api/v1", description="Enrolments, attendance and outcomes"
@@ -74,31 +72,6 @@ def list_enrolments(query, pagination_parameters):
         }
         for e in rows
     ]
-
-
-@blp.route("/cohorts/<slug>/sessions/<int:session_id>/attendance")
-@core.operation(blp, "attendance:read", *READ_ERRORS)
-@blp.etag
-@blp.response(200, MarkSchema(many=True))
-def session_attendance(slug: str, session_id: int):
-    """A session's marks, one row per active enrolment (by name), null where none is recorded."""
-    cohort = scoped_cohort(current_user, slug)
-    session = session_for(cohort, session_id)
-    enrolments = attendance.enrolments_of(cohort, (EnrolmentStatus.ACTIVE,), _own_department())
-    marks = attendance.register_marks(session)
-    rows = []
-    for e in enrolments:
-        mark = marks.get(e.id)
-        rows.append(
-            {
-                "enrolment_id": e.id,
-                "name": e.user.full_name,
-                "mark": mark.mark.value if mark else None,
-                "source": mark.source.value if mark else None,
-                "recorded_at": mark.recorded_at if mark else None,
-            }
-        )
-    return rows
 
 
 @blp.route("/cohorts/<slug>/outcomes")

@@ -100,3 +100,25 @@ class CertificateSchema(Schema):
     name = fields.String(allow_none=True)
     cohort = fields.String(allow_none=True, metadata={"description": "The cohort's name"})
     completed_on = fields.Date(allow_none=True)
+
+
+MARKS = ["present", "late", "excused", "absent"]
+
+
+class MarkInSchema(Schema):
+    enrolment_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+    mark = fields.String(required=True, validate=validate.OneOf(MARKS))
+    note = fields.String(
+        load_default=None,
+        allow_none=True,
+        # No NUL character: the database cannot store one (docs/architecture.md §13).
+        validate=[
+            validate.Length(max=500),
+            validate.Regexp(r"^[^\x00]*$", error="A note cannot hold a NUL character"),
+        ],
+        metadata={"description": "Left as it is when not sent"},
+    )
+
+
+class MarksInSchema(Schema):
+    marks = fields.List(fields.Nested(MarkInSchema), required=True, validate=validate.Length(min=1, max=1000))

@@ -47,7 +47,17 @@ EXPECTED: dict[tuple[str, str], Row] = {
         "attendance:read", every(200), SCOPED_TO_COHORT
     ),
     ("get", "/api/v1/cohorts/{slug}/outcomes"): Row("outcomes:read", every(200), SCOPED_TO_COHORT),
+    # Writes are sent with a stale If-Match and a well-formed body: 412 where the caller may write.
+    ("put", "/api/v1/cohorts/{slug}/sessions/{session_id}/attendance"): Row(
+        "attendance:write", every(412), {"admin": 412, "facilitator": 404, "sponsor": 404}
+    ),
     ("get", "/api/v1/certificates/verify"): Row(None, every(200)),
+}
+
+BODIES = {
+    "/api/v1/cohorts/{slug}/sessions/{session_id}/attendance": {
+        "marks": [{"enrolment_id": 1, "mark": "absent"}]
+    },
 }
 
 
@@ -97,7 +107,19 @@ def _cases():
 
 def _call(client, method, url, secret=None):
     headers = {"Authorization": f"Bearer {secret}"} if secret else {}
-    return client.open(url, method=method.upper(), headers=headers)
+    if method == "get":
+        return client.open(url, method="GET", headers=headers)
+    path = next(p for (m, p) in EXPECTED if m == method and _matches(p, url))
+    return client.open(
+        url, method=method.upper(), headers={**headers, "If-Match": '"stale"'}, json=BODIES[path]
+    )
+
+
+def _matches(path: str, url: str) -> bool:
+    import re
+
+    pattern = re.sub(r"\\{[a-z_]+\\}", "[^/]+", re.escape(path))
+    return re.fullmatch(pattern, url.split("?")[0]) is not None
 
 
 @pytest.mark.parametrize(("method", "path", "row", "role"), list(_cases()))
