@@ -58,13 +58,6 @@ def clean_search(text: str | None) -> str:
     return " ".join(text.split())
 
 
-def contains_pattern(text: str) -> str:
-    """A LIKE pattern matching `text` anywhere, its own %, _ and \\ taken literally (use with
-    `escape="\\"`); with ilike it matches alike on SQLite and PostgreSQL."""
-    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def pagination_params(page: Page, args: dict, label: str) -> dict | None:
     """Parameters for govukPagination: first, last and the pages around the current one."""
     if page.pages <= 1:

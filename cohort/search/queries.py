@@ -15,7 +15,6 @@ from cohort.extensions import db
 from cohort.models import Challenge, Cohort, Department, Role, Session, User
 from cohort.models.cohort import CohortStatus
 from cohort.models.hackathons import ChallengeStatus
-from cohort.paging import contains_pattern
 from cohort.participants.queries import participant_scope
 
 LIMIT = 20  # rows shown per group; the rest are counted
@@ -87,7 +86,7 @@ def _rows(query: Select) -> tuple[list, int]:
     return [row[:-1] for row in rows], (rows[0][-1] if rows else 0)
 
 
-def _people(viewer: User, pattern: str) -> Group:
+def _people(viewer: User, text: str) -> Group:
     scope = select(User) if viewer.role == Role.ADMIN else participant_scope(viewer)
     ids = scope.with_only_columns(User.id)
     query = (
@@ -95,7 +94,7 @@ def _people(viewer: User, pattern: str) -> Group:
         .outerjoin(Department, Department.id == User.department_id)
         .where(
             User.id.in_(ids),
-            or_(User.full_name.ilike(pattern, escape="\\"), User.email.ilike(pattern, escape="\\")),
+            or_(User.full_name.icontains(text, autoescape=True), User.email.icontains(text, autoescape=True)),
         )
         .order_by(User.full_name, User.id)
     )
@@ -107,17 +106,17 @@ def _cohort_ids(viewer: User) -> Select:
     return visible_cohorts(viewer).with_only_columns(Cohort.id)
 
 
-def _cohorts(viewer: User, pattern: str) -> Group:
+def _cohorts(viewer: User, text: str) -> Group:
     query = (
         select(Cohort.name, Cohort.slug, Cohort.start_date, Cohort.status)
-        .where(Cohort.id.in_(_cohort_ids(viewer)), Cohort.name.ilike(pattern, escape="\\"))
+        .where(Cohort.id.in_(_cohort_ids(viewer)), Cohort.name.icontains(text, autoescape=True))
         .order_by(Cohort.start_date.desc(), Cohort.name)
     )
     rows, total = _rows(query)
     return Group([CohortHit(*row) for row in rows], total)
 
 
-def _sessions(viewer: User, pattern: str) -> Group:
+def _sessions(viewer: User, text: str) -> Group:
     query = (
         select(
             Session.id,
@@ -128,20 +127,20 @@ def _sessions(viewer: User, pattern: str) -> Group:
             Cohort.slug,
         )
         .join(Cohort, Cohort.id == Session.cohort_id)
-        .where(Session.cohort_id.in_(_cohort_ids(viewer)), Session.title.ilike(pattern, escape="\\"))
+        .where(Session.cohort_id.in_(_cohort_ids(viewer)), Session.title.icontains(text, autoescape=True))
         .order_by(Session.starts_at.desc(), Session.id)
     )
     rows, total = _rows(query)
     return Group([SessionHit(*row) for row in rows], total)
 
 
-def _challenges(viewer: User, pattern: str) -> Group | None:
+def _challenges(viewer: User, text: str) -> Group | None:
     if viewer.role not in (Role.ADMIN, Role.SPONSOR):  # docs/rules.md §1.4, challenges
         return None
     query = (
         select(Challenge.id, Challenge.title, Department.name, Challenge.status)
         .join(Department, Department.id == Challenge.department_id)
-        .where(Challenge.title.ilike(pattern, escape="\\"))
+        .where(Challenge.title.icontains(text, autoescape=True))
         .order_by(Challenge.title)
     )
     if viewer.role == Role.SPONSOR:
@@ -152,11 +151,13 @@ def _challenges(viewer: User, pattern: str) -> Group | None:
 
 def search(viewer: User, text: str) -> Results:
     """Everything in the viewer's scope whose name, e-mail address or title holds `text`,
-    case aside. `text` is already cleaned (cohort.paging.clean_search) and not empty."""
-    pattern = contains_pattern(text)
+    case aside. `text` is already cleaned (cohort.paging.clean_search) and not empty.
+
+    SQLAlchemy's icontains with autoescape takes the text's own %, _ and escape character
+    literally, and matches alike on SQLite (lower() LIKE) and PostgreSQL (ILIKE)."""
     return Results(
-        people=_people(viewer, pattern),
-        cohorts=_cohorts(viewer, pattern),
-        sessions=_sessions(viewer, pattern),
-        challenges=_challenges(viewer, pattern),
+        people=_people(viewer, text),
+        cohorts=_cohorts(viewer, text),
+        sessions=_sessions(viewer, text),
+        challenges=_challenges(viewer, text),
     )

@@ -94,7 +94,7 @@ def test_participants_may_not_search(world, sign_in):
     assert sign_in(world.participant).get("/search?q=ng").status_code == 403
 
 
-@pytest.mark.parametrize("text", ["%", "_", "\\", "%_%"])
+@pytest.mark.parametrize("text", ["%", "_", "\\", "/", "%_%", "/%"])
 def test_wildcards_are_taken_literally(world, sign_in, text):
     client = sign_in(world.admin)
     response = client.get("/search", query_string={"q": text})
@@ -109,6 +109,7 @@ def test_a_literal_underscore_and_percent_match_only_themselves(world, sign_in):
     client = sign_in(world.admin)
     assert _people(client.get("/search", query_string={"q": "under_"})) == ["Percy 100% Sure"]
     assert _people(client.get("/search", query_string={"q": "100%"})) == ["Percy 100% Sure"]
+    assert _people(client.get("/search", query_string={"q": "r_s"})) == ["Percy 100% Sure"]  # not "rxs"
 
 
 def test_empty_and_too_long_searches_say_what_to_do(world, sign_in):
