@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from cohort.domain.schedule import SessionKind
 from cohort.domain.times import in_london, london_date
 from cohort.extensions import db
-from cohort.models import AuditEvent, CohortStatus, EnrolmentStatus, Role
+from cohort.models import AuditEvent, Cohort, CohortStatus, EnrolmentStatus, Role, Session
 from cohort.models.base import utcnow
 from cohort.services import attendance
 from cohort.services.closed import closed_notice, closed_reason
@@ -56,6 +56,17 @@ def everything() -> dict[str, list]:
 
 def audit_count() -> int:
     return db.session.scalar(select(func.count(AuditEvent.id))) or 0
+
+
+def _has(x) -> str:
+    """How many sessions (not cancelled) the cohort's timetable page shows."""
+    return str(
+        db.session.scalar(
+            select(func.count(Session.id))
+            .join(Cohort, Cohort.id == Session.cohort_id)
+            .where(Cohort.slug == x.slug, Session.cancelled_at.is_(None))
+        )
+    )
 
 
 @dataclass
@@ -208,7 +219,11 @@ CHANGES = [
         "admin",
         "its sessions",
         "flash",
-        lambda x: (f"/cohorts/{x.slug}/schedule/standard", {"confirm": "y"}),
+        # Both confirmations: past the last week, and beside the sessions it has (docs/rules.md §2.3).
+        lambda x: (
+            f"/cohorts/{x.slug}/schedule/standard",
+            {"confirm": "y", "add_beside": "y", "existing": _has(x)},
+        ),
     ),
     (
         "save-register",
