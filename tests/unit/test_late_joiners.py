@@ -73,3 +73,17 @@ def test_someone_there_from_the_start_gets_no_notes():
     _, checks = _checks(date(2026, 11, 2), marks={n: "present" for n in range(1, 6)})
     assert all(c.details == () for c in checks.values())
     assert checks["attendance"].reason == "Attendance 100% (5 of 5 sessions) — needs 80%"
+
+
+def test_a_session_waiting_for_the_register_is_named_beside_the_attendance_check():
+    # Workshop 9 (24 Nov) has no mark; its register deadline is still a day away at AT.
+    from dataclasses import replace
+
+    waiting = replace(WORKSHOP_2, register_closes=datetime(2026, 12, 2, 0, 0, tzinfo=UTC))
+    cohort = replace(COHORT, sessions=[HACK_1, WORKSHOP_1, ETHICS, HACK_2, waiting])
+    person = EnrolmentFacts(
+        id=1, enrolled_on=date(2026, 11, 2), marks={1: "present", 2: "present", 3: "present", 4: "present"}
+    )
+    attendance = outcome_for(cohort, person, AT).check("attendance")
+    assert attendance.reason == "Attendance 100% (4 of 4 sessions) — needs 80%"
+    assert attendance.details == ("1 session waiting for the register, not counted until its deadline",)
