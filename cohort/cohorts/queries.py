@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import Select, case, func, select
 
@@ -11,6 +11,7 @@ from cohort.domain.cohort_stage import NextStep, Setup, Stage, cohort_stage, nex
 from cohort.domain.times import london_date
 from cohort.extensions import db
 from cohort.models import AuditEvent, Cohort, Department, Enrolment, EnrolmentStatus, Session, User
+from cohort.models.base import utcnow
 from cohort.services.enrolments import PLACE_HOLDING
 
 
@@ -19,6 +20,15 @@ class CohortRow:
     cohort: Cohort
     enrolled: int  # holding a place
     withdrawn: int
+    last_session_ends: datetime | None = None  # of its sessions that are not cancelled
+    at: datetime | None = None  # when the list was read
+
+    @property
+    def stage(self) -> Stage:
+        """docs/rules.md §2.3: the stage by the calendar, as the cohort's page shows it."""
+        c = self.cohort
+        ends = [self.last_session_ends] if self.last_session_ends is not None else []
+        return cohort_stage(c.status.value, c.start_date, c.end_date, ends, self.at or utcnow())
 
 
 def cohort_rows(cohorts: Select, department_id: int | None = None) -> list[CohortRow]:
@@ -33,12 +43,31 @@ def cohort_rows(cohorts: Select, department_id: int | None = None) -> list[Cohor
             User.department_id == department_id
         )
     counts = per_cohort.subquery()
+    last = (
+        select(Session.cohort_id.label("cohort_id"), func.max(Session.ends_at).label("ends_at"))
+        .where(Session.cancelled_at.is_(None))
+        .group_by(Session.cohort_id)
+        .subquery()
+    )
     query = (
-        cohorts.add_columns(func.coalesce(counts.c.enrolled, 0), func.coalesce(counts.c.withdrawn, 0))
+        cohorts.add_columns(
+            func.coalesce(counts.c.enrolled, 0), func.coalesce(counts.c.withdrawn, 0), last.c.ends_at
+        )
         .outerjoin(counts, counts.c.cohort_id == Cohort.id)
+        .outerjoin(last, last.c.cohort_id == Cohort.id)
         .order_by(Cohort.start_date.desc(), Cohort.name)
     )
-    return [CohortRow(c, int(e), int(w)) for c, e, w in db.session.execute(query)]
+    now = utcnow()
+    return [
+        CohortRow(c, int(e), int(w), _aware(ends), now) for c, e, w, ends in db.session.execute(query)
+    ]
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """A max() over a UTC column comes back without its zone on SQLite: it is UTC."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
 
 
 def department_counts(

@@ -133,6 +133,12 @@ def test_an_ended_cohort_waits_to_be_finished(client, world, sign_in):
     assert f'href="/cohorts/{ended.slug}/finish"' in html
     outcomes = _text(client.get(f"/cohorts/{ended.slug}/outcomes").text)
     assert "still running" not in outcomes and "Ended — waiting to be finished" in outcomes
+    # The list of cohorts and the dashboard show the same stage.
+    for url in ("/cohorts/", "/dashboard"):
+        listed = _text(client.get(url).text)
+        assert f"{ended.name} {ended.start_date.day}" in listed
+        row = listed[listed.index(ended.name) :][:120]
+        assert "Ended — waiting to be finished" in row, (url, row)
 
 
 def test_a_finished_cohort_reads_as_a_record(client, world, sign_in, pilot):  # noqa: F811
