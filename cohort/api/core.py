@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import wraps
-from typing import Any
+from typing import Any, NoReturn
 
 from flask import Flask, Response, g, has_request_context, request
 from flask_smorest import Api  # type: ignore[import-untyped]
@@ -214,7 +214,7 @@ def token_key() -> str:
     return "address:" + (request.remote_addr or "-")
 
 
-def refuse(status: int, detail: str, why: str) -> None:
+def refuse(status: int, detail: str, why: str) -> NoReturn:
     owner = g.get("api_token")
     security_log.warning(
         "api refused %s %s for token %s: %s (%s)",

@@ -122,3 +122,38 @@ class MarkInSchema(Schema):
 
 class MarksInSchema(Schema):
     marks = fields.List(fields.Nested(MarkInSchema), required=True, validate=validate.Length(min=1, max=1000))
+
+
+def _no_nul(what: str):
+    return validate.Regexp(r"^[^\x00]*$", error=f"{what} cannot hold a NUL character")
+
+
+class NominationSchema(Schema):
+    """One person to enrol, as the enrol form: an existing participant by e-mail, or a new one
+    with a name and a department."""
+
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    full_name = fields.String(
+        load_default=None, allow_none=True, validate=[validate.Length(max=120), _no_nul("A name")]
+    )
+    department = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=[validate.Length(max=20), _no_nul("A department")],
+        metadata={"description": "The department's code, such as MOJ (for a new person)"},
+    )
+    job_title = fields.String(
+        load_default=None, allow_none=True, validate=[validate.Length(max=120), _no_nul("A job title")]
+    )
+    grade = fields.String(
+        load_default=None, allow_none=True, validate=[validate.Length(max=40), _no_nul("A grade")]
+    )
+    enrolled_on = fields.Date(
+        load_default=None, allow_none=True, metadata={"description": "Default: as the enrol form offers"}
+    )
+
+
+class WithdrawalSchema(Schema):
+    status = fields.String(required=True, validate=validate.OneOf(["withdrawn"]))
+    reason = fields.String(required=True, validate=[validate.Length(min=1, max=500), _no_nul("A reason")])
+    withdrawn_on = fields.Date(load_default=None, allow_none=True, metadata={"description": "Default: today"})

@@ -51,10 +51,18 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ("put", "/api/v1/cohorts/{slug}/sessions/{session_id}/attendance"): Row(
         "attendance:write", every(412), {"admin": 412, "facilitator": 404, "sponsor": 404}
     ),
+    # The other participant's enrolment (DVLA, in the facilitator's cohort): not the MOJ sponsor's.
+    ("get", "/api/v1/enrolments/{enrolment_id}"): Row("enrolments:read", {**every(200), "sponsor": 404}),
+    # Programme managers only hold enrolments:write. A stale If-Match: 412.
+    ("patch", "/api/v1/enrolments/{enrolment_id}"): Row("enrolments:write", every(412)),
+    # A well-formed nomination of someone with no account and no name: 422, the form's rule.
+    ("post", "/api/v1/cohorts/{slug}/enrolments"): Row("enrolments:write", every(422), every(422)),
     ("get", "/api/v1/certificates/verify"): Row(None, every(200)),
 }
 
 BODIES = {
+    "/api/v1/enrolments/{enrolment_id}": {"status": "withdrawn", "reason": "Moved post"},
+    "/api/v1/cohorts/{slug}/enrolments": {"email": "new.person@example.gov.uk"},
     "/api/v1/cohorts/{slug}/sessions/{session_id}/attendance": {
         "marks": [{"enrolment_id": 1, "mark": "absent"}]
     },
@@ -94,9 +102,18 @@ def _token(user, scopes, *, days=30) -> str:
 def _url(path: str, world, cohort=None) -> str:
     cohort = cohort or world.cohort
     url = path.replace("{slug}", cohort.slug).replace("{session_id}", str(session_id_in(cohort)))
+    url = url.replace("{enrolment_id}", str(_other_participants_enrolment(world)))
     if path.endswith("/certificates/verify"):
         url += "?code=ABCD-EFGH-JKLM"
     return url
+
+
+def _other_participants_enrolment(world) -> int:
+    from sqlalchemy import select
+
+    from cohort.models import Enrolment
+
+    return db.session.scalar(select(Enrolment.id).where(Enrolment.user_id == world.other_participant.id))
 
 
 def _cases():

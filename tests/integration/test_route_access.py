@@ -496,6 +496,9 @@ EXPECTED = {
     "api_cohorts.list_sessions": everyone(401),
     "api_cohorts.get_session": everyone(401),
     "api_people.list_enrolments": everyone(401),
+    "api_enrolments.get_enrolment": everyone(401),
+    "api_enrolments.withdraw_enrolment": everyone(405),  # PATCH only: this table's POST is 405
+    "api_enrolments.nominate": everyone(401),
     "api_attendance.session_attendance": everyone(401),
     # PUT only: this table's POST is 405 for everyone; test_api_access.py tries the PUT by token.
     "api_attendance.set_session_attendance": everyone(405),
