@@ -6,9 +6,11 @@ from flask import Flask
 
 
 def init_api(app: Flask) -> None:
+    from cohort.api.reference import bp as reference_bp
     from cohort.api.token_pages import bp as token_pages_bp
 
     app.register_blueprint(token_pages_bp)  # full paths: /account/api-tokens…, /admin/users/<id>/api-tokens/…
+    app.register_blueprint(reference_bp)  # /api-reference, for signed-in staff
 
 
 def init_json_api(app: Flask) -> None:

@@ -325,7 +325,7 @@ def operation(blp, scope: str | None, *statuses: int):
         for status in statuses:
             view = blp.alt_response(status, response=HTTPStatus(status).name)(view)
         if scope is not None:
-            view = blp.doc(security=[{"bearer": []}])(view)
+            view = blp.doc(security=[{"bearer": []}], **{"x-scope": scope})(view)
         return view
 
     return decorate

@@ -180,3 +180,23 @@ def test_an_expired_token_is_refused(world):
     assert api_tokens.find_live(made.secret, datetime.now(UTC) + timedelta(days=3)) is None
     assert api_tokens.find_live(made.secret + "x", datetime.now(UTC)) is None
     assert api_tokens.find_live("not a token", datetime.now(UTC)) is None
+
+
+@pytest.mark.parametrize("role", ["admin", "facilitator", "sponsor"])
+def test_the_reference_page_shows_every_operation_to_staff(world, sign_in, client, role):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    signed_in = sign_in(world.by_role(role))
+    page = signed_in.get("/api-reference")
+    assert page.status_code == 200
+    assert 'href="/api-reference"' in page.text  # the footer's link
+    for path, item in spec["paths"].items():
+        for method in item:
+            if method in {"get", "put", "post", "patch", "delete"}:
+                assert f"{method.upper()} {path}" in page.text
+    assert "enrolments:write" in page.text and "Not needed (public)" in page.text
+
+
+def test_participants_have_no_reference_page_or_footer_link(world, sign_in):
+    client = sign_in(world.participant)
+    assert client.get("/api-reference").status_code == 403
+    assert "API reference" not in client.get("/dashboard").text

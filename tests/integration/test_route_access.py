@@ -487,6 +487,7 @@ EXPECTED = {
     "api_tokens.new_token": {**signed_in(200), "participant": 403},
     "api_tokens.revoke_token": {**signed_in(404), "participant": 403},
     "api_tokens.admin_revoke_token": admin_only(404),
+    "api_reference.reference": {**signed_in(200), "participant": 403},  # the reference page, for staff
     # The JSON API under /api/v1 takes bearer tokens only: the browser's session signs nobody in
     # there (401 for everyone). tests/integration/test_api_access.py is its own table, by token.
     "api-docs.openapi_json": everyone(200),
