@@ -58,9 +58,7 @@ def cohort_rows(cohorts: Select, department_id: int | None = None) -> list[Cohor
         .order_by(Cohort.start_date.desc(), Cohort.name)
     )
     now = utcnow()
-    return [
-        CohortRow(c, int(e), int(w), _aware(ends), now) for c, e, w, ends in db.session.execute(query)
-    ]
+    return [CohortRow(c, int(e), int(w), _aware(ends), now) for c, e, w, ends in db.session.execute(query)]
 
 
 def _aware(value: datetime | None) -> datetime | None:
