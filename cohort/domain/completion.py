@@ -34,7 +34,6 @@ no Flask or database import here, so the rules can be tested by hand.
 from __future__ import annotations
 
 import enum
-import math
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -54,41 +53,13 @@ from cohort.domain.attendance import (
 )
 from cohort.domain.cohort_stage import programme_ended
 from cohort.domain.joining import before_joining, explain
+from cohort.domain.skills_target import SkillsAtTarget as SkillsAtTarget  # re-exported: callers import
+from cohort.domain.skills_target import at_target as at_target  # these three from here
+from cohort.domain.skills_target import skills_at_target as skills_at_target
+
+NO_SKILLS = SkillsAtTarget(0, 0)
 
 Share = float | Fraction | Decimal | str
-
-
-# Skills at target ---------------------------------------------------------------------
-
-
-def at_target(level: int | None, target: int) -> bool:
-    """A skill never assessed (None) is not at target."""
-    return level is not None and level >= target
-
-
-@dataclass(frozen=True)
-class SkillsAtTarget:
-    """How many of the cohort's skills are at or above target (latest facilitator level)."""
-
-    met: int
-    total: int
-
-    @property
-    def share(self) -> Fraction | None:
-        return Fraction(self.met, self.total) if self.total else None
-
-    def needed(self, share: Share) -> int:
-        """How many skills the threshold asks for: 1.0 of 8 → 8, 0.75 of 8 → 6, 0.7 of 8 → 6."""
-        return math.ceil(threshold(share) * self.total)
-
-    def holds(self, share: Share) -> bool:
-        return self.met >= self.needed(share)
-
-
-def skills_at_target(latest_levels: Mapping[int, int | None], targets: Mapping[int, int]) -> SkillsAtTarget:
-    """Count over the cohort's skills (`targets`: skill id → target); `latest_levels`: skill id → level."""
-    met = sum(1 for skill_id, target in targets.items() if at_target(latest_levels.get(skill_id), target))
-    return SkillsAtTarget(met, len(targets))
 
 
 # Outcomes and checks ------------------------------------------------------------------
@@ -312,7 +283,7 @@ def where_they_stand(
     hackathon_problems: Sequence[str] = (),
     require_hackathon: bool = True,
     hackathons_in_cohort: bool = True,
-    skills: SkillsAtTarget = SkillsAtTarget(0, 0),
+    skills: SkillsAtTarget = NO_SKILLS,
     skills_share: Share = 1,
     skills_details: Sequence[str] = (),
     finished: bool = False,
