@@ -51,7 +51,9 @@ def record(enrolment_id: int):
     own = enrolment.user_id == current_user.id
     return render_template(
         "records/record.html",
-        title=f"Record – {enrolment.user.full_name}" if not own else "Your record",
+        title=f"Record – {enrolment.user.full_name} – {enrolment.cohort.name}"
+        if not own
+        else f"Your record – {enrolment.cohort.name}",
         enrolment=enrolment,
         record=data,
         own=own,
@@ -64,7 +66,7 @@ def record(enrolment_id: int):
 def record_pdf(enrolment_id: int):
     enrolment = _visible_enrolment(enrolment_id)
     data = record_of(enrolment, utcnow())
-    title = f"Participant record – {enrolment.user.full_name}"
+    title = f"Participant record – {enrolment.user.full_name} – {enrolment.cohort.name}"
     content = render_pdf(
         "records/record_print.html",
         title=title,
@@ -94,7 +96,7 @@ def certificate_document(enrolment: Enrolment, certificate: Certificate) -> byte
     cohort's certificates (cohort.completion.routes_certificates)."""
     return render_pdf(
         "records/certificate_print.html",
-        title=f"Certificate – {enrolment.user.full_name}",
+        title=f"Certificate – {enrolment.user.full_name} – {enrolment.cohort.name}",
         footer=f"Verification code {certificate.display_code}",
         orientation="landscape",
         enrolment=enrolment,

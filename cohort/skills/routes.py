@@ -342,7 +342,7 @@ def participant_progress(slug: str, enrolment_id: int):
     progress = queries.participant_progress(enrolment, utcnow())
     return render_template(
         "skills/progress.html",
-        title=f"Progress – {enrolment.user.full_name}",
+        title=f"Progress – {enrolment.user.full_name} – {enrolment.cohort.name}",
         own=False,
         enrolment=enrolment,
         progress=progress,
@@ -505,7 +505,7 @@ def participant_log(slug: str, enrolment_id: int):
                 )
     return render_template(
         "skills/log.html",
-        title=f"Learning log – {enrolment.user.full_name}",
+        title=f"Learning log – {enrolment.user.full_name} – {enrolment.cohort.name}",
         own=False,
         cohort=cohort,
         enrolment=enrolment,

@@ -356,7 +356,7 @@ def test_cohort_page_shows_the_attendance_summary(world, sign_in, figures):
     page = sign_in(world.admin).get(f"/cohorts/{figures.cohort.slug}").text
     summary = page.split('<h2 class="govuk-heading-m">Attendance</h2>', 1)[1].split("</p>", 1)[0]
     text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", summary)).split())
-    assert "Attendance 75% (6 of 8 places at sessions that count)" in text
+    assert "Rate 75% (6 of 8 places at sessions that count)" in text
     assert "At risk 3 people" in text
     assert "Sessions ended 4" in text
     assert f'href="/cohorts/{figures.cohort.slug}/attendance"' in summary
