@@ -20,12 +20,13 @@ def init_json_api(app: Flask) -> None:
     from cohort.api.certificates import blp as certificates_blp
     from cohort.api.cohorts import blp as cohorts_blp
     from cohort.api.enrolments import blp as enrolments_blp
+    from cohort.api.nominations import blp as nominations_blp
     from cohort.api.people import blp as people_blp
     from cohort.extensions import csrf
 
     core.configure(app)
     core.api.init_app(app)
-    for blp in (cohorts_blp, people_blp, enrolments_blp, attendance_blp, certificates_blp):
+    for blp in (cohorts_blp, people_blp, enrolments_blp, nominations_blp, attendance_blp, certificates_blp):
         core.api.register_blueprint(blp)
         csrf.exempt(blp)  # bearer tokens only, never the session cookie: no CSRF risk
     core.init_problems(app)

@@ -142,7 +142,7 @@ def _from_http_error(error: HTTPException) -> Response:
     data = getattr(error, "data", None) or {}
     if "messages" in data:  # webargs/marshmallow: which fields were wrong, and why
         errors = data["messages"]
-    detail = DETAILS.get(status) or error.description or _title(status)
+    detail = data.get("message") or DETAILS.get(status) or error.description or _title(status)
     headers: dict[str, str] = {}
     if status == 405:
         allowed = getattr(error, "valid_methods", None) or []

@@ -157,3 +157,38 @@ class WithdrawalSchema(Schema):
     status = fields.String(required=True, validate=validate.OneOf(["withdrawn"]))
     reason = fields.String(required=True, validate=[validate.Length(min=1, max=500), _no_nul("A reason")])
     withdrawn_on = fields.Date(load_default=None, allow_none=True, metadata={"description": "Default: today"})
+
+
+class BulkRowSchema(Schema):
+    email = fields.String(required=True, validate=[validate.Length(max=254), _no_nul("An e-mail address")])
+    full_name = fields.String(load_default="", validate=[validate.Length(max=200), _no_nul("A name")])
+    department = fields.String(load_default="", validate=[validate.Length(max=200), _no_nul("A department")])
+    job_title = fields.String(load_default="", validate=[validate.Length(max=200), _no_nul("A job title")])
+    grade = fields.String(load_default="", validate=[validate.Length(max=100), _no_nul("A grade")])
+
+
+class BulkNominationsSchema(Schema):
+    rows = fields.List(fields.Nested(BulkRowSchema), required=True, validate=validate.Length(min=1, max=5000))
+
+
+class BulkQuerySchema(Schema):
+    dry_run = fields.Boolean(load_default=False, metadata={"description": "Check only: nothing is written"})
+
+
+class BulkRowResultSchema(Schema):
+    row = fields.Integer(
+        required=True, metadata={"description": "As in a spreadsheet: the first person is row 2"}
+    )
+    email = fields.String(required=True)
+    status = fields.String(required=True, metadata={"description": "new, known, already_enrolled or error"})
+    problems = fields.List(fields.String(), required=True)
+
+
+class BulkResultSchema(Schema):
+    dry_run = fields.Boolean(required=True)
+    imported = fields.Boolean(required=True)
+    summary = fields.String(required=True)
+    problems = fields.List(
+        fields.String(), required=True, metadata={"description": "Row n: …, then whole-import problems"}
+    )
+    rows = fields.List(fields.Nested(BulkRowResultSchema), required=True)

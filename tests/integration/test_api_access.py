@@ -57,10 +57,13 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ("patch", "/api/v1/enrolments/{enrolment_id}"): Row("enrolments:write", every(412)),
     # A well-formed nomination of someone with no account and no name: 422, the form's rule.
     ("post", "/api/v1/cohorts/{slug}/enrolments"): Row("enrolments:write", every(422), every(422)),
+    # Bulk nominations of one new person with no name: 409, the row's problem (nothing written).
+    ("post", "/api/v1/cohorts/{slug}/nominations"): Row("enrolments:write", every(409), every(409)),
     ("get", "/api/v1/certificates/verify"): Row(None, every(200)),
 }
 
 BODIES = {
+    "/api/v1/cohorts/{slug}/nominations": {"rows": [{"email": "new.person@example.gov.uk"}]},
     "/api/v1/enrolments/{enrolment_id}": {"status": "withdrawn", "reason": "Moved post"},
     "/api/v1/cohorts/{slug}/enrolments": {"email": "new.person@example.gov.uk"},
     "/api/v1/cohorts/{slug}/sessions/{session_id}/attendance": {

@@ -500,6 +500,7 @@ EXPECTED = {
     "api_enrolments.get_enrolment": everyone(401),
     "api_enrolments.withdraw_enrolment": everyone(405),  # PATCH only: this table's POST is 405
     "api_enrolments.nominate": everyone(401),
+    "api_nominations.bulk_nominations": everyone(401),
     "api_attendance.session_attendance": everyone(401),
     # PUT only: this table's POST is 405 for everyone; test_api_access.py tries the PUT by token.
     "api_attendance.set_session_attendance": everyone(405),
