@@ -228,7 +228,7 @@ def register(slug: str, session_id: int):
     counts = {m.value: sum(1 for r in rows if r.mark == m.value) for m in Mark}
     return render_template(
         "attendance/register.html",
-        title=f"{'Error: ' if errors else ''}Register – {session.title}",
+        title=f"{'Error: ' if errors else ''}Register – {session.title} – {cohort.name}",
         stale=stale,
         cohort=cohort,
         session=session,
@@ -300,7 +300,7 @@ def participant_attendance(slug: str, enrolment_id: int):
     return render_template(
         "attendance/participant.html",
         now=now,
-        title=f"Attendance – {enrolment.user.full_name}",
+        title=f"Attendance – {enrolment.user.full_name} – {cohort.name}",
         cohort=cohort,
         enrolment=enrolment,
         detail=detail,
@@ -352,7 +352,7 @@ def record_catch_up(slug: str, enrolment_id: int, session_id: int):
             )
     return render_template(
         "attendance/catch_up.html",
-        title=f"Record a catch-up – {enrolment.user.full_name}",
+        title=f"Record a catch-up – {enrolment.user.full_name} – {session.title}",
         form=form,
         cohort=cohort,
         enrolment=enrolment,
@@ -400,7 +400,7 @@ def run_check_in(slug: str, session_id: int):
         checked_in, expected = check_in_count(session)
     return render_template(
         "attendance/run_check_in.html",
-        title=f"Check-in – {session.title}",
+        title=f"Check-in – {session.title} – {cohort.name}",
         cohort=cohort,
         session=session,
         check_in=current,
