@@ -216,8 +216,9 @@ def mandatory_check(missed: Sequence[SessionFacts], required: bool, finished: bo
             "mandatory", title, State.NOT_REQUIRED, "Mandatory sessions: not required for this cohort"
         )
     if not missed:
+        so_far = "" if finished else " so far"
         return RuleCheck(
-            "mandatory", title, State.MET, "Mandatory sessions: every one so far attended or caught up"
+            "mandatory", title, State.MET, f"Mandatory sessions: every one{so_far} attended or caught up"
         )
     messages = [flag.message for flag in risk_flags(AttendanceFigures(), 0, missed)]
     return RuleCheck("mandatory", title, _failing(finished), "; ".join(messages))
