@@ -68,8 +68,18 @@ def decimal1(value, empty: str = "–") -> str:
     return f"−{-rounded}" if rounded < 0 else "0.0"
 
 
+def reason_under(reason: str, title: str) -> str:
+    """A rule's reason shown beside its title: without the title it starts with, so a row reads
+    "Attendance | 85% (17 of 20 sessions) — needs 80%", not "Attendance | Attendance 85% …"."""
+    if not reason.startswith(title):
+        return reason
+    rest = reason[len(title) :].lstrip(": ")
+    return rest[:1].upper() + rest[1:] if rest and not rest[0].isdigit() else rest or reason
+
+
 def init_filters(app: Flask) -> None:
     app.add_template_filter(share)
+    app.add_template_filter(reason_under)
     app.add_template_filter(decimal1)
     app.add_template_filter(long_date)
     app.add_template_filter(date_time)
