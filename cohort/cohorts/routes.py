@@ -13,6 +13,7 @@ from cohort.cohorts import bp
 from cohort.cohorts.forms import CohortForm, status_choices
 from cohort.cohorts.queries import cohort_rows, department_counts, stage_view
 from cohort.concurrency import StaleEdit, keep_typed, version_of
+from cohort.domain.cohort_stage import Stage
 from cohort.extensions import db
 from cohort.models import BankHolidayDivision, Cohort, CohortStatus, Enrolment, EnrolmentStatus, Role, User
 from cohort.models.base import utcnow
@@ -24,20 +25,22 @@ from cohort.services.cohorts import create_cohort as create
 @bp.route("/")
 @login_required
 def list_cohorts():
-    status = request.args.get("status", "")
-    query = visible_cohorts(current_user)
-    if status in {s.value for s in CohortStatus}:
-        query = query.where(Cohort.status == CohortStatus(status))
-    else:
-        status = ""
+    # Filtered by the stage the list shows (docs/rules.md §2.3), not the stored status, so that
+    # "Running" never lists a cohort whose row reads "Ended — waiting to be finished". A
+    # programme has tens of cohorts: the stage is worked out for each, in one query.
+    stage = request.args.get("stage", "")
     department_id = current_user.department_id if current_user.role == Role.SPONSOR else None
-    rows = cohort_rows(query, department_id=department_id)
+    rows = cohort_rows(visible_cohorts(current_user), department_id=department_id)
+    if stage in {s.value for s in Stage}:
+        rows = [row for row in rows if row.stage == Stage(stage)]
+    else:
+        stage = ""
     return render_template(
         "cohorts/list.html",
-        title="Cohorts",
+        title=f"Cohorts – Stage: {Stage(stage).label}" if stage else "Cohorts",
         rows=rows,
-        status=status,
-        statuses=[s.value for s in CohortStatus],
+        stage=Stage(stage) if stage else None,
+        stages=list(Stage),
         department_id=department_id,
     )
 

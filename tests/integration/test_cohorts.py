@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+
 import pytest
+import time_machine
 from sqlalchemy import select
 
 from cohort.extensions import db
@@ -169,13 +172,22 @@ def test_facilitator_sees_the_whole_cohort_but_cannot_edit(client, world, sign_i
     assert client.post(f"/cohorts/{world.cohort.slug}/edit", data=VALID).status_code == 403
 
 
-def test_cohort_list_filters_by_status(client, world, sign_in):
-    sign_in(world.admin)
-    world.other_cohort.status = CohortStatus.PLANNED
+def test_cohort_list_filters_by_the_stage_it_shows(client, world, sign_in):
+    # Stored as running, but its dates are all to come: the list shows it, and filters it, as planned.
+    world.other_cohort.start_date = date(2027, 1, 11)
+    world.cohort.start_date = date(2026, 9, 7)  # twelve weeks: its last day is 27 November
+    world.cohort.length_weeks = 13
     db.session.commit()
-    page = client.get("/cohorts/?status=planned").text
-    assert world.other_cohort.name in page and world.cohort.name not in page
-    assert client.get("/cohorts/?status=nonsense").status_code == 200
+    with time_machine.travel(datetime(2026, 11, 28, 12, tzinfo=UTC), tick=False):
+        sign_in(world.admin)
+        planned = client.get("/cohorts/?stage=planned").text
+        running = client.get("/cohorts/?stage=running").text
+        everything = client.get("/cohorts/?stage=nonsense")
+    assert world.other_cohort.name in planned and world.cohort.name not in planned
+    assert "<title>Cohorts – Stage: Planned" in planned
+    assert world.cohort.name in running and world.other_cohort.name not in running
+    assert everything.status_code == 200
+    assert world.cohort.name in everything.text and world.other_cohort.name in everything.text
 
 
 def test_sponsor_dashboard_lists_own_department_only(client, world, sign_in):
