@@ -192,3 +192,54 @@ class BulkResultSchema(Schema):
         fields.String(), required=True, metadata={"description": "Row n: …, then whole-import problems"}
     )
     rows = fields.List(fields.Nested(BulkRowResultSchema), required=True)
+
+
+CHECKPOINTS = ["baseline", "midpoint", "final"]
+
+
+class AssessmentQuerySchema(Schema):
+    checkpoint = fields.String(
+        required=True,
+        validate=validate.OneOf(CHECKPOINTS, error="Checkpoint must be one of: baseline, midpoint, final"),
+        metadata={"description": "baseline, midpoint or final"},
+    )
+
+
+class SkillLevelSchema(Schema):
+    skill_id = fields.Integer(required=True)
+    skill = fields.String(required=True, metadata={"description": "The skill's name"})
+    target_level = fields.Integer(required=True)
+    level = fields.Integer(allow_none=True, metadata={"description": "The facilitator's level, or null"})
+    self_level = fields.Integer(allow_none=True, metadata={"description": "The person's own level, or null"})
+
+
+class PersonAssessmentsSchema(Schema):
+    enrolment_id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    department = fields.String(allow_none=True, metadata={"description": "The department's code"})
+    status = fields.String(required=True, validate=validate.OneOf(ENROLMENT_STATUSES))
+    skills = fields.List(fields.Nested(SkillLevelSchema), required=True)
+
+
+class DepartmentQuerySchema(Schema):
+    cohort = fields.String(
+        validate=validate.Length(min=1, max=100),
+        metadata={"description": "One of the department's cohorts (its slug), or all (the default)"},
+    )
+
+
+class DepartmentRefSchema(Schema):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+
+
+class DepartmentFiguresSchema(Schema):
+    """The department outcome report's figures, keyed by the headings of its page and XLSX."""
+
+    department = fields.Nested(DepartmentRefSchema, required=True)
+    cohort = fields.String(allow_none=True, metadata={"description": "The one cohort's slug, or null: all"})
+    summary = fields.Dict(required=True, metadata={"description": "The headline figures"})
+    cohorts = fields.List(fields.Dict(), required=True, metadata={"description": "Per cohort, then all"})
+    skills_uplift = fields.List(fields.Dict(), required=True)
+    projects = fields.List(fields.Dict(), required=True)
+    ethics = fields.Dict(required=True)

@@ -60,6 +60,9 @@ EXPECTED: dict[tuple[str, str], Row] = {
     # Bulk nominations of one new person with no name: 409, the row's problem (nothing written).
     ("post", "/api/v1/cohorts/{slug}/nominations"): Row("enrolments:write", every(409), every(409)),
     ("get", "/api/v1/certificates/verify"): Row(None, every(200)),
+    ("get", "/api/v1/cohorts/{slug}/assessments"): Row("assessments:read", every(200), SCOPED_TO_COHORT),
+    # The MOJ sponsor's own department; facilitators hold no reports:read (as the report's pages).
+    ("get", "/api/v1/departments/{code}/outcomes"): Row("reports:read", every(200)),
 }
 
 BODIES = {
@@ -106,8 +109,11 @@ def _url(path: str, world, cohort=None) -> str:
     cohort = cohort or world.cohort
     url = path.replace("{slug}", cohort.slug).replace("{session_id}", str(session_id_in(cohort)))
     url = url.replace("{enrolment_id}", str(_other_participants_enrolment(world)))
+    url = url.replace("{code}", world.moj.code)
     if path.endswith("/certificates/verify"):
         url += "?code=ABCD-EFGH-JKLM"
+    if path.endswith("/assessments"):
+        url += "?checkpoint=baseline"
     return url
 
 
@@ -204,6 +210,7 @@ def test_missing_scope_cannot_be_granted_beyond_the_role(world, role):
         "/api/v1/enrolments",
         "/api/v1/cohorts/{slug}/outcomes",
         "/api/v1/cohorts/{slug}/sessions/{session_id}/attendance",
+        "/api/v1/cohorts/{slug}/assessments",
     ],
 )
 def test_a_sponsors_token_sees_its_own_department_only(world, client, path):

@@ -505,6 +505,8 @@ EXPECTED = {
     # PUT only: this table's POST is 405 for everyone; test_api_access.py tries the PUT by token.
     "api_attendance.set_session_attendance": everyone(405),
     "api_people.cohort_standing": everyone(401),
+    "api_assessments.cohort_assessments": everyone(401),
+    "api_reports.department_outcomes": everyone(401),
     # --- end api ---
     # --- register deadline ---
     # The check-in screen's live count (JSON): the cohort's staff only, like the screen itself.
