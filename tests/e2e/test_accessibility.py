@@ -61,6 +61,31 @@ def _press(button: str) -> Callable[[Tab], None]:
     return action
 
 
+def _make_api_token(then: str | None = None) -> Callable[[Tab], None]:
+    """Make a token on the form (shown once), then go on to the list (`then`: "list") or to the
+    confirm page of revoking it ("revoke")."""
+
+    def action(tab: Tab) -> None:
+        from datetime import date, timedelta
+
+        expires = date.today() + timedelta(days=30)
+        tab.page.get_by_label("Name").fill("Accessibility check")
+        tab.page.get_by_role("checkbox").first.check()
+        tab.page.get_by_label("Day").fill(str(expires.day))
+        tab.page.get_by_label("Month").fill(str(expires.month))
+        tab.page.get_by_label("Year").fill(str(expires.year))
+        with tab.page.expect_navigation():
+            tab.page.get_by_role("button", name="Make token").click()
+        expect(tab.page.locator("h1")).to_be_visible()
+        if then is not None:
+            tab.goto("/account/api-tokens")
+        if then == "revoke":
+            with tab.page.expect_navigation():
+                tab.page.get_by_role("link", name="Revoke API token Accessibility check").first.click()
+
+    return action
+
+
 PILOT_COMPLETER = "aoife.gallagher@pilot.example.gov.uk"  # seeded with the demo password
 
 
@@ -112,6 +137,26 @@ CASES = [
     Case("participant-forbidden", "/admin/users", role="participant", status=403),
     Case("facilitator-dashboard", "/dashboard", role="facilitator"),
     Case("sponsor-dashboard", "/dashboard", role="sponsor", department="MOJ"),
+    # The API's reference and personal access tokens (docs/api.md).
+    Case("api-reference", "/api-reference", role="admin"),
+    Case("api-reference-sponsor", "/api-reference", role="sponsor", department="MOJ"),
+    Case("api-tokens", "/account/api-tokens", role="facilitator"),
+    Case("api-token-new", "/account/api-tokens/new", role="facilitator"),
+    Case(
+        "api-token-new-errors",
+        "/account/api-tokens/new",
+        role="facilitator",
+        action=_submit_empty("Make token"),
+    ),
+    Case("api-token-made", "/account/api-tokens/new", role="admin", action=_make_api_token()),
+    Case("api-tokens-listed", "/account/api-tokens/new", role="admin", action=_make_api_token("list")),
+    Case(
+        "api-token-revoke",
+        "/account/api-tokens/new",
+        role="sponsor",
+        department="MOJ",
+        action=_make_api_token("revoke"),
+    ),
     # Enrolment. Seeded ids are stable: Amara Okafor is user 6, her enrolment 1.
     Case("cohort-participants-filtered", "/cohorts/cohort-1?status=withdrawn&sort=department", role="admin"),
     Case("enrol", "/cohorts/cohort-2/enrol", role="admin"),
