@@ -32,7 +32,11 @@ def sponsor(user: User):
     page = paginate(query, args.get("page"), current_app.config["USERS_PER_PAGE"])
     kept = {
         k: v
-        for k, v in {"q": q, "cohort": chosen.slug if chosen else "", "status": status if status_value else ""}.items()
+        for k, v in {
+            "q": q,
+            "cohort": chosen.slug if chosen else "",
+            "status": status if status_value else "",
+        }.items()
         if v
     }
     return "main/dashboard_sponsor.html", {

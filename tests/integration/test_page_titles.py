@@ -109,7 +109,10 @@ def test_the_outbox_names_its_filters_and_page(world, sign_in, monkeypatch):
     outbox_message_id(world)
     client = sign_in(world.admin)
     # One message: no page number.
-    assert _title(client.get("/admin/outbox?kind=invitation")) == "Outbox – Message: Invitation to set a password – Cohort"
+    assert (
+        _title(client.get("/admin/outbox?kind=invitation"))
+        == "Outbox – Message: Invitation to set a password – Cohort"
+    )
     from cohort.messages.outbox import queue_message
 
     queue_message(
