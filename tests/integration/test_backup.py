@@ -306,7 +306,8 @@ def test_an_older_backup_is_restored_over_a_newer_schema_and_says_to_upgrade(new
         "run `flask db upgrade` now." in result.output
     )
     if ON_POSTGRESQL:  # (SQLite's file is replaced whole)
-        assert "Dropped tables the backup does not have: certificates" in result.output
+        dropped = next(line for line in result.output.splitlines() if line.startswith("Dropped tables"))
+        assert "certificates" in dropped.removeprefix("Dropped tables the backup does not have: ").split(", ")
     with older.app_context():
         upgrade()
         with db.engine.connect() as conn:
