@@ -148,7 +148,7 @@ def create(
         after=audit.snapshot(row, AUDIT_FIELDS),
     )
     db.session.commit()
-    security_log.info("api token %s made for user %s", row.id, owner.id)
+    security_log.info("API access key #%s made for user %s", row.id, owner.id)
     return NewToken(row, secret)
 
 
@@ -189,7 +189,7 @@ def revoke(actor: User, row: ApiToken) -> bool:
         after=audit.snapshot(locked, AUDIT_FIELDS),
     )
     db.session.commit()
-    security_log.info("api token %s revoked by user %s", locked.id, actor.id)
+    security_log.info("API access key #%s revoked by user %s", locked.id, actor.id)
     return True
 
 
@@ -226,4 +226,4 @@ def _end_on_user_change(session, flush_context, instances) -> None:
             .where(ApiToken.user_id == obj.id, ApiToken.revoked_at.is_(None))
             .values(revoked_at=datetime.now(UTC), revoked_why=why)
         )
-        security_log.info("api tokens of user %s ended: %s", obj.id, why)
+        security_log.info("API access keys of user %s ended: %s", obj.id, why)
