@@ -166,3 +166,7 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(search_bp)  # /search, for staff
     app.register_blueprint(help_bp)  # /help and /help/<role>
+
+    from cohort.privacy import init_privacy
+
+    init_privacy(app)  # personal data: export, erasure, retention (docs/personal-data.md)

@@ -1,0 +1,3 @@
+"""Pages for personal data: export (docs/personal-data.md)."""
+
+from cohort.privacy.export import bp  # noqa: F401

@@ -1,0 +1,6 @@
+"""`flask personal-data retention` (docs/personal-data.md)."""
+
+import click
+
+# The commands this module adds to `flask personal-data` (cohort/privacy/cli.py).
+COMMANDS: list[click.Command] = []
