@@ -124,6 +124,9 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from cohort.lookups import IdConverter
+
+    app.url_map.converters["id"] = IdConverter  # `<id:…>` in every route (cohort/lookups.py)
     from cohort.admin import bp as admin_bp
     from cohort.attendance import bp as attendance_bp
     from cohort.auth import bp as auth_bp
