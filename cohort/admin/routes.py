@@ -29,6 +29,7 @@ from cohort.auth.messages import latest_invitations
 from cohort.auth.sessions import sessions_of
 from cohort.extensions import db
 from cohort.forms import ConfirmForm
+from cohort.lookups import found_or_404
 from cohort.models import Department, Role, User
 from cohort.paging import pagination_params
 from cohort.services import accounts, api_tokens
@@ -37,16 +38,6 @@ from cohort.services.accounts import AccountError
 from cohort.services.departments import DepartmentDetails, DepartmentError
 
 DUPLICATE_EMAIL = "A user with this email address already exists"
-
-
-MAX_ID = 2**31 - 1  # ids are 32-bit integers; a longer number in the address is no record
-
-
-def _get_or_404(model, object_id: int):
-    found = db.session.get(model, object_id) if 0 < object_id <= MAX_ID else None
-    if found is None:
-        abort(404)
-    return found
 
 
 def _status(form) -> int:
@@ -99,10 +90,10 @@ def create_department():
     ), _status(form)
 
 
-@bp.route("/departments/<int:department_id>/edit", methods=["GET", "POST"])
+@bp.route("/departments/<id:department_id>/edit", methods=["GET", "POST"])
 @admin_required
 def edit_department(department_id: int):
-    department = _get_or_404(Department, department_id)
+    department = found_or_404(Department, department_id)
     if request.method == "GET":
         form = DepartmentForm(
             data={
@@ -224,16 +215,16 @@ def _user_page(user: User, error: str | None = None):
     ), (400 if error else 200)
 
 
-@bp.route("/users/<int:user_id>")
+@bp.route("/users/<id:user_id>")
 @admin_required
 def show_user(user_id: int):
-    return _user_page(_get_or_404(User, user_id))
+    return _user_page(found_or_404(User, user_id))
 
 
-@bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
+@bp.route("/users/<id:user_id>/edit", methods=["GET", "POST"])
 @admin_required
 def edit_user(user_id: int):
-    user = _get_or_404(User, user_id)
+    user = found_or_404(User, user_id)
     if request.method == "GET":
         form = UserDetailsForm(
             data={
@@ -267,13 +258,13 @@ def edit_user(user_id: int):
 
 def _confirmed_action(user_id: int):
     """The user a POSTed action button is about; 400 when the form did not validate."""
-    user = _get_or_404(User, user_id)
+    user = found_or_404(User, user_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     return user
 
 
-@bp.route("/users/<int:user_id>/deactivate", methods=["POST"])
+@bp.route("/users/<id:user_id>/deactivate", methods=["POST"])
 @admin_required
 def deactivate_user(user_id: int):
     user = _confirmed_action(user_id)
@@ -286,7 +277,7 @@ def deactivate_user(user_id: int):
     return redirect(url_for("admin.show_user", user_id=user.id))
 
 
-@bp.route("/users/<int:user_id>/reactivate", methods=["POST"])
+@bp.route("/users/<id:user_id>/reactivate", methods=["POST"])
 @admin_required
 def reactivate_user(user_id: int):
     user = _confirmed_action(user_id)
@@ -295,10 +286,10 @@ def reactivate_user(user_id: int):
     return redirect(url_for("admin.show_user", user_id=user.id))
 
 
-@bp.route("/users/<int:user_id>/invitation", methods=["POST"])
+@bp.route("/users/<id:user_id>/invitation", methods=["POST"])
 @admin_required
 def send_invitation(user_id: int):
-    user = _get_or_404(User, user_id)
+    user = found_or_404(User, user_id)
     form = ResendInvitationForm()
     if not form.validate_on_submit():
         return _user_page(
@@ -315,7 +306,7 @@ def send_invitation(user_id: int):
     return redirect(url_for("admin.show_user", user_id=user.id))
 
 
-@bp.route("/users/<int:user_id>/sessions/end", methods=["POST"])
+@bp.route("/users/<id:user_id>/sessions/end", methods=["POST"])
 @admin_required
 def end_user_sessions(user_id: int):
     user = _confirmed_action(user_id)

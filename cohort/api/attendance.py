@@ -28,7 +28,7 @@ from cohort.services.attendance import KEEP, AttendanceError, Entry, save_regist
 
 blp = Blueprint("api_attendance", __name__, url_prefix="/api/v1", description="Attendance")
 
-PATH = "/cohorts/<slug>/sessions/<int:session_id>/attendance"
+PATH = "/cohorts/<slug>/sessions/<id:session_id>/attendance"
 
 
 def _own_department() -> int | None:

@@ -110,7 +110,7 @@ def list_sessions(slug: str):
     return [_session_row(s) for s in rows]
 
 
-@blp.route("/<slug>/sessions/<int:session_id>")
+@blp.route("/<slug>/sessions/<id:session_id>")
 @operation("cohorts:read", *READ_ERRORS)
 @blp.etag
 @blp.response(200, SessionSchema)

@@ -21,8 +21,6 @@ bp = Blueprint("api_tokens", __name__, template_folder="templates")
 bp.add_app_template_global(api_tokens.is_live, "api_token_live")
 bp.add_app_template_global(api_tokens.may_hold_tokens, "api_token_holder")
 
-MAX_ID = 2**31 - 1
-
 
 def _own_tokens_only():
     if not api_tokens.may_hold_tokens(current_user):
@@ -31,8 +29,6 @@ def _own_tokens_only():
 
 
 def _token(token_id: int, owner_id: int | None = None) -> ApiToken | None:
-    if not 0 < token_id <= MAX_ID:
-        return None
     row = db.session.get(ApiToken, token_id)
     if row is None or (owner_id is not None and row.user_id != owner_id):
         return None
@@ -70,7 +66,7 @@ def new_token():
     return render_template("api/token_new.html", form=form, latest=api_tokens.latest_expiry(today)), status
 
 
-@bp.route("/account/api-tokens/<int:token_id>/revoke", methods=["GET", "POST"])
+@bp.route("/account/api-tokens/<id:token_id>/revoke", methods=["GET", "POST"])
 @login_required
 def revoke_token(token_id: int):
     _own_tokens_only()
@@ -89,12 +85,12 @@ def revoke_token(token_id: int):
     )
 
 
-@bp.route("/admin/users/<int:user_id>/api-tokens/<int:token_id>/revoke", methods=["POST"])
+@bp.route("/admin/users/<id:user_id>/api-tokens/<id:token_id>/revoke", methods=["POST"])
 @admin_required
 def admin_revoke_token(user_id: int, token_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    user = db.session.get(User, user_id) if 0 < user_id <= MAX_ID else None
+    user = db.session.get(User, user_id)
     row = _token(token_id, owner_id=user.id) if user is not None else None
     if user is None or row is None:
         refuse(404, "no such API token")

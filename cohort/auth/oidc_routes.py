@@ -33,13 +33,13 @@ from cohort.auth.sessions import begin_session, single_sign_on
 from cohort.database import writing
 from cohort.extensions import db, limiter
 from cohort.forms import ConfirmForm
+from cohort.lookups import found_or_404, parse_id
 from cohort.models import SignInIdentity, User
 
 EXTENSION = "cohort.single_sign_on"
 LINKING = "single_sign_on_link"  # session: {"provider": key, "user_id": id} while linking
 NEXT = "single_sign_on_next"  # session: where to go after signing in
 TIMEOUT_SECONDS = 10  # every request to a provider
-MAX_ID = 2**31 - 1
 
 
 @bp.record_once
@@ -256,15 +256,8 @@ def link_account(provider: str):
     return _to_provider(chosen)
 
 
-def _an_id(raw: str | None) -> int | None:
-    """A record id typed in a form or address, or None for anything else."""
-    if raw is None or not raw.isascii() or not raw.isdigit() or not 0 < int(raw) <= MAX_ID:
-        return None
-    return int(raw)
-
-
 def _identity_of(user_id: int, raw: str | None) -> SignInIdentity | None:
-    wanted = _an_id(raw)
+    wanted = parse_id(raw)
     if wanted is None:
         return None
     return db.session.scalar(
@@ -277,7 +270,7 @@ def _identity_of(user_id: int, raw: str | None) -> SignInIdentity | None:
 def unlink_account():
     form = ConfirmForm()
     raw = request.form.get("identity") if request.method == "POST" else request.args.get("identity")
-    if request.method == "POST" and _an_id(raw) is None:
+    if request.method == "POST" and parse_id(raw) is None:
         abort(400)
     identity = _identity_of(current_user.id, raw)
     if identity is None:
@@ -299,14 +292,12 @@ def unlink_account():
     ), status
 
 
-@bp.route("/admin/users/<int:user_id>/single-sign-on/unlink", methods=["POST"])
+@bp.route("/admin/users/<id:user_id>/single-sign-on/unlink", methods=["POST"])
 @admin_required
 def admin_unlink_identity(user_id: int):
-    user = db.session.get(User, user_id) if 0 < user_id <= MAX_ID else None
-    if user is None:
-        abort(404)
+    user = found_or_404(User, user_id)
     raw = request.form.get("identity")
-    if not ConfirmForm().validate_on_submit() or _an_id(raw) is None:
+    if not ConfirmForm().validate_on_submit() or parse_id(raw) is None:
         abort(400)
     identity = _identity_of(user.id, raw)
     back = redirect(url_for("admin.show_user", user_id=user.id) + "#single-sign-on")

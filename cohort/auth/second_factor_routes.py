@@ -22,12 +22,12 @@ from cohort.auth.second_factor_forms import CodeForm, RecoveryCodeForm
 from cohort.auth.sessions import PASSWORD_AND_CODE, PASSWORD_AND_RECOVERY_CODE, begin_session, end_sessions
 from cohort.extensions import db, limiter
 from cohort.forms import ConfirmForm
+from cohort.lookups import found_or_404
 from cohort.models import User
 from cohort.services import audit
 
 security_log = logging.getLogger("cohort.security")
 
-MAX_ID = 2**31 - 1
 WRONG_CODE = "The code is not correct or has already been used. Enter the code your app shows now"
 WRONG_RECOVERY_CODE = "The recovery code is not correct or has already been used"
 
@@ -337,14 +337,12 @@ def turn_off_second_factor():
 # --- a programme manager resets someone's ---------------------------------------------------
 
 
-@bp.route("/admin/users/<int:user_id>/second-factor/reset", methods=["POST"])
+@bp.route("/admin/users/<id:user_id>/second-factor/reset", methods=["POST"])
 @admin_required
 def reset_second_factor(user_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    user = db.session.get(User, user_id) if 0 < user_id <= MAX_ID else None
-    if user is None:
-        abort(404)
+    user = found_or_404(User, user_id)
     back = redirect(url_for("admin.show_user", user_id=user.id, _anchor="second-factor"))
     if user.id == current_user.id:
         security_log.warning("second factor: user %s tried to reset their own", user.id)

@@ -9,21 +9,14 @@ from sqlalchemy import select
 from cohort.auth.access import can_manage_cohort, cohort_for, refuse
 from cohort.domain.schedule import SessionKind
 from cohort.extensions import db
+from cohort.lookups import found_or_404
 from cohort.models import Cohort, Enrolment, Role, Session, Team
 from cohort.models.base import utcnow
 from cohort.services import hackathons as service
 from cohort.services.closed import closed_notice
 from cohort.services.hackathons import HackathonError
 
-MAX_ID = 2**31 - 1
 STAFF = (Role.ADMIN, Role.FACILITATOR)
-
-
-def get_or_404(model, ident: int):
-    found = db.session.get(model, ident) if 0 < ident <= MAX_ID else None
-    if found is None:
-        refuse(404, f"no {model.__name__} {ident}")
-    return found
 
 
 def form_error(form, error: HackathonError, default: str) -> None:
@@ -35,9 +28,7 @@ def form_error(form, error: HackathonError, default: str) -> None:
 
 def hackathon_in(slug: str, hackathon_id: int) -> tuple[Cohort, Session]:
     cohort = cohort_for(current_user, slug)
-    session = db.session.get(Session, hackathon_id) if 0 < hackathon_id <= MAX_ID else None
-    if session is None or session.cohort_id != cohort.id or session.kind != SessionKind.HACKATHON:
-        refuse(404, f"no hackathon {hackathon_id} in cohort {slug}")
+    session = found_or_404(Session, hackathon_id, cohort_id=cohort.id, kind=SessionKind.HACKATHON)
     return cohort, session
 
 
@@ -80,7 +71,7 @@ def chosen_challenge(field) -> int | None:
 
 
 def team_in(session: Session, team_id: int) -> Team:
-    team = get_or_404(Team, team_id)
+    team = found_or_404(Team, team_id)
     if team.session_id != session.id:
         refuse(404, f"team {team_id} not in hackathon {session.id}")
     return team

@@ -26,8 +26,9 @@ from cohort.extensions import db
 from cohort.filters import LONDON
 from cohort.forms import ConfirmForm
 from cohort.hackathons import bp
-from cohort.hackathons.common import form_error, get_or_404, hackathon_in, my_enrolment, page_context
+from cohort.hackathons.common import form_error, hackathon_in, my_enrolment, page_context
 from cohort.hackathons.forms import ChallengeForm, SettingsForm
+from cohort.lookups import found_or_404
 from cohort.models import (
     Challenge,
     ChallengeStatus,
@@ -52,7 +53,7 @@ def criteria_labels():
 
 
 def _challenge_for(challenge_id: int) -> Challenge:
-    challenge = get_or_404(Challenge, challenge_id)
+    challenge = found_or_404(Challenge, challenge_id)
     if current_user.role == Role.SPONSOR and challenge.department_id != current_user.department_id:
         refuse(404, f"challenge {challenge_id} of another department")
     return challenge
@@ -119,7 +120,7 @@ def create_challenge():
     )
 
 
-@bp.route("/challenges/<int:challenge_id>")
+@bp.route("/challenges/<id:challenge_id>")
 @roles_required(Role.ADMIN, Role.SPONSOR)
 def show_challenge(challenge_id: int):
     challenge = _challenge_for(challenge_id)
@@ -146,7 +147,7 @@ def show_challenge(challenge_id: int):
     )
 
 
-@bp.route("/challenges/<int:challenge_id>/edit", methods=["GET", "POST"])
+@bp.route("/challenges/<id:challenge_id>/edit", methods=["GET", "POST"])
 @admin_required
 def edit_challenge(challenge_id: int):
     challenge = _challenge_for(challenge_id)
@@ -179,7 +180,7 @@ def edit_challenge(challenge_id: int):
     ), (409 if stale else 400 if form.errors else 200)
 
 
-@bp.route("/challenges/<int:challenge_id>/accept", methods=["POST"])
+@bp.route("/challenges/<id:challenge_id>/accept", methods=["POST"])
 @admin_required
 def accept_challenge(challenge_id: int):
     challenge = _challenge_for(challenge_id)
@@ -193,7 +194,7 @@ def accept_challenge(challenge_id: int):
     return redirect(url_for("hackathons.show_challenge", challenge_id=challenge.id))
 
 
-@bp.route("/cohorts/<slug>/hackathons/<int:hackathon_id>")
+@bp.route("/cohorts/<slug>/hackathons/<id:hackathon_id>")
 @login_required
 def show_hackathon(slug: str, hackathon_id: int):
     cohort, session = hackathon_in(slug, hackathon_id)
@@ -211,7 +212,7 @@ def show_hackathon(slug: str, hackathon_id: int):
     )
 
 
-@bp.route("/cohorts/<slug>/hackathons/<int:hackathon_id>/settings", methods=["GET", "POST"])
+@bp.route("/cohorts/<slug>/hackathons/<id:hackathon_id>/settings", methods=["GET", "POST"])
 @admin_required
 def hackathon_settings(slug: str, hackathon_id: int):
     cohort, session = hackathon_in(slug, hackathon_id)

@@ -23,7 +23,6 @@ from cohort.hackathons.common import (
     challenge_choices,
     chosen_challenge,
     form_error,
-    get_or_404,
     hackathon_in,
     my_enrolment,
     page_context,
@@ -31,6 +30,7 @@ from cohort.hackathons.common import (
     team_in,
 )
 from cohort.hackathons.forms import AddMemberForm, AutoFormForm, JoinForm, TeamForm
+from cohort.lookups import found_or_404
 from cohort.models import Enrolment, EnrolmentStatus, Role
 from cohort.services import hackathons as service
 from cohort.services.hackathons import HackathonError
@@ -70,7 +70,7 @@ def _teams_page(cohort, session, auto_form=None, add_forms=None, status=200, sta
     ), (409 if stale else status)
 
 
-@bp.route("/cohorts/<slug>/hackathons/<int:hackathon_id>/teams")
+@bp.route("/cohorts/<slug>/hackathons/<id:hackathon_id>/teams")
 @roles_required(*STAFF)
 def teams(slug: str, hackathon_id: int):
     cohort, session = hackathon_in(slug, hackathon_id)
@@ -78,7 +78,7 @@ def teams(slug: str, hackathon_id: int):
     return _teams_page(cohort, session)
 
 
-@bp.route("/cohorts/<slug>/hackathons/<int:hackathon_id>/teams/new", methods=["GET", "POST"])
+@bp.route("/cohorts/<slug>/hackathons/<id:hackathon_id>/teams/new", methods=["GET", "POST"])
 @roles_required(Role.ADMIN, Role.FACILITATOR, Role.PARTICIPANT)
 def create_team(slug: str, hackathon_id: int):
     cohort, session = hackathon_in(slug, hackathon_id)
@@ -117,7 +117,7 @@ def create_team(slug: str, hackathon_id: int):
     ), (400 if form.errors else 200)
 
 
-@bp.route("/cohorts/<slug>/hackathons/<int:hackathon_id>/teams/<int:team_id>/edit", methods=["GET", "POST"])
+@bp.route("/cohorts/<slug>/hackathons/<id:hackathon_id>/teams/<id:team_id>/edit", methods=["GET", "POST"])
 @roles_required(Role.ADMIN, Role.FACILITATOR, Role.PARTICIPANT)
 def edit_team(slug: str, hackathon_id: int, team_id: int):
     """Rename a team or change its challenge: the cohort's staff, or a member of the team."""
@@ -169,7 +169,7 @@ def edit_team(slug: str, hackathon_id: int, team_id: int):
     ), (409 if stale else 400 if form.errors else 200)
 
 
-@bp.route("/cohorts/<slug>/hackathons/<int:hackathon_id>/teams/join", methods=["GET", "POST"])
+@bp.route("/cohorts/<slug>/hackathons/<id:hackathon_id>/teams/join", methods=["GET", "POST"])
 @roles_required(Role.PARTICIPANT)
 def join_team(slug: str, hackathon_id: int):
     cohort, session = hackathon_in(slug, hackathon_id)
@@ -190,7 +190,7 @@ def join_team(slug: str, hackathon_id: int):
     ), (400 if form.errors else 200)
 
 
-@bp.route("/cohorts/<slug>/hackathons/<int:hackathon_id>/teams/<int:team_id>/leave", methods=["POST"])
+@bp.route("/cohorts/<slug>/hackathons/<id:hackathon_id>/teams/<id:team_id>/leave", methods=["POST"])
 @roles_required(Role.PARTICIPANT)
 def leave_team(slug: str, hackathon_id: int, team_id: int):
     cohort, session = hackathon_in(slug, hackathon_id)
@@ -209,7 +209,7 @@ def leave_team(slug: str, hackathon_id: int, team_id: int):
     return redirect(url_for("hackathons.show_hackathon", slug=cohort.slug, hackathon_id=session.id))
 
 
-@bp.route("/cohorts/<slug>/hackathons/<int:hackathon_id>/teams/<int:team_id>/members", methods=["POST"])
+@bp.route("/cohorts/<slug>/hackathons/<id:hackathon_id>/teams/<id:team_id>/members", methods=["POST"])
 @roles_required(*STAFF)
 def add_member(slug: str, hackathon_id: int, team_id: int):
     cohort, session = hackathon_in(slug, hackathon_id)
@@ -236,7 +236,7 @@ def add_member(slug: str, hackathon_id: int, team_id: int):
 
 
 @bp.route(
-    "/cohorts/<slug>/hackathons/<int:hackathon_id>/teams/<int:team_id>/members/<int:enrolment_id>/remove",
+    "/cohorts/<slug>/hackathons/<id:hackathon_id>/teams/<id:team_id>/members/<id:enrolment_id>/remove",
     methods=["POST"],
 )
 @roles_required(*STAFF)
@@ -244,7 +244,7 @@ def remove_member(slug: str, hackathon_id: int, team_id: int, enrolment_id: int)
     cohort, session = hackathon_in(slug, hackathon_id)
     require_staff(cohort)
     team = team_in(session, team_id)
-    enrolment = get_or_404(Enrolment, enrolment_id)
+    enrolment = found_or_404(Enrolment, enrolment_id)
     if enrolment.cohort_id != cohort.id:
         refuse(404, "enrolment of another cohort")
     if not ConfirmForm().validate_on_submit():
@@ -261,7 +261,7 @@ def remove_member(slug: str, hackathon_id: int, team_id: int, enrolment_id: int)
     return redirect(url_for("hackathons.teams", slug=cohort.slug, hackathon_id=session.id))
 
 
-@bp.route("/cohorts/<slug>/hackathons/<int:hackathon_id>/teams/auto", methods=["POST"])
+@bp.route("/cohorts/<slug>/hackathons/<id:hackathon_id>/teams/auto", methods=["POST"])
 @roles_required(*STAFF)
 def auto_form_teams(slug: str, hackathon_id: int):
     cohort, session = hackathon_in(slug, hackathon_id)

@@ -12,7 +12,6 @@ from cohort.forms import ConfirmForm
 from cohort.hackathons import bp
 from cohort.hackathons.common import (
     form_error,
-    get_or_404,
     hackathon_in,
     my_enrolment,
     page_context,
@@ -20,6 +19,7 @@ from cohort.hackathons.common import (
     team_in,
 )
 from cohort.hackathons.forms import JudgeForm, ScoreForm, SubmissionForm
+from cohort.lookups import found_or_404
 from cohort.models import HackathonJudge, Role, Score, Session, Submission, Team, User
 from cohort.models.base import utcnow
 from cohort.models.hackathons import CRITERIA
@@ -30,7 +30,7 @@ from cohort.services.hackathons import HackathonError, SubmissionDetails
 
 
 @bp.route(
-    "/cohorts/<slug>/hackathons/<int:hackathon_id>/teams/<int:team_id>/submission", methods=["GET", "POST"]
+    "/cohorts/<slug>/hackathons/<id:hackathon_id>/teams/<id:team_id>/submission", methods=["GET", "POST"]
 )
 @roles_required(Role.ADMIN, Role.FACILITATOR, Role.PARTICIPANT)
 def submission(slug: str, hackathon_id: int, team_id: int):
@@ -84,7 +84,7 @@ def submission(slug: str, hackathon_id: int, team_id: int):
 # Judging ---------------------------------------------------------------------------------
 
 
-@bp.route("/cohorts/<slug>/hackathons/<int:hackathon_id>/judges", methods=["GET", "POST"])
+@bp.route("/cohorts/<slug>/hackathons/<id:hackathon_id>/judges", methods=["GET", "POST"])
 @admin_required
 def judges(slug: str, hackathon_id: int):
     cohort, session = hackathon_in(slug, hackathon_id)
@@ -113,11 +113,11 @@ def judges(slug: str, hackathon_id: int):
     ), (400 if form.errors else 200)
 
 
-@bp.route("/cohorts/<slug>/hackathons/<int:hackathon_id>/judges/<int:judge_id>/remove", methods=["POST"])
+@bp.route("/cohorts/<slug>/hackathons/<id:hackathon_id>/judges/<id:judge_id>/remove", methods=["POST"])
 @admin_required
 def remove_judge(slug: str, hackathon_id: int, judge_id: int):
     cohort, session = hackathon_in(slug, hackathon_id)
-    judge = get_or_404(HackathonJudge, judge_id)
+    judge = found_or_404(HackathonJudge, judge_id)
     if judge.session_id != session.id:
         refuse(404, "judge of another hackathon")
     if not ConfirmForm().validate_on_submit():
@@ -137,7 +137,7 @@ def _require_judge(session: Session) -> None:
         refuse(403, "not a judge of this hackathon")
 
 
-@bp.route("/cohorts/<slug>/hackathons/<int:hackathon_id>/judging")
+@bp.route("/cohorts/<slug>/hackathons/<id:hackathon_id>/judging")
 @login_required
 def judging(slug: str, hackathon_id: int):
     cohort, session = hackathon_in(slug, hackathon_id)
@@ -163,14 +163,14 @@ def judging(slug: str, hackathon_id: int):
 
 
 @bp.route(
-    "/cohorts/<slug>/hackathons/<int:hackathon_id>/submissions/<int:submission_id>/score",
+    "/cohorts/<slug>/hackathons/<id:hackathon_id>/submissions/<id:submission_id>/score",
     methods=["GET", "POST"],
 )
 @login_required
 def score(slug: str, hackathon_id: int, submission_id: int):
     cohort, session = hackathon_in(slug, hackathon_id)
     _require_judge(session)
-    sub = get_or_404(Submission, submission_id)
+    sub = found_or_404(Submission, submission_id)
     if sub.team.session_id != session.id:
         refuse(404, "submission of another hackathon")
     own_team = current_user.id in service.member_user_ids(sub.team)
@@ -210,7 +210,7 @@ def score(slug: str, hackathon_id: int, submission_id: int):
 # Results ---------------------------------------------------------------------------------
 
 
-@bp.route("/cohorts/<slug>/hackathons/<int:hackathon_id>/results")
+@bp.route("/cohorts/<slug>/hackathons/<id:hackathon_id>/results")
 @login_required
 def results(slug: str, hackathon_id: int):
     cohort, session = hackathon_in(slug, hackathon_id)
@@ -251,13 +251,13 @@ def _publish(slug: str, hackathon_id: int, published: bool):
     return redirect(url_for("hackathons.results", slug=cohort.slug, hackathon_id=session.id))
 
 
-@bp.route("/cohorts/<slug>/hackathons/<int:hackathon_id>/results/publish", methods=["POST"])
+@bp.route("/cohorts/<slug>/hackathons/<id:hackathon_id>/results/publish", methods=["POST"])
 @admin_required
 def publish_results(slug: str, hackathon_id: int):
     return _publish(slug, hackathon_id, True)
 
 
-@bp.route("/cohorts/<slug>/hackathons/<int:hackathon_id>/results/unpublish", methods=["POST"])
+@bp.route("/cohorts/<slug>/hackathons/<id:hackathon_id>/results/unpublish", methods=["POST"])
 @admin_required
 def unpublish_results(slug: str, hackathon_id: int):
     return _publish(slug, hackathon_id, False)

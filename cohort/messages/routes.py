@@ -15,6 +15,7 @@ from flask_login import current_user, login_required
 from cohort.auth.access import admin_required
 from cohort.extensions import csrf, db, limiter
 from cohort.forms import ConfirmForm
+from cohort.lookups import MAX_ID, found_or_404
 from cohort.messages import bp, preferences, queries
 from cohort.messages.forms import EmailPreferencesForm, OutboxFilterForm
 from cohort.messages.kinds import KINDS, kinds_for
@@ -22,15 +23,7 @@ from cohort.messages.links import read_unsubscribe_token
 from cohort.models import Message, MessageStatus, User
 from cohort.paging import paginate, pagination_params
 
-MAX_ID = 2**31 - 1
 MESSAGES_PER_PAGE = 50
-
-
-def _message_or_404(message_id: int) -> Message:
-    message = db.session.get(Message, message_id) if 0 < message_id <= MAX_ID else None
-    if message is None:
-        abort(404)
-    return message
 
 
 @bp.route("/admin/outbox")
@@ -54,19 +47,19 @@ def outbox():
     )
 
 
-@bp.route("/admin/outbox/<int:message_id>")
+@bp.route("/admin/outbox/<id:message_id>")
 @admin_required
 def outbox_message(message_id: int):
-    message = _message_or_404(message_id)
+    message = found_or_404(Message, message_id)
     return render_template(
         "messages/message.html", message=message, kind=KINDS.get(message.kind), retry_form=ConfirmForm()
     )
 
 
-@bp.route("/admin/outbox/<int:message_id>/attachment")
+@bp.route("/admin/outbox/<id:message_id>/attachment")
 @admin_required
 def outbox_attachment(message_id: int):
-    message = _message_or_404(message_id)
+    message = found_or_404(Message, message_id)
     if message.attachment_text is None:
         abort(404)
     response = current_app.response_class(
@@ -78,12 +71,12 @@ def outbox_attachment(message_id: int):
     return response
 
 
-@bp.route("/admin/outbox/<int:message_id>/retry", methods=["POST"])
+@bp.route("/admin/outbox/<id:message_id>/retry", methods=["POST"])
 @admin_required
 def retry_message(message_id: int):
     from cohort.messages.delivery import retry
 
-    message = _message_or_404(message_id)
+    message = found_or_404(Message, message_id)
     form = ConfirmForm()
     if form.validate_on_submit():
         if retry(current_user, message):

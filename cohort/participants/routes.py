@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -12,6 +12,7 @@ from cohort.attendance.queries import enrolment_rows
 from cohort.auth.access import admin_required, cohort_for, refuse, roles_required
 from cohort.extensions import db
 from cohort.forms import ConfirmForm
+from cohort.lookups import found_or_404
 from cohort.models import (
     CLOSED_STATUSES,
     Cohort,
@@ -35,15 +36,6 @@ from cohort.services.enrolments import (
     transfer,
     withdraw,
 )
-
-MAX_ID = 2**31 - 1
-
-
-def _enrolment_or_404(enrolment_id: int) -> Enrolment:
-    enrolment = db.session.get(Enrolment, enrolment_id) if 0 < enrolment_id <= MAX_ID else None
-    if enrolment is None:
-        abort(404)
-    return enrolment
 
 
 def _department_choices(blank: str) -> list[tuple[str, str]]:
@@ -92,10 +84,10 @@ def enrol(slug: str):
     ), (400 if form.errors else 200)
 
 
-@bp.route("/enrolments/<int:enrolment_id>/withdraw", methods=["GET", "POST"])
+@bp.route("/enrolments/<id:enrolment_id>/withdraw", methods=["GET", "POST"])
 @admin_required
 def withdraw_enrolment(enrolment_id: int):
-    enrolment = _enrolment_or_404(enrolment_id)
+    enrolment = found_or_404(Enrolment, enrolment_id)
     form = WithdrawForm()
     if request.method == "GET":
         form.withdrawn_on.data = date.today()
@@ -116,10 +108,10 @@ def withdraw_enrolment(enrolment_id: int):
     ), (400 if form.errors else 200)
 
 
-@bp.route("/enrolments/<int:enrolment_id>/reinstate", methods=["POST"])
+@bp.route("/enrolments/<id:enrolment_id>/reinstate", methods=["POST"])
 @admin_required
 def reinstate_enrolment(enrolment_id: int):
-    enrolment = _enrolment_or_404(enrolment_id)
+    enrolment = found_or_404(Enrolment, enrolment_id)
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
@@ -143,10 +135,10 @@ def _transfer_choices(enrolment: Enrolment) -> list[tuple[str, str]]:
     ]
 
 
-@bp.route("/enrolments/<int:enrolment_id>/transfer", methods=["GET", "POST"])
+@bp.route("/enrolments/<id:enrolment_id>/transfer", methods=["GET", "POST"])
 @admin_required
 def transfer_enrolment(enrolment_id: int):
-    enrolment = _enrolment_or_404(enrolment_id)
+    enrolment = found_or_404(Enrolment, enrolment_id)
     form = TransferForm()
     form.to_cohort.choices = _transfer_choices(enrolment)
     if request.method == "GET":
@@ -169,7 +161,7 @@ def transfer_enrolment(enrolment_id: int):
     ), (400 if form.errors else 200)
 
 
-@bp.route("/participants/<int:user_id>")
+@bp.route("/participants/<id:user_id>")
 @login_required
 def show_participant(user_id: int):
     person = queries.participant_for(current_user, user_id)

@@ -15,7 +15,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from cohort.auth.access import admin_required, can_manage_cohort, cohort_for, refuse, roles_required
+from cohort.auth.access import admin_required, can_manage_cohort, cohort_for, roles_required
 from cohort.concurrency import StaleEdit, keep_typed, version_of
 from cohort.domain import bank_holidays
 from cohort.domain.schedule import SessionKind
@@ -30,6 +30,7 @@ from cohort.domain.times import (
 )
 from cohort.extensions import db
 from cohort.forms import ConfirmForm
+from cohort.lookups import MAX_ID, found_or_404  # noqa: F401 - MAX_ID until attendance moves
 from cohort.models import Cohort, CohortStatus, Enrolment, Role, Session
 from cohort.models.base import utcnow
 from cohort.schedule import bp, feeds
@@ -38,8 +39,6 @@ from cohort.services import schedule as service
 from cohort.services.attendance import open_check_in_for
 from cohort.services.enrolments import PLACE_HOLDING
 from cohort.services.schedule import NeedsConfirmation, ScheduleError, ScheduleWarning, SessionDetails
-
-MAX_ID = 2**31 - 1
 
 
 @bp.url_value_preprocessor
@@ -52,10 +51,7 @@ def _refuse_impossible_slugs(endpoint, values):
 
 def session_for(cohort: Cohort, session_id: int) -> Session:
     """The session of this cohort with this id, else 404."""
-    session = db.session.get(Session, session_id) if 0 < session_id <= MAX_ID else None
-    if session is None or session.cohort_id != cohort.id:
-        refuse(404, f"session {session_id} not in cohort {cohort.slug}")
-    return session
+    return found_or_404(Session, session_id, cohort_id=cohort.id)
 
 
 def weeks_of(cohort: Cohort, sessions: list[Session]) -> list[dict]:
@@ -185,7 +181,7 @@ def create_session(slug: str):
     return _form_page(form, cohort, None, warnings, "Add a session")
 
 
-@bp.route("/cohorts/<slug>/sessions/<int:session_id>")
+@bp.route("/cohorts/<slug>/sessions/<id:session_id>")
 @login_required
 def show_session(slug: str, session_id: int):
     cohort = cohort_for(current_user, slug)
@@ -209,7 +205,7 @@ def show_session(slug: str, session_id: int):
     )
 
 
-@bp.route("/cohorts/<slug>/sessions/<int:session_id>/edit", methods=["GET", "POST"])
+@bp.route("/cohorts/<slug>/sessions/<id:session_id>/edit", methods=["GET", "POST"])
 @admin_required
 def edit_session(slug: str, session_id: int):
     cohort = cohort_for(current_user, slug)
@@ -243,7 +239,7 @@ def edit_session(slug: str, session_id: int):
     return _form_page(form, cohort, session, warnings, "Change a session")
 
 
-@bp.route("/cohorts/<slug>/sessions/<int:session_id>/cancel", methods=["GET", "POST"])
+@bp.route("/cohorts/<slug>/sessions/<id:session_id>/cancel", methods=["GET", "POST"])
 @admin_required
 def cancel_session(slug: str, session_id: int):
     cohort = cohort_for(current_user, slug)
@@ -266,7 +262,7 @@ def cancel_session(slug: str, session_id: int):
     ), (400 if form.errors else 200)
 
 
-@bp.route("/cohorts/<slug>/sessions/<int:session_id>/reinstate", methods=["POST"])
+@bp.route("/cohorts/<slug>/sessions/<id:session_id>/reinstate", methods=["POST"])
 @admin_required
 def reinstate_session(slug: str, session_id: int):
     cohort = cohort_for(current_user, slug)
