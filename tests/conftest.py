@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextvars
 import os
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
@@ -17,6 +18,7 @@ from flask.globals import _cv_app
 from flask.testing import FlaskClient
 from jinja2 import BytecodeCache
 from sqlalchemy import create_engine, make_url, text
+from werkzeug.routing import Rule
 
 # Jobs run as soon as they are queued, in the test's own process (huey's immediate mode); the
 # tests of the real worker (tests/integration/test_worker.py) turn this off for their apps.
@@ -116,6 +118,32 @@ def _empty_all_tables(url: str) -> None:
         for table in reversed(db.metadata.sorted_tables):
             conn.execute(table.delete())
     engine.dispose()
+
+
+def _share_url_builders() -> None:
+    """Every test creates its own app, and werkzeug compiles two Python functions for each of
+    the app's ~200 routes as it registers them: two thirds of creating an app, a third of a
+    route-access test. The functions depend only on the rule, its converters and defaults,
+    so the run compiles each once and every later app reuses it."""
+    compile_builder = Rule._compile_builder
+    builders: dict[tuple, Callable] = {}
+
+    def shared(self: Rule, append_unknown: bool = True) -> Callable:
+        key = (
+            self.rule,
+            append_unknown,
+            tuple(self._trace),
+            repr(sorted((self.defaults or {}).items())),
+            tuple((name, type(converter)) for name, converter in self._converters.items()),
+        )
+        if key not in builders:
+            builders[key] = compile_builder(self, append_unknown)
+        return builders[key]
+
+    Rule._compile_builder = shared  # type: ignore[method-assign]
+
+
+_share_url_builders()
 
 
 class MemoryBytecodeCache(BytecodeCache):
