@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import wraps
@@ -72,6 +73,37 @@ class CohortApi(Api):
 
     ERROR_SCHEMA = ProblemSchema
     DEFAULT_ERROR_RESPONSE_NAME = None  # each operation lists its own error statuses
+
+    # Documenting every operation (apispec reading each schema) took about half of
+    # create_app(), which every web worker, job worker and `flask` command pays, while only
+    # the reference page and /api/v1/openapi.json read the document. So a blueprint's routes
+    # are registered at once and its documentation when the document is first read.
+    _documented_later: list[tuple[Any, dict[str, Any]]]
+    _spec: Any = None
+
+    _documenting = threading.Lock()  # two first readers in two threads document once
+
+    @property
+    def spec(self) -> Any:
+        with self._documenting:
+            pending, self._documented_later = getattr(self, "_documented_later", []), []
+        for blp, options in pending:
+            name = options.get("name", blp.name)
+            blp.register_views_in_doc(
+                self, self._app, self._spec, name=name, parameters=options.get("parameters")
+            )
+            self._spec.tag({"name": name, "description": blp.description})
+        return self._spec
+
+    @spec.setter
+    def spec(self, value: Any) -> None:
+        self._spec, self._documented_later = value, []
+
+    def register_blueprint(self, blp: Any, *, parameters: Any = None, **options: Any) -> None:
+        name = options.get("name", blp.name)
+        self._app.extensions["flask-smorest"]["blp_name_to_api"][name] = self
+        self._app.register_blueprint(blp, **options)
+        self._documented_later.append((blp, {**options, "parameters": parameters}))
 
     def _register_error_handlers(self):
         pass  # see init_problems
