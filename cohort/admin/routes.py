@@ -28,6 +28,7 @@ from cohort.auth.access import admin_required
 from cohort.auth.messages import latest_invitations
 from cohort.auth.sessions import sessions_of
 from cohort.extensions import db
+from cohort.form_results import page_status, show_error
 from cohort.forms import ConfirmForm
 from cohort.lookups import found_or_404
 from cohort.models import Department, Role, User
@@ -38,10 +39,6 @@ from cohort.services.accounts import AccountError
 from cohort.services.departments import DepartmentDetails, DepartmentError
 
 DUPLICATE_EMAIL = "A user with this email address already exists"
-
-
-def _status(form) -> int:
-    return 400 if form.errors else 200
 
 
 def _choose(field, choices: list[tuple[str, str]]) -> str:
@@ -87,7 +84,7 @@ def create_department():
         return redirect(url_for("admin.list_departments"))
     return render_template(
         "admin/department_form.html", title="Add a department", form=form, department=None
-    ), _status(form)
+    ), page_status(form)
 
 
 @bp.route("/departments/<id:department_id>/edit", methods=["GET", "POST"])
@@ -110,7 +107,7 @@ def edit_department(department_id: int):
         return redirect(url_for("admin.list_departments"))
     return render_template(
         "admin/department_form.html", title=f"Change {department.name}", form=form, department=department
-    ), _status(form)
+    ), page_status(form)
 
 
 # Users ---------------------------------------------------------------------
@@ -146,20 +143,11 @@ def _user_form_page(form, title: str, user: User | None):
     role_items = [{"hint": {"text": ROLE_HINTS[role]}} for role in Role]
     return render_template(
         "admin/user_form.html", title=title, form=form, user=user, role_items=role_items
-    ), _status(form)
+    ), page_status(form)
 
 
 def _department_from(form) -> Department | None:
     return db.session.get(Department, int(form.department.data)) if form.department.data else None
-
-
-def _error_field(form, error: AccountError):
-    message = str(error).lower()
-    if "email" in message and hasattr(form, "email"):
-        return form.email
-    if "department" in message:
-        return form.department
-    return form.role
 
 
 @bp.route("/users/invite", methods=["GET", "POST"])
@@ -180,7 +168,7 @@ def invite_user():
             )
         except AccountError as error:
             db.session.rollback()
-            _error_field(form, error).errors = [str(error)]
+            show_error(form, error, "role")
         except IntegrityError:
             # Someone else invited the same address at the same moment.
             db.session.rollback()
@@ -249,7 +237,7 @@ def edit_user(user_id: int):
             )
         except AccountError as error:
             db.session.rollback()
-            _error_field(form, error).errors = [str(error)]
+            show_error(form, error, "role")
         else:
             flash(f"{user.full_name}’s details have been updated.", "success")
             return redirect(url_for("admin.show_user", user_id=user.id))
@@ -383,4 +371,4 @@ def audit_log():
         pagination=pagination,
         filtering=filtering,
         date_hint=DATE_HINT,
-    ), _status(form)
+    ), page_status(form)

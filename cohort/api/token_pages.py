@@ -13,6 +13,7 @@ from flask_login import current_user, login_required
 from cohort.api.token_forms import NewTokenForm
 from cohort.auth.access import admin_required, refuse
 from cohort.extensions import db
+from cohort.form_results import page_status
 from cohort.forms import ConfirmForm
 from cohort.models import ApiToken, User
 from cohort.services import api_tokens
@@ -62,7 +63,7 @@ def new_token():
         else:
             # Shown on this response only: never in a redirect, a flash message or a log.
             return render_template("api/token_made.html", token=made.row, secret=made.secret), 201
-    status = 400 if form.errors else 200
+    status = page_status(form)
     return render_template("api/token_new.html", form=form, latest=api_tokens.latest_expiry(today)), status
 
 

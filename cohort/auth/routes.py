@@ -17,6 +17,7 @@ from cohort.auth.second_factor import after_password
 from cohort.auth.sessions import end_session
 from cohort.auth.tokens import read_password_token
 from cohort.extensions import limiter
+from cohort.form_results import page_status
 from cohort.forms import ConfirmForm
 from cohort.services import accounts
 
@@ -95,9 +96,7 @@ def set_password(token: str):
             session.clear()
             flash("Your password has been set. Sign in with your email address and new password.")
             return redirect(url_for("auth.sign_in"))
-    return render_template("auth/set_password.html", form=form, user=user, kind=kind), (
-        400 if form.errors else 200
-    )
+    return render_template("auth/set_password.html", form=form, user=user, kind=kind), (page_status(form))
 
 
 def _address_key() -> str:
@@ -123,7 +122,7 @@ def forgotten_password():
             email=form.email.data.strip(),
             minutes=current_app.config["PASSWORD_RESET_MINUTES"],
         )
-    return render_template("auth/forgotten_password.html", form=form), (400 if form.errors else 200)
+    return render_template("auth/forgotten_password.html", form=form), page_status(form)
 
 
 @bp.route("/account")
@@ -146,4 +145,4 @@ def change_password():
             accounts.set_password(user, form.password.data, keep=user.current_session)
             flash("Your password has been changed. You have been signed out everywhere else.")
             return redirect(url_for("auth.account"))
-    return render_template("auth/change_password.html", form=form), (400 if form.errors else 200)
+    return render_template("auth/change_password.html", form=form), page_status(form)

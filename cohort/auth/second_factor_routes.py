@@ -21,6 +21,7 @@ from cohort.auth.access import admin_required, refuse
 from cohort.auth.second_factor_forms import CodeForm, RecoveryCodeForm
 from cohort.auth.sessions import PASSWORD_AND_CODE, PASSWORD_AND_RECOVERY_CODE, begin_session, end_sessions
 from cohort.extensions import db, limiter
+from cohort.form_results import page_status
 from cohort.forms import ConfirmForm
 from cohort.lookups import found_or_404
 from cohort.models import User
@@ -114,7 +115,7 @@ def second_factor_code():
         form.code.errors = [WRONG_CODE]
         context["demo_code"] = sf.demo_code(user)
     return render_template("auth/second_factor_code.html", form=form, locked_out=False, **context), (
-        400 if form.errors else 200
+        page_status(form)
     )
 
 
@@ -147,7 +148,7 @@ def second_factor_recovery():
             return _locked_out_page("auth/second_factor_recovery.html", form)
         form.code.errors = [WRONG_RECOVERY_CODE]
     return render_template("auth/second_factor_recovery.html", form=form, locked_out=False), (
-        400 if form.errors else 200
+        page_status(form)
     )
 
 
@@ -237,7 +238,7 @@ def second_factor_setup():
     secret = sf.setup_secret(user)
     return render_template(
         "auth/second_factor_setup.html", form=form, locked_out=False, **_setup_context(user, secret, pending)
-    ), (400 if form.errors else 200)
+    ), page_status(form)
 
 
 def _setup_context(user: User, secret: str, pending) -> dict:
@@ -296,9 +297,7 @@ def new_recovery_codes():
         return render_template(
             "auth/recovery_codes.html", codes=codes, continue_to=url_for("auth.account"), first_time=False
         )
-    return render_template("auth/recovery_codes_new.html", form=form, locked_out=False), (
-        400 if form.errors else 200
-    )
+    return render_template("auth/recovery_codes_new.html", form=form, locked_out=False), (page_status(form))
 
 
 @bp.route("/account/second-factor/turn-off", methods=["GET", "POST"])
@@ -330,7 +329,7 @@ def turn_off_second_factor():
         flash("Your second factor is turned off. You sign in with your password alone.", "success")
         return redirect(url_for("auth.account"))
     return render_template("auth/second_factor_turn_off.html", form=form, locked_out=False), (
-        400 if form.errors else 200
+        page_status(form)
     )
 
 

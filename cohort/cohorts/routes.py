@@ -15,6 +15,7 @@ from cohort.cohorts.queries import cohort_rows, department_counts, stage_view
 from cohort.concurrency import StaleEdit, keep_typed, version_of
 from cohort.domain.cohort_stage import Stage
 from cohort.extensions import db
+from cohort.form_results import page_status
 from cohort.models import BankHolidayDivision, Cohort, CohortStatus, Enrolment, EnrolmentStatus, Role, User
 from cohort.models.base import utcnow
 from cohort.participants.queries import SORTS, enrolment_list
@@ -105,7 +106,7 @@ def create_cohort():
         flash(f"Cohort {cohort.name} created.", "success")
         return redirect(url_for("cohorts.show_cohort", slug=cohort.slug))
     return render_template("cohorts/form.html", title="Create a cohort", form=form, cohort=None), (
-        400 if form.errors else 200
+        page_status(form)
     )
 
 
@@ -130,7 +131,7 @@ def edit_cohort(slug: str):
         return redirect(url_for("cohorts.show_cohort", slug=saved.slug))
     return render_template(
         "cohorts/form.html", title=f"Edit {cohort.name}", form=form, cohort=cohort, stale=stale
-    ), (409 if stale else 400 if form.errors else 200)
+    ), page_status(form, conflict=bool(stale))
 
 
 @bp.route("/<slug>")

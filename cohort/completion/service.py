@@ -22,6 +22,7 @@ from cohort.models import (
 )
 from cohort.services import audit
 from cohort.services.cohorts import COHORT_FORMATS, RULE_LABELS
+from cohort.services.errors import ServiceError
 from cohort.text import invisible_characters
 
 from .messages import department_reports_ready
@@ -31,12 +32,8 @@ MAX_REASON = 2000
 SETTINGS = ("min_attendance", "require_mandatory", "require_hackathon", "skills_at_target", "at_risk_emails")
 
 
-class CompletionError(ValueError):
+class CompletionError(ServiceError):
     """A change that cannot be made; `field` names the form field at fault."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 def is_closed(cohort: Cohort) -> bool:

@@ -14,16 +14,8 @@ from cohort.models import Cohort, Enrolment, Role, Session, Team
 from cohort.models.base import utcnow
 from cohort.services import hackathons as service
 from cohort.services.closed import closed_notice
-from cohort.services.hackathons import HackathonError
 
 STAFF = (Role.ADMIN, Role.FACILITATOR)
-
-
-def form_error(form, error: HackathonError, default: str) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is None or not hasattr(field, "errors"):
-        field = getattr(form, default)
-    field.errors = [*list(field.errors or []), str(error)]
 
 
 def hackathon_in(slug: str, hackathon_id: int) -> tuple[Cohort, Session]:

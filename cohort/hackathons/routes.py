@@ -24,9 +24,10 @@ from cohort.concurrency import StaleEdit, keep_typed, version_of
 from cohort.domain.times import london_date, london_to_utc
 from cohort.extensions import db
 from cohort.filters import LONDON
+from cohort.form_results import page_status, show_error
 from cohort.forms import ConfirmForm
 from cohort.hackathons import bp
-from cohort.hackathons.common import form_error, hackathon_in, my_enrolment, page_context
+from cohort.hackathons.common import hackathon_in, my_enrolment, page_context
 from cohort.hackathons.forms import ChallengeForm, SettingsForm
 from cohort.lookups import found_or_404
 from cohort.models import (
@@ -107,7 +108,7 @@ def create_challenge():
         try:
             challenge = service.create_challenge(current_user, _details(form))
         except HackathonError as error:
-            form_error(form, error, "title")
+            show_error(form, error, "title")
         else:
             if challenge.accepted:
                 flash(f"Challenge {challenge.title} added.", "success")
@@ -116,7 +117,7 @@ def create_challenge():
             return redirect(url_for("hackathons.show_challenge", challenge_id=challenge.id))
     title = "Add a challenge" if current_user.is_admin else "Propose a challenge"
     return render_template("hackathons/challenge_form.html", title=title, form=form, challenge=None), (
-        400 if form.errors else 200
+        page_status(form)
     )
 
 
@@ -167,7 +168,7 @@ def edit_challenge(challenge_id: int):
             keep_typed(form, error)
             stale = error
         except HackathonError as error:
-            form_error(form, error, "title")
+            show_error(form, error, "title")
         else:
             flash(f"Challenge {challenge.title} updated.", "success")
             return redirect(url_for("hackathons.show_challenge", challenge_id=challenge.id))
@@ -177,7 +178,7 @@ def edit_challenge(challenge_id: int):
         form=form,
         challenge=challenge,
         stale=stale,
-    ), (409 if stale else 400 if form.errors else 200)
+    ), page_status(form, conflict=bool(stale))
 
 
 @bp.route("/challenges/<id:challenge_id>/accept", methods=["POST"])
@@ -249,7 +250,7 @@ def hackathon_settings(slug: str, hackathon_id: int):
             keep_typed(form, error)
             stale = error
         except HackathonError as error:
-            form_error(form, error, "team_size_min")
+            show_error(form, error, "team_size_min")
         else:
             flash("Hackathon settings saved.", "success")
             return redirect(url_for("hackathons.show_hackathon", slug=cohort.slug, hackathon_id=session.id))
@@ -259,7 +260,7 @@ def hackathon_settings(slug: str, hackathon_id: int):
         form=form,
         stale=stale,
         **page_context(cohort, session),
-    ), (409 if stale else 400 if form.errors else 200)
+    ), page_status(form, conflict=bool(stale))
 
 
 from cohort.hackathons import teams, work  # noqa: E402,F401 - their routes, on the same blueprint

@@ -16,13 +16,13 @@ from flask_login import current_user
 from cohort.auth.access import refuse, roles_required
 from cohort.concurrency import VERSION_FIELD, StaleEdit, keep_typed, version_of
 from cohort.extensions import db
+from cohort.form_results import page_status, show_error
 from cohort.forms import ConfirmForm
 from cohort.hackathons import bp
 from cohort.hackathons.common import (
     STAFF,
     challenge_choices,
     chosen_challenge,
-    form_error,
     hackathon_in,
     my_enrolment,
     page_context,
@@ -96,7 +96,7 @@ def create_team(slug: str, hackathon_id: int):
                 current_user, session, form.name.data, chosen_challenge(form.challenge), founder=enrolment
             )
         except HackathonError as error:
-            form_error(form, error, "name")
+            show_error(form, error, "name")
         else:
             if enrolment is not None:
                 flash(
@@ -114,7 +114,7 @@ def create_team(slug: str, hackathon_id: int):
         form=form,
         team=None,
         **page_context(cohort, session),
-    ), (400 if form.errors else 200)
+    ), page_status(form)
 
 
 @bp.route("/cohorts/<slug>/hackathons/<id:hackathon_id>/teams/<id:team_id>/edit", methods=["GET", "POST"])
@@ -151,7 +151,7 @@ def edit_team(slug: str, hackathon_id: int, team_id: int):
             keep_typed(form, error)
             stale = error
         except HackathonError as error:
-            form_error(form, error, "name")
+            show_error(form, error, "name")
         else:
             flash(
                 f"Team {team.name} saved." if changed else "Nothing changed: the team is as it was.",
@@ -166,7 +166,7 @@ def edit_team(slug: str, hackathon_id: int, team_id: int):
         back=back,
         stale=stale,
         **page_context(cohort, session),
-    ), (409 if stale else 400 if form.errors else 200)
+    ), page_status(form, conflict=bool(stale))
 
 
 @bp.route("/cohorts/<slug>/hackathons/<id:hackathon_id>/teams/join", methods=["GET", "POST"])
@@ -181,13 +181,13 @@ def join_team(slug: str, hackathon_id: int):
         try:
             team = service.join_team(current_user, session, enrolment, form.code.data)
         except HackathonError as error:
-            form_error(form, error, "code")
+            show_error(form, error, "code")
         else:
             flash(f"You joined team {team.name}.", "success")
             return redirect(url_for("hackathons.show_hackathon", slug=cohort.slug, hackathon_id=session.id))
     return render_template(
         "hackathons/join.html", title="Join a team", form=form, **page_context(cohort, session)
-    ), (400 if form.errors else 200)
+    ), page_status(form)
 
 
 @bp.route("/cohorts/<slug>/hackathons/<id:hackathon_id>/teams/<id:team_id>/leave", methods=["POST"])
@@ -226,7 +226,7 @@ def add_member(slug: str, hackathon_id: int, team_id: int):
             keep_typed(form, error)
             return _teams_page(cohort, session, add_forms={team.id: form}, stale=error)
         except HackathonError as error:
-            form_error(form, error, "enrolment")
+            show_error(form, error, "enrolment")
         else:
             flash(f"{enrolment.user.full_name} added to team {team.name}.", "success")
             return redirect(url_for("hackathons.teams", slug=cohort.slug, hackathon_id=session.id))
@@ -271,7 +271,7 @@ def auto_form_teams(slug: str, hackathon_id: int):
         try:
             made = service.auto_form_teams(current_user, session, form.size.data)
         except HackathonError as error:
-            form_error(form, error, "size")
+            show_error(form, error, "size")
         else:
             flash(f"{len(made)} new team{'s' if len(made) != 1 else ''} formed.", "success")
             return redirect(url_for("hackathons.teams", slug=cohort.slug, hackathon_id=session.id))

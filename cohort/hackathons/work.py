@@ -8,10 +8,10 @@ from sqlalchemy import select
 
 from cohort.auth.access import admin_required, refuse, roles_required
 from cohort.extensions import db
+from cohort.form_results import page_status, show_error
 from cohort.forms import ConfirmForm
 from cohort.hackathons import bp
 from cohort.hackathons.common import (
-    form_error,
     hackathon_in,
     my_enrolment,
     page_context,
@@ -59,7 +59,7 @@ def submission(slug: str, hackathon_id: int, team_id: int):
                     ),
                 )
             except HackathonError as error:
-                form_error(form, error, "title")
+                show_error(form, error, "title")
             else:
                 flash(
                     "Your team's work was handed in late and is marked late."
@@ -78,7 +78,7 @@ def submission(slug: str, hackathon_id: int, team_id: int):
         submission_=existing,
         editable=editable,
         **page_context(cohort, session),
-    ), (400 if form.errors else 200)
+    ), page_status(form)
 
 
 # Judging ---------------------------------------------------------------------------------
@@ -99,7 +99,7 @@ def judges(slug: str, hackathon_id: int):
         try:
             service.invite_judge(current_user, session, user)
         except HackathonError as error:
-            form_error(form, error, "user")
+            show_error(form, error, "user")
         else:
             flash(f"{user.full_name} invited to judge.", "success")
             return redirect(url_for("hackathons.judges", slug=cohort.slug, hackathon_id=session.id))
@@ -110,7 +110,7 @@ def judges(slug: str, hackathon_id: int):
         judges=service.judges_of(session),
         confirm_form=ConfirmForm(),
         **page_context(cohort, session),
-    ), (400 if form.errors else 200)
+    ), page_status(form)
 
 
 @bp.route("/cohorts/<slug>/hackathons/<id:hackathon_id>/judges/<id:judge_id>/remove", methods=["POST"])
@@ -193,7 +193,7 @@ def score(slug: str, hackathon_id: int, submission_id: int):
                 form.comment.data,
             )
         except HackathonError as error:
-            form_error(form, error, "public_impact")
+            show_error(form, error, "public_impact")
         else:
             flash(f"Scores for {sub.title} saved.", "success")
             return redirect(url_for("hackathons.judging", slug=cohort.slug, hackathon_id=session.id))
@@ -204,7 +204,7 @@ def score(slug: str, hackathon_id: int, submission_id: int):
         sub=sub,
         own_team=own_team,
         **page_context(cohort, session),
-    ), (400 if form.errors else 200)
+    ), page_status(form)
 
 
 # Results ---------------------------------------------------------------------------------

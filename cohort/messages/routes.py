@@ -14,6 +14,7 @@ from flask_login import current_user, login_required
 
 from cohort.auth.access import admin_required
 from cohort.extensions import csrf, db, limiter
+from cohort.form_results import page_status
 from cohort.forms import ConfirmForm
 from cohort.lookups import MAX_ID, found_or_404
 from cohort.messages import bp, preferences, queries
@@ -110,9 +111,7 @@ def email_preferences() -> ResponseReturnValue:
         )
         return redirect(url_for("messages.email_preferences"))
     always = [k for k in kinds_for(user.role) if not k.optional]
-    return render_template("messages/preferences.html", form=form, always=always), (
-        400 if form.errors else 200
-    )
+    return render_template("messages/preferences.html", form=form, always=always), (page_status(form))
 
 
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"])

@@ -23,6 +23,7 @@ from flask_login import current_user
 from cohort.auth.access import admin_required, cohort_for
 from cohort.auth.messages import people_to_invite, send_invitations_for_cohort
 from cohort.extensions import db
+from cohort.form_results import page_status
 from cohort.forms import ConfirmForm
 from cohort.imports import ImportRefused, RowStatus
 from cohort.imports.nominations import HEADER_VARIANTS
@@ -99,7 +100,7 @@ def upload(slug: str):
                 checked.preview.summary(),
             )
             return redirect(url_for("nominations.preview", slug=cohort.slug))
-    return _upload_page(cohort, form, 400 if form.errors else 200)
+    return _upload_page(cohort, form, page_status(form))
 
 
 def _load_pending(cohort: Cohort):

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from cohort.attendance.queries import enrolment_rows
 from cohort.auth.access import admin_required, cohort_for, refuse, roles_required
 from cohort.extensions import db
+from cohort.form_results import page_status
 from cohort.forms import ConfirmForm
 from cohort.lookups import found_or_404
 from cohort.models import (
@@ -81,7 +82,7 @@ def enrol(slug: str):
         form=form,
         cohort=cohort,
         taken=taken,
-    ), (400 if form.errors else 200)
+    ), page_status(form)
 
 
 @bp.route("/enrolments/<id:enrolment_id>/withdraw", methods=["GET", "POST"])
@@ -105,7 +106,7 @@ def withdraw_enrolment(enrolment_id: int):
         title=f"Withdraw {enrolment.user.full_name}",
         form=form,
         enrolment=enrolment,
-    ), (400 if form.errors else 200)
+    ), page_status(form)
 
 
 @bp.route("/enrolments/<id:enrolment_id>/reinstate", methods=["POST"])
@@ -158,7 +159,7 @@ def transfer_enrolment(enrolment_id: int):
         title=f"Transfer {enrolment.user.full_name}",
         form=form,
         enrolment=enrolment,
-    ), (400 if form.errors else 200)
+    ), page_status(form)
 
 
 @bp.route("/participants/<id:user_id>")

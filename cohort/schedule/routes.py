@@ -29,6 +29,7 @@ from cohort.domain.times import (
     week_start,
 )
 from cohort.extensions import db
+from cohort.form_results import page_status
 from cohort.forms import ConfirmForm
 from cohort.lookups import MAX_ID, found_or_404  # noqa: F401 - MAX_ID until attendance moves
 from cohort.models import Cohort, CohortStatus, Enrolment, Role, Session
@@ -159,7 +160,7 @@ def _form_page(form, cohort, session, warnings, title, stale: StaleEdit | None =
         last_day=service.cohort_last_day(cohort),
         kind_items=[{"hint": {"text": KIND_HINTS[k]}} for k in SessionKind],
         stale=stale,
-    ), (409 if stale else 400 if form.errors else 200)
+    ), page_status(form, conflict=bool(stale))
 
 
 @bp.route("/cohorts/<slug>/schedule/new", methods=["GET", "POST"])
@@ -259,7 +260,7 @@ def cancel_session(slug: str, session_id: int):
             return redirect(url_for("schedule.show_session", slug=cohort.slug, session_id=session.id))
     return render_template(
         "schedule/cancel.html", title=f"Cancel “{session.title}”", form=form, cohort=cohort, session=session
-    ), (400 if form.errors else 200)
+    ), page_status(form)
 
 
 @bp.route("/cohorts/<slug>/sessions/<id:session_id>/reinstate", methods=["POST"])
@@ -345,7 +346,7 @@ def apply_standard(slug: str):
         existing=existing,
         holidays_known_until=bank_holidays.known_until(),
         holidays_unknown=service.cohort_last_day(cohort) > bank_holidays.known_until(),
-    ), (400 if form.errors else 200)
+    ), page_status(form)
 
 
 # A participant's own schedule ------------------------------------------------------

@@ -15,13 +15,14 @@ from cohort.auth.sessions import end_sessions
 from cohort.extensions import db
 from cohort.models import Department, Role, SignInAttempt, User, UserSession, normalise_email
 from cohort.services import audit
+from cohort.services.errors import ServiceError
 
 security_log = logging.getLogger("cohort.security")
 
 USER_AUDIT_FIELDS = ("email", "full_name", "role", "department_id", "job_title", "is_active_account")
 
 
-class AccountError(ValueError):
+class AccountError(ServiceError):
     """A change to an account that cannot be made, with a message for the person."""
 
 
@@ -99,7 +100,7 @@ def email_taken(email: str, except_user: User | None = None) -> bool:
 
 def _check_department(role: Role, department: Department | None) -> None:
     if role == Role.SPONSOR and department is None:
-        raise AccountError("A department sponsor must belong to a department")
+        raise AccountError("A department sponsor must belong to a department", "department")
 
 
 def invite_user(
@@ -116,7 +117,7 @@ def invite_user(
     """Create an account with no password yet and, with `send_invitation`, queue the invitation
     e-mail in the same transaction (otherwise the caller does, or a programme manager later)."""
     if email_taken(email):
-        raise AccountError("A user with this email address already exists")
+        raise AccountError("A user with this email address already exists", "email")
     _check_department(role, department)
     user = User(
         email=normalise_email(email),
@@ -152,7 +153,7 @@ def update_user(
     job_title: str | None,
 ) -> None:
     if user.id == actor.id and role != Role.ADMIN:
-        raise AccountError("You cannot remove your own programme manager role")
+        raise AccountError("You cannot remove your own programme manager role", "role")
     _check_department(role, department)
     before = audit.snapshot(user, USER_AUDIT_FIELDS)
     user.full_name = full_name.strip()

@@ -39,6 +39,7 @@ from cohort.models import (
 from cohort.models.base import utcnow
 from cohort.services import audit, changes
 from cohort.services.closed import closed_reason
+from cohort.services.errors import ServiceError
 
 security_log = logging.getLogger("cohort.security")
 
@@ -50,12 +51,8 @@ DEFAULT_LATE_AFTER_MINUTES = 10
 OPENS_BEFORE_START = timedelta(minutes=30)
 
 
-class AttendanceError(ValueError):
+class AttendanceError(ServiceError):
     """A change that cannot be made; `field` names the form field at fault."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 def _check_open(session: Session) -> None:

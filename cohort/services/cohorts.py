@@ -17,6 +17,7 @@ from cohort import concurrency
 from cohort.extensions import db
 from cohort.models import BankHolidayDivision, Cohort, CohortStatus, Role, User
 from cohort.services import audit
+from cohort.services.errors import ServiceError
 
 COHORT_AUDIT_FIELDS = (
     "name",
@@ -35,12 +36,8 @@ COHORT_AUDIT_FIELDS = (
 )
 
 
-class CohortError(ValueError):
+class CohortError(ServiceError):
     """A cohort change that cannot be made; `field` names the form field at fault."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 @dataclass

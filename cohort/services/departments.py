@@ -24,6 +24,7 @@ from sqlalchemy.orm import selectinload
 from cohort.extensions import db
 from cohort.models import Department, DepartmentAlias, User
 from cohort.services import audit
+from cohort.services.errors import ServiceError
 
 # Any fixed number: the advisory lock that serialises department changes on PostgreSQL.
 _ADVISORY_LOCK_KEY = 7_310_042
@@ -31,12 +32,8 @@ _ADVISORY_LOCK_KEY = 7_310_042
 _KINDS = {"code": "code", "name": "name", "aliases": "other name"}
 
 
-class DepartmentError(ValueError):
+class DepartmentError(ServiceError):
     """A department change that cannot be made; `field` names the form field at fault."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 @dataclass

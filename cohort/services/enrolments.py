@@ -31,6 +31,7 @@ from cohort.models import (
     normalise_email,
 )
 from cohort.services import accounts, audit
+from cohort.services.errors import ServiceError
 
 # Enrolments that hold a place in the cohort (count against capacity).
 PLACE_HOLDING = (EnrolmentStatus.ACTIVE, EnrolmentStatus.COMPLETED, EnrolmentStatus.NOT_COMPLETED)
@@ -48,12 +49,8 @@ ENROLMENT_AUDIT_FIELDS = (
 MAX_REASON = 500
 
 
-class EnrolmentError(ValueError):
+class EnrolmentError(ServiceError):
     """A change that cannot be made, in words for the programme manager; `field` names the form field."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 @dataclass(frozen=True)

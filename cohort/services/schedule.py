@@ -37,6 +37,7 @@ from cohort.models.base import utcnow
 from cohort.services import audit
 from cohort.services.calendar_feeds import regenerate_calendar_feed, revoke_calendar_feed
 from cohort.services.closed import closed_reason
+from cohort.services.errors import ServiceError
 
 if TYPE_CHECKING:
     from cohort.schedule.messages import Watched
@@ -69,12 +70,8 @@ SESSION_AUDIT_FIELDS = (
 )
 
 
-class ScheduleError(ValueError):
+class ScheduleError(ServiceError):
     """A change that cannot be made; `field` names the form field at fault."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 @dataclass(frozen=True)

@@ -33,17 +33,14 @@ from cohort.models import (
 from cohort.models.base import utcnow
 from cohort.services import audit, changes
 from cohort.services.closed import closed_reason
+from cohort.services.errors import ServiceError
 
 SKILL_FIELDS = ("name", "category", "description", "level_0", "level_1", "level_2", "level_3", "level_4")
 ENTRY_FIELDS = ("entry_date", "activity", "hours", "reflection", "link")
 
 
-class SkillError(ValueError):
+class SkillError(ServiceError):
     """A change that cannot be made; `field` names the form field at fault."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 def _check_open(cohort: Cohort, what: str, field: str | None = None) -> None:

@@ -27,14 +27,11 @@ from cohort.models import (
 )
 from cohort.models.base import utcnow
 from cohort.services.closed import closed_reason
+from cohort.services.errors import ServiceError
 
 
-class HackathonError(ValueError):
+class HackathonError(ServiceError):
     """A change that cannot be made; `field` names the form field at fault."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 def _fail(message: str, field: str | None = None) -> NoReturn:
