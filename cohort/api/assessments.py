@@ -19,7 +19,7 @@ from cohort.api.core import READ_ERRORS
 from cohort.api.schemas import AssessmentQuerySchema, PersonAssessmentsSchema
 from cohort.attendance import queries as attendance
 from cohort.domain.progress import Checkpoint
-from cohort.models import Role
+from cohort.policy import department_scope
 from cohort.skills.queries import assessments_by_enrolment, cohort_skills, skill_progress
 
 blp = Blueprint("api_assessments", __name__, url_prefix="/api/v1", description="Skills assessments")
@@ -37,7 +37,7 @@ def cohort_assessments(query, pagination_parameters, slug: str):
     their own department's people only."""
     cohort = scoped_cohort(current_user, slug)
     point = Checkpoint(query["checkpoint"])
-    only = current_user.department_id if current_user.role == Role.SPONSOR else None
+    only = department_scope(current_user)
     people = attendance.enrolments_of(cohort, department_id=only)
     pagination_parameters.item_count = len(people)
     start, size = core.page_window(pagination_parameters)

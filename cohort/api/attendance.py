@@ -18,10 +18,10 @@ from cohort.api.cohorts import scoped_cohort
 from cohort.api.core import READ_ERRORS
 from cohort.api.schemas import MarkSchema, MarksInSchema
 from cohort.attendance import queries as attendance
-from cohort.auth.access import can_manage_cohort
 from cohort.domain.attendance import Mark
 from cohort.extensions import db
-from cohort.models import Cohort, EnrolmentStatus, Role, Session
+from cohort.models import Cohort, EnrolmentStatus, Session
+from cohort.policy import department_scope, may_manage_cohort
 from cohort.schedule.routes import session_for
 from cohort.services import changes
 from cohort.services.attendance import KEEP, AttendanceError, Entry, save_register
@@ -32,7 +32,7 @@ PATH = "/cohorts/<slug>/sessions/<id:session_id>/attendance"
 
 
 def _own_department() -> int | None:
-    return current_user.department_id if current_user.role == Role.SPONSOR else None
+    return department_scope(current_user)
 
 
 def marks_of(cohort: Cohort, session: Session, department_id: int | None = None) -> list[dict]:
@@ -73,7 +73,7 @@ def set_session_attendance(data, slug: str, session_id: int):
     """Set marks for a session, as the register does. Send the ETag of the marks you read in
     If-Match. Only the people listed change; a note not sent is left as it is."""
     cohort = scoped_cohort(current_user, slug)
-    if not can_manage_cohort(current_user, cohort):
+    if not may_manage_cohort(current_user, cohort):
         core.refuse(
             403, "Only the cohort's programme managers and facilitators take its register.", "not managing"
         )

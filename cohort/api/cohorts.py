@@ -9,9 +9,10 @@ from sqlalchemy import func, select
 from cohort.api import core
 from cohort.api.core import READ_ERRORS
 from cohort.api.schemas import CohortQuerySchema, CohortSchema, SessionSchema
-from cohort.auth.access import cohort_for, visible_cohorts
+from cohort.auth.access import cohort_for
 from cohort.extensions import db
 from cohort.models import Cohort, Session
+from cohort.policy import visible_cohorts
 from cohort.schedule.feeds import SLUG
 from cohort.schedule.routes import session_for
 

@@ -16,8 +16,9 @@ from cohort.api.cohorts import scoped_cohort
 from cohort.api.core import READ_ERRORS
 from cohort.api.schemas import EnrolmentSchema, NominationSchema, WithdrawalSchema
 from cohort.extensions import db
-from cohort.models import Cohort, Department, Enrolment, Role
+from cohort.models import Cohort, Department, Enrolment
 from cohort.participants.queries import enrolment_list
+from cohort.policy import is_programme_manager
 from cohort.services.enrolments import (
     EnrolmentError,
     NewPerson,
@@ -54,7 +55,7 @@ def _visible(enrolment_id: int) -> Enrolment:
 
 
 def _programme_managers_only() -> None:
-    if current_user.role != Role.ADMIN:
+    if not is_programme_manager(current_user):
         core.refuse(403, "Only programme managers enrol and withdraw people.", "not a programme manager")
 
 

@@ -18,8 +18,8 @@ from cohort.api.cohorts import scoped_cohort
 from cohort.api.schemas import BulkNominationsSchema, BulkQuerySchema, BulkResultSchema
 from cohort.extensions import db
 from cohort.imports.reading import ImportRefused
-from cohort.models import Role
 from cohort.nominations.importer import NotImported, build_preview, enrol_checked
+from cohort.policy import is_programme_manager
 from cohort.services.enrolments import EnrolmentError
 
 blp = Blueprint("api_nominations", __name__, url_prefix="/api/v1", description="Bulk nominations")
@@ -64,7 +64,7 @@ def bulk_nominations(query, data, slug: str):
     """Check, and unless dry_run, enrol every row: everyone or no one. Rows with problems, a full
     or closed cohort, or nobody to enrol answer 409 with the problems row by row; nothing is
     written."""
-    if current_user.role != Role.ADMIN:
+    if not is_programme_manager(current_user):
         core.refuse(403, "Only programme managers import nominations.", "not a programme manager")
     cohort = scoped_cohort(current_user, slug)
     try:

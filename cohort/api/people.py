@@ -14,9 +14,10 @@ from cohort.api.core import READ_ERRORS
 from cohort.api.schemas import EnrolmentQuerySchema, EnrolmentSchema, StandingSchema
 from cohort.completion.queries import cohort_outcomes
 from cohort.extensions import db
-from cohort.models import Cohort, Department, Enrolment, EnrolmentStatus, Role
+from cohort.models import Cohort, Department, Enrolment, EnrolmentStatus
 from cohort.models.base import utcnow
 from cohort.participants.queries import enrolment_list
+from cohort.policy import department_scope
 
 blp = Blueprint(
     "api_people", __name__, url_prefix="/api/v1", description="Enrolments, attendance and outcomes"
@@ -25,7 +26,7 @@ blp = Blueprint(
 
 def _own_department() -> int | None:
     """A sponsor sees their own department's people only (docs/rules.md §1.2)."""
-    return current_user.department_id if current_user.role == Role.SPONSOR else None
+    return department_scope(current_user)
 
 
 @blp.route("/enrolments")

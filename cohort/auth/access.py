@@ -1,4 +1,4 @@
-"""Who may see what (docs/rules.md §1).
+"""Refusing a request (docs/rules.md §1): the request-side half of cohort/policy.py.
 
 Two layers, both needed:
 - `roles_required` on a route: the wrong role gets 403 (the page exists, you
@@ -17,10 +17,10 @@ from typing import NoReturn
 
 from flask import abort, request
 from flask_login import current_user, login_required
-from sqlalchemy import Select, exists, select
 
 from cohort.extensions import db
-from cohort.models import Cohort, Enrolment, Role, User, cohort_facilitators
+from cohort.models import Cohort, Role, User
+from cohort.policy import may_manage_cohort, visible_cohorts
 
 security_log = logging.getLogger("cohort.security")
 
@@ -51,30 +51,9 @@ def roles_required(*roles: Role) -> Callable:
 
 admin_required = roles_required(Role.ADMIN)
 
-
-def visible_cohorts(user: User) -> Select:
-    """A query for the cohorts this user may see."""
-    query = select(Cohort)
-    if user.role == Role.ADMIN:
-        return query
-    if user.role == Role.FACILITATOR:
-        return query.where(
-            exists().where(
-                cohort_facilitators.c.cohort_id == Cohort.id,
-                cohort_facilitators.c.user_id == user.id,
-            )
-        )
-    if user.role == Role.PARTICIPANT:
-        return query.where(exists().where(Enrolment.cohort_id == Cohort.id, Enrolment.user_id == user.id))
-    if user.role == Role.SPONSOR:
-        return query.where(
-            exists().where(
-                Enrolment.cohort_id == Cohort.id,
-                Enrolment.user_id == User.id,
-                User.department_id == user.department_id,
-            )
-        )
-    return query.where(False)
+# The dashboards and the record pages still import these from here; cohort.policy is their home.
+can_manage_cohort = may_manage_cohort
+__all__ = ["admin_required", "can_manage_cohort", "cohort_for", "refuse", "roles_required", "visible_cohorts"]
 
 
 def cohort_for(user: User, slug: str) -> Cohort:
@@ -83,10 +62,3 @@ def cohort_for(user: User, slug: str) -> Cohort:
     if cohort is None:
         refuse(404, f"cohort {slug!r} not visible")
     return cohort
-
-
-def can_manage_cohort(user: User, cohort: Cohort) -> bool:
-    """Admins manage every cohort; facilitators the ones they are assigned to."""
-    if user.role == Role.ADMIN:
-        return True
-    return user.role == Role.FACILITATOR and any(f.id == user.id for f in cohort.facilitators)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from cohort.attendance.queries import cohort_attendance, enrolment_rows
-from cohort.auth.access import admin_required, cohort_for, visible_cohorts
+from cohort.auth.access import admin_required, cohort_for
 from cohort.cohorts import bp
 from cohort.cohorts.forms import CohortForm, status_choices
 from cohort.cohorts.queries import cohort_rows, department_counts, stage_view
@@ -19,6 +19,7 @@ from cohort.form_results import page_status
 from cohort.models import BankHolidayDivision, Cohort, CohortStatus, Enrolment, EnrolmentStatus, Role, User
 from cohort.models.base import utcnow
 from cohort.participants.queries import SORTS, enrolment_list
+from cohort.policy import department_scope, is_participant, is_sponsor, visible_cohorts
 from cohort.services.cohorts import COHORT_DETAILS, CohortDetails, CohortError, update_cohort
 from cohort.services.cohorts import create_cohort as create
 
@@ -30,7 +31,7 @@ def list_cohorts():
     # "Running" never lists a cohort whose row reads "Ended — waiting to be finished". A
     # programme has tens of cohorts: the stage is worked out for each, in one query.
     stage = request.args.get("stage", "")
-    department_id = current_user.department_id if current_user.role == Role.SPONSOR else None
+    department_id = department_scope(current_user)
     rows = cohort_rows(visible_cohorts(current_user), department_id=department_id)
     if stage in {s.value for s in Stage}:
         rows = [row for row in rows if row.stage == Stage(stage)]
@@ -184,10 +185,10 @@ def _attendance_summary(cohort: Cohort):
     """Staff and sponsors: the cohort's figures (a sponsor's: their department's), four
     queries whatever its size. A participant: their own figures."""
     now = utcnow()
-    if current_user.role == Role.PARTICIPANT:
+    if is_participant(current_user):
         mine = db.session.scalar(
             select(Enrolment).where(Enrolment.cohort_id == cohort.id, Enrolment.user_id == current_user.id)
         )
         return enrolment_rows([mine], now)[mine.id] if mine is not None else None
-    sponsor = current_user.role == Role.SPONSOR
+    sponsor = is_sponsor(current_user)
     return cohort_attendance(cohort, now, current_user.department_id if sponsor else None)

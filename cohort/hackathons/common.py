@@ -6,16 +6,15 @@ from __future__ import annotations
 from flask_login import current_user
 from sqlalchemy import select
 
-from cohort.auth.access import can_manage_cohort, cohort_for, refuse
+from cohort.auth.access import cohort_for, refuse
 from cohort.domain.schedule import SessionKind
 from cohort.extensions import db
 from cohort.lookups import found_or_404
-from cohort.models import Cohort, Enrolment, Role, Session, Team
+from cohort.models import Cohort, Enrolment, Session, Team
 from cohort.models.base import utcnow
+from cohort.policy import is_participant, may_manage_cohort
 from cohort.services import hackathons as service
 from cohort.services.closed import closed_notice
-
-STAFF = (Role.ADMIN, Role.FACILITATOR)
 
 
 def hackathon_in(slug: str, hackathon_id: int) -> tuple[Cohort, Session]:
@@ -25,12 +24,12 @@ def hackathon_in(slug: str, hackathon_id: int) -> tuple[Cohort, Session]:
 
 
 def require_staff(cohort: Cohort) -> None:
-    if not can_manage_cohort(current_user, cohort):
+    if not may_manage_cohort(current_user, cohort):
         refuse(403, "not staff of this cohort")
 
 
 def my_enrolment(cohort: Cohort) -> Enrolment | None:
-    if current_user.role != Role.PARTICIPANT:
+    if not is_participant(current_user):
         return None
     return db.session.scalar(
         select(Enrolment).where(Enrolment.cohort_id == cohort.id, Enrolment.user_id == current_user.id)
@@ -45,7 +44,7 @@ def page_context(cohort: Cohort, session: Session) -> dict:
         "settings": settings,
         "deadline": service.deadline_of(session, settings),
         "ended": service.has_ended(session),
-        "is_staff": can_manage_cohort(current_user, cohort),
+        "is_staff": may_manage_cohort(current_user, cohort),
         "is_judge": service.is_judge(session, current_user),
         "now": utcnow(),
         "closed": closed_notice(cohort, "its hackathons"),

@@ -19,7 +19,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from cohort.auth.access import admin_required, can_manage_cohort, refuse, roles_required
+from cohort.auth.access import admin_required, refuse, roles_required
 from cohort.concurrency import StaleEdit, keep_typed, version_of
 from cohort.domain.times import london_date, london_to_utc
 from cohort.extensions import db
@@ -41,6 +41,7 @@ from cohort.models import (
     Team,
 )
 from cohort.models.hackathons import CRITERIA_LABELS
+from cohort.policy import is_sponsor, may_manage_cohort
 from cohort.services import hackathons as service
 from cohort.services.hackathons import ChallengeDetails, HackathonError
 
@@ -55,7 +56,7 @@ def criteria_labels():
 
 def _challenge_for(challenge_id: int) -> Challenge:
     challenge = found_or_404(Challenge, challenge_id)
-    if current_user.role == Role.SPONSOR and challenge.department_id != current_user.department_id:
+    if is_sponsor(current_user) and challenge.department_id != current_user.department_id:
         refuse(404, f"challenge {challenge_id} of another department")
     return challenge
 
@@ -64,7 +65,7 @@ def _challenge_for(challenge_id: int) -> Challenge:
 @roles_required(Role.ADMIN, Role.SPONSOR)
 def list_challenges():
     query = select(Challenge).order_by(Challenge.status.desc(), Challenge.title)
-    if current_user.role == Role.SPONSOR:
+    if is_sponsor(current_user):
         query = query.where(Challenge.department_id == current_user.department_id)
     challenges = db.session.scalars(query).all()
     return render_template(
@@ -77,7 +78,7 @@ def list_challenges():
 
 
 def _department_choices(form: ChallengeForm) -> None:
-    if current_user.role == Role.SPONSOR:
+    if is_sponsor(current_user):
         department = current_user.department
         form.department.choices = [(str(department.id), department.name)]
     else:
@@ -102,7 +103,7 @@ def _details(form: ChallengeForm) -> ChallengeDetails:
 def create_challenge():
     form = ChallengeForm()
     _department_choices(form)
-    if request.method == "GET" and current_user.role == Role.SPONSOR:
+    if request.method == "GET" and is_sponsor(current_user):
         form.department.data = str(current_user.department_id)
     if form.validate_on_submit():
         try:
@@ -207,7 +208,7 @@ def show_hackathon(slug: str, hackathon_id: int):
         challenges=service.offered_challenges(session),
         enrolment=enrolment,
         team=team,
-        team_count=len(service.teams_of(session)) if can_manage_cohort(current_user, cohort) else None,
+        team_count=len(service.teams_of(session)) if may_manage_cohort(current_user, cohort) else None,
         confirm_form=ConfirmForm(),
         **page_context(cohort, session),
     )

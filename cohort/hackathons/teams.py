@@ -20,7 +20,6 @@ from cohort.form_results import page_status, show_error
 from cohort.forms import ConfirmForm
 from cohort.hackathons import bp
 from cohort.hackathons.common import (
-    STAFF,
     challenge_choices,
     chosen_challenge,
     hackathon_in,
@@ -32,6 +31,7 @@ from cohort.hackathons.common import (
 from cohort.hackathons.forms import AddMemberForm, AutoFormForm, JoinForm, TeamForm
 from cohort.lookups import found_or_404
 from cohort.models import Enrolment, EnrolmentStatus, Role
+from cohort.policy import STAFF, is_participant
 from cohort.services import hackathons as service
 from cohort.services.hackathons import HackathonError
 
@@ -83,7 +83,7 @@ def teams(slug: str, hackathon_id: int):
 def create_team(slug: str, hackathon_id: int):
     cohort, session = hackathon_in(slug, hackathon_id)
     enrolment = my_enrolment(cohort)
-    if current_user.role == Role.PARTICIPANT:
+    if is_participant(current_user):
         if enrolment is None or enrolment.status != EnrolmentStatus.ACTIVE:
             refuse(403, "not an active participant of this cohort")
     else:
@@ -124,7 +124,7 @@ def edit_team(slug: str, hackathon_id: int, team_id: int):
     cohort, session = hackathon_in(slug, hackathon_id)
     team = team_in(session, team_id)
     enrolment = my_enrolment(cohort)
-    if current_user.role == Role.PARTICIPANT:
+    if is_participant(current_user):
         mine = service.team_of(session, enrolment)
         if mine is None or mine.id != team.id:
             refuse(404, "not in this team")

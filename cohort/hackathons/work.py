@@ -23,6 +23,7 @@ from cohort.lookups import found_or_404
 from cohort.models import HackathonJudge, Role, Score, Session, Submission, Team, User
 from cohort.models.base import utcnow
 from cohort.models.hackathons import CRITERIA
+from cohort.policy import is_participant
 from cohort.services import hackathons as service
 from cohort.services.hackathons import HackathonError, SubmissionDetails
 
@@ -37,7 +38,7 @@ def submission(slug: str, hackathon_id: int, team_id: int):
     cohort, session = hackathon_in(slug, hackathon_id)
     team = team_in(session, team_id)
     is_member = current_user.id in service.member_user_ids(team)
-    if current_user.role == Role.PARTICIPANT and not is_member:
+    if is_participant(current_user) and not is_member:
         refuse(404, "not a member of this team")
     if not is_member:
         require_staff(cohort)

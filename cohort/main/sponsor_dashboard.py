@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from flask import current_app, request
 
-from cohort.auth.access import visible_cohorts
 from cohort.cohorts.queries import cohort_rows
 from cohort.models import EnrolmentStatus, User
 from cohort.paging import clean_search, paginate, pagination_params
 from cohort.participants.queries import enrolment_list
+from cohort.policy import visible_cohorts
 
 
 def sponsor(user: User):

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import cast
 
-from sqlalchemy import Select, exists, or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import joinedload
 
 from cohort.extensions import db
-from cohort.models import AuditEvent, Cohort, Enrolment, EnrolmentStatus, Role, User, cohort_facilitators
+from cohort.models import AuditEvent, Cohort, Enrolment, EnrolmentStatus, User
 from cohort.paging import clean_search
+from cohort.policy import visible_enrolments, visible_participants
 
 SORTS = {
     "name": (User.full_name,),
@@ -20,30 +21,11 @@ SORTS = {
 }
 
 
-def _in_facilitators_cohorts(viewer: User):
-    return exists().where(
-        cohort_facilitators.c.user_id == viewer.id,
-        cohort_facilitators.c.cohort_id == Enrolment.cohort_id,
-    )
-
-
-def participant_scope(viewer: User) -> Select:
-    """Participants this viewer may look at (docs/rules.md §1.2)."""
-    query = select(User).where(User.role == Role.PARTICIPANT)
-    if viewer.role == Role.ADMIN:
-        return query
-    if viewer.role == Role.SPONSOR:
-        return query.where(User.department_id == viewer.department_id)
-    if viewer.role == Role.FACILITATOR:
-        return query.where(exists().where(Enrolment.user_id == User.id, _in_facilitators_cohorts(viewer)))
-    return query.where(User.id == viewer.id)
-
-
 def participant_for(viewer: User, user_id: int) -> User | None:
     if not 0 < user_id < 2**31:
         return None
     return db.session.scalar(
-        participant_scope(viewer).where(User.id == user_id).options(joinedload(User.department))
+        visible_participants(viewer).where(User.id == user_id).options(joinedload(User.department))
     )
 
 
@@ -111,12 +93,7 @@ def enrolment_list(
             joinedload(Enrolment.transferred_to).joinedload(Enrolment.cohort),
         )
     )
-    if viewer.role == Role.SPONSOR:
-        query = query.where(User.department_id == viewer.department_id)
-    elif viewer.role == Role.FACILITATOR:
-        query = query.where(_in_facilitators_cohorts(viewer))
-    elif viewer.role == Role.PARTICIPANT:
-        query = query.where(Enrolment.user_id == viewer.id)
+    query = visible_enrolments(viewer, query)
     if cohort_id is not None:
         query = query.where(Enrolment.cohort_id == cohort_id)
     if department_id is not None:

@@ -27,6 +27,7 @@ from cohort.models.base import utcnow
 from cohort.paging import paginate, pagination_params
 from cohort.participants import bp, queries
 from cohort.participants.forms import EnrolForm, TransferForm, WithdrawForm
+from cohort.policy import is_facilitator, is_programme_manager, is_sponsor
 from cohort.services.enrolments import (
     EnrolmentError,
     NewPerson,
@@ -169,7 +170,7 @@ def show_participant(user_id: int):
     if person is None:
         refuse(404, f"participant {user_id} not visible")
     enrolments = queries.enrolments_of(person)
-    if current_user.role == Role.FACILITATOR:
+    if is_facilitator(current_user):
         # A facilitator sees the person's enrolments in the cohorts they run, not elsewhere.
         mine = set(
             db.session.scalars(
@@ -188,7 +189,7 @@ def show_participant(user_id: int):
         came_from=queries.transferred_from(enrolments),
         history=queries.status_history(enrolments),
         confirm_form=ConfirmForm(),
-        can_change=current_user.role == Role.ADMIN,
+        can_change=is_programme_manager(current_user),
     )
 
 
@@ -200,7 +201,7 @@ def list_participants():
     status_value = EnrolmentStatus(status) if status in {s.value for s in EnrolmentStatus} else None
     department_id = None
     departments = []
-    if current_user.role != Role.SPONSOR:
+    if not is_sponsor(current_user):
         departments = _department_choices("All departments")
         if args.get("department", "") in {value for value, _ in departments[1:]}:
             department_id = int(args["department"])

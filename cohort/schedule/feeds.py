@@ -8,9 +8,9 @@ from flask import url_for
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from cohort.auth.access import visible_cohorts
 from cohort.extensions import db
-from cohort.models import CalendarFeed, Cohort, CohortStatus, Enrolment, Role, Session, User
+from cohort.models import CalendarFeed, Cohort, CohortStatus, Enrolment, Session, User
+from cohort.policy import is_participant, is_sponsor, visible_cohorts
 from cohort.schedule.ics import FeedEvent, build_calendar
 from cohort.services.enrolments import PLACE_HOLDING
 from cohort.services.schedule import regenerate_calendar_feed as regenerate  # noqa: F401
@@ -41,7 +41,7 @@ def _feed_cohorts_query(user: User):
     archived, and for participants and sponsors only where they (or their department's
     people) still hold a place, not the ones they have left."""
     query = visible_cohorts(user).where(Cohort.status.in_(CURRENT))
-    if user.role == Role.PARTICIPANT:
+    if is_participant(user):
         query = query.where(
             Cohort.id.in_(
                 select(Enrolment.cohort_id).where(
@@ -49,7 +49,7 @@ def _feed_cohorts_query(user: User):
                 )
             )
         )
-    elif user.role == Role.SPONSOR:
+    elif is_sponsor(user):
         query = query.where(
             Cohort.id.in_(
                 select(Enrolment.cohort_id)

@@ -15,7 +15,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from cohort.auth.access import admin_required, can_manage_cohort, cohort_for, roles_required
+from cohort.auth.access import admin_required, cohort_for, roles_required
 from cohort.concurrency import StaleEdit, keep_typed, version_of
 from cohort.domain import bank_holidays
 from cohort.domain.schedule import SessionKind
@@ -34,6 +34,7 @@ from cohort.forms import ConfirmForm
 from cohort.lookups import MAX_ID, found_or_404  # noqa: F401 - MAX_ID until attendance moves
 from cohort.models import Cohort, CohortStatus, Enrolment, Role, Session
 from cohort.models.base import utcnow
+from cohort.policy import may_manage_cohort
 from cohort.schedule import bp, feeds
 from cohort.schedule.forms import KIND_HINTS, CancelSessionForm, SessionForm, StandardProgrammeForm
 from cohort.services import schedule as service
@@ -96,7 +97,7 @@ def timetable(slug: str):
         now=now,
         current_week=week_of(cohort.start_date, now),
         next_up=next_session(sessions, now),
-        can_manage=can_manage_cohort(current_user, cohort),
+        can_manage=may_manage_cohort(current_user, cohort),
     )
 
 
@@ -189,7 +190,7 @@ def show_session(slug: str, session_id: int):
     session = session_for(cohort, session_id)
     now = utcnow()
     check_in = None
-    can_manage = can_manage_cohort(current_user, cohort)
+    can_manage = may_manage_cohort(current_user, cohort)
     if can_manage:
         check_in = open_check_in_for(session, now)
     return render_template(

@@ -10,12 +10,17 @@ from datetime import date, datetime
 
 from sqlalchemy import Select, func, or_, select
 
-from cohort.auth.access import visible_cohorts
 from cohort.extensions import db
 from cohort.models import Challenge, Cohort, Department, Role, Session, User
 from cohort.models.cohort import CohortStatus
 from cohort.models.hackathons import ChallengeStatus
-from cohort.participants.queries import participant_scope
+from cohort.policy import (
+    department_scope,
+    is_programme_manager,
+    may_see_challenges,
+    visible_cohorts,
+    visible_participants,
+)
 
 LIMIT = 20  # rows shown per group; the rest are counted
 MAX_QUERY_LENGTH = 100
@@ -87,7 +92,7 @@ def _rows(query: Select) -> tuple[list, int]:
 
 
 def _people(viewer: User, text: str) -> Group:
-    scope = select(User) if viewer.role == Role.ADMIN else participant_scope(viewer)
+    scope = select(User) if is_programme_manager(viewer) else visible_participants(viewer)
     ids = scope.with_only_columns(User.id)
     query = (
         select(User.id, User.full_name, User.email, User.role, Department.name, User.is_active_account)
@@ -135,7 +140,7 @@ def _sessions(viewer: User, text: str) -> Group:
 
 
 def _challenges(viewer: User, text: str) -> Group | None:
-    if viewer.role not in (Role.ADMIN, Role.SPONSOR):  # docs/rules.md §1.4, challenges
+    if not may_see_challenges(viewer):
         return None
     query = (
         select(Challenge.id, Challenge.title, Department.name, Challenge.status)
@@ -143,8 +148,8 @@ def _challenges(viewer: User, text: str) -> Group | None:
         .where(Challenge.title.icontains(text, autoescape=True))
         .order_by(Challenge.title)
     )
-    if viewer.role == Role.SPONSOR:
-        query = query.where(Challenge.department_id == viewer.department_id)
+    if (department := department_scope(viewer)) is not None:
+        query = query.where(Challenge.department_id == department)
     rows, total = _rows(query)
     return Group([ChallengeHit(*row) for row in rows], total)
 

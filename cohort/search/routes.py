@@ -6,15 +6,13 @@ from flask import render_template, request
 from flask_login import current_user
 
 from cohort.auth.access import roles_required
-from cohort.models import Role
 from cohort.paging import clean_search
+from cohort.policy import STAFF_AND_SPONSORS
 from cohort.search import bp, queries
-
-STAFF = (Role.ADMIN, Role.FACILITATOR, Role.SPONSOR)
 
 
 @bp.route("/search")
-@roles_required(*STAFF)
+@roles_required(*STAFF_AND_SPONSORS)
 def search():
     """No `q`: the empty search page. An empty or too long `q`: the page with an error (400).
     Otherwise the results, each group capped at queries.LIMIT with a count of the rest."""

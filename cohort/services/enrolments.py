@@ -30,6 +30,7 @@ from cohort.models import (
     User,
     normalise_email,
 )
+from cohort.policy import is_participant
 from cohort.services import accounts, audit
 from cohort.services.errors import ServiceError
 
@@ -133,7 +134,7 @@ def _snapshot(enrolment: Enrolment) -> dict:
 
 
 def _check_existing_person(user: User, email: str) -> None:
-    if user.role != Role.PARTICIPANT:
+    if not is_participant(user):
         raise EnrolmentError(
             f"{email} belongs to a {user.role.label.lower()} account: only participants can be enrolled",
             "email",

@@ -26,11 +26,11 @@ from cohort.models import (
     EnrolmentStatus,
     LearningLogComment,
     LearningLogEntry,
-    Role,
     Skill,
     User,
 )
 from cohort.models.base import utcnow
+from cohort.policy import may_manage_cohort
 from cohort.services import audit, changes
 from cohort.services.closed import closed_reason
 from cohort.services.errors import ServiceError
@@ -237,13 +237,6 @@ def copy_cohort_skills(actor: User, cohort: Cohort, source: Cohort) -> int:
 # Assessments -------------------------------------------------------------------------
 
 
-def may_assess(user: User, cohort: Cohort) -> bool:
-    """Programme managers assess anyone; facilitators the participants of cohorts they run."""
-    if user.role == Role.ADMIN:
-        return True
-    return user.role == Role.FACILITATOR and any(f.id == user.id for f in cohort.facilitators)
-
-
 def _assessment_snapshot(a: Assessment | None) -> dict | None:
     if a is None:
         return None
@@ -281,7 +274,7 @@ def _check_assessment(
     actor: User, enrolment: Enrolment, skill_ids: set[int], skill_id: int, source: Source, level: object
 ) -> None:
     cohort = enrolment.cohort
-    if source == Source.FACILITATOR and not may_assess(actor, cohort):
+    if source == Source.FACILITATOR and not may_manage_cohort(actor, cohort):
         raise SkillError("You can only assess participants in cohorts you facilitate")
     if source == Source.SELF and actor.id != enrolment.user_id:
         raise SkillError("You can only assess yourself")
@@ -505,7 +498,7 @@ def update_log_entry(actor: User, entry: LearningLogEntry, details: EntryDetails
 
 
 def comment_on_entry(actor: User, entry: LearningLogEntry, body: str) -> LearningLogComment:
-    if not may_assess(actor, entry.enrolment.cohort):
+    if not may_manage_cohort(actor, entry.enrolment.cohort):
         raise SkillError("You can only comment on the learning logs of cohorts you facilitate", "body")
     _check_open(entry.enrolment.cohort, "its learning logs", "body")
     body = body.strip()

@@ -23,7 +23,6 @@ from cohort.models import (
     Department,
     HackathonChallenge,
     HackathonSettings,
-    Role,
     Session,
     Team,
     TeamMember,
@@ -31,6 +30,7 @@ from cohort.models import (
 )
 from cohort.models.base import utcnow
 from cohort.models.hackathons import DataSensitivity
+from cohort.policy import is_programme_manager, is_sponsor
 from cohort.services import audit
 
 from .common import _check_cohort_open, _fail, _lock, settings_for
@@ -136,11 +136,11 @@ def _apply_challenge(challenge: Challenge, details: ChallengeDetails) -> None:
 def create_challenge(actor: User, details: ChallengeDetails) -> Challenge:
     """A programme manager's challenge is accepted at once; a sponsor's is a proposal for
     their own department, waiting for a programme manager."""
-    if actor.role == Role.SPONSOR and details.department_id != actor.department_id:
+    if is_sponsor(actor) and details.department_id != actor.department_id:
         _fail("You can propose challenges only for your own department", "department")
     challenge = Challenge(id=None, proposed_by_id=actor.id)
     _apply_challenge(challenge, details)
-    if actor.role == Role.ADMIN:
+    if is_programme_manager(actor):
         challenge.status = ChallengeStatus.ACCEPTED
         challenge.accepted_at = utcnow()
     else:
