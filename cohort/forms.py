@@ -38,14 +38,17 @@ def text_field(
     area: bool = True,
     hint=None,
     widget=None,
+    extra=(),
 ):
     """A text box (or one-line input with `area=False`) that is stripped, required with the
     `required` message (or optional), at most `max_len` characters, and free of invisible or
-    control characters; every message names the field as `what`."""
+    control characters; every message names the field as `what`. `extra` validators run
+    after those (an e-mail address's shape, a web link's)."""
     validators = [DataRequired(required)] if required else [Optional()]
     validators += [
         Length(max=max_len, message=f"{what} must be {max_len:,} characters or fewer"),
         PlainText(what, allow_newlines=area),
+        *extra,
     ]
     field = TextAreaField if area else StringField
     widget = widget or (GovTextArea() if area else GovTextInput())

@@ -18,7 +18,7 @@ from wtforms import Form, HiddenField, RadioField, SelectField, StringField, Sub
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
 
 from cohort.auth.messages import RESEND_NONCE
-from cohort.forms import PlainText, strip_filter
+from cohort.forms import PlainText, strip_filter, text_field
 from cohort.models import Role
 from cohort.services.departments import clean_aliases
 
@@ -70,16 +70,13 @@ class DepartmentForm(FlaskForm):
         ],
         description="A short code, for example MOJ or DfT. Letters, numbers and hyphens only.",
     )
-    name = StringField(
+    name = text_field(
         "Name",
-        widget=GovTextInput(),
-        filters=[strip_filter],
-        validators=[
-            DataRequired("Enter the department’s name"),
-            Length(max=120, message="Name must be 120 characters or fewer"),
-            PlainText("Name"),
-        ],
-        description="The full name, for example Ministry of Justice",
+        "Name",
+        "Enter the department’s name",
+        max_len=120,
+        area=False,
+        hint="The full name, for example Ministry of Justice",
     )
     aliases = TextAreaField(
         "Other names (optional)",
@@ -129,16 +126,7 @@ def _department(form, field):
 
 
 def _full_name_field() -> StringField:
-    return StringField(
-        "Full name",
-        widget=GovTextInput(),
-        filters=[strip_filter],
-        validators=[
-            DataRequired("Enter a full name"),
-            Length(max=120, message="Full name must be 120 characters or fewer"),
-            PlainText("Full name"),
-        ],
-    )
+    return text_field("Full name", "Full name", "Enter a full name", max_len=120, area=False)
 
 
 def _role_field() -> RadioField:
@@ -163,31 +151,19 @@ def _department_field() -> SelectField:
 
 
 def _job_title_field() -> StringField:
-    return StringField(
-        "Job title (optional)",
-        widget=GovTextInput(),
-        filters=[strip_filter],
-        validators=[
-            Optional(),
-            Length(max=120, message="Job title must be 120 characters or fewer"),
-            PlainText("Job title"),
-        ],
-    )
+    return text_field("Job title (optional)", "Job title", None, max_len=120, area=False)
 
 
 class InviteUserForm(FlaskForm):
     full_name = _full_name_field()
-    email = StringField(
+    email = text_field(
         "Email address",
-        widget=GovTextInput(),
-        filters=[strip_filter],
-        validators=[
-            DataRequired("Enter an email address"),
-            Length(max=254, message="Email address must be 254 characters or fewer"),
-            PlainText("Email address"),
-            _email,
-        ],
-        description="Their work email address. They sign in with it.",
+        "Email address",
+        "Enter an email address",
+        max_len=254,
+        area=False,
+        extra=[_email],
+        hint="Their work email address. They sign in with it.",
     )
     role = _role_field()
     department = _department_field()

@@ -4,11 +4,11 @@ catch-ups, opening a check-in and entering a check-in code."""
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovSubmitInput, GovTextInput
-from wtforms import StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovSubmitInput
+from wtforms import SubmitField
+from wtforms.validators import InputRequired, NumberRange
 
-from cohort.forms import DayMonthYearField, PlainText, WholeNumberField, strip_filter
+from cohort.forms import DayMonthYearField, WholeNumberField, text_field
 
 NOTE_MAX = 500
 
@@ -22,16 +22,13 @@ class RegisterForm(FlaskForm):
 
 
 class CatchUpForm(FlaskForm):
-    what_was_done = TextAreaField(
+    what_was_done = text_field(
         "What was done to catch up?",
+        "What was done",
+        "Enter what was done to catch up",
+        max_len=2000,
         widget=GovCharacterCount(),
-        filters=[strip_filter],
-        validators=[
-            DataRequired("Enter what was done to catch up"),
-            Length(max=2000, message="What was done must be 2000 characters or fewer"),
-            PlainText("What was done", allow_newlines=True),
-        ],
-        description="For example: watched the recording and discussed the module with Tom Gallagher",
+        hint="For example: watched the recording and discussed the module with Tom Gallagher",
     )
     completed_on = DayMonthYearField(
         "When was it done?",
@@ -64,14 +61,11 @@ class OpenCheckInForm(FlaskForm):
 
 
 class CheckInCodeForm(FlaskForm):
-    code = StringField(
+    code = text_field(
         "Check-in code",
-        widget=GovTextInput(),
-        filters=[strip_filter],
-        validators=[
-            DataRequired("Enter the check-in code shown by your facilitator"),
-            Length(max=20, message="Check-in code must be 20 characters or fewer"),
-            PlainText("Check-in code"),
-        ],
+        "Check-in code",
+        "Enter the check-in code shown by your facilitator",
+        max_len=20,
+        area=False,
     )
     submit = SubmitField("Check in", widget=GovSubmitInput())

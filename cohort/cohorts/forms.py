@@ -19,13 +19,12 @@ from wtforms import (
     SelectMultipleField,
     StringField,
     SubmitField,
-    TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from cohort.concurrency import version_field
 from cohort.domain.cohort_stage import open_statuses
-from cohort.forms import DayMonthYearField, PlainText, WholeNumberField, strip_filter
+from cohort.forms import DayMonthYearField, WholeNumberField, strip_filter, text_field
 from cohort.models import BankHolidayDivision, CohortStatus
 
 STATUS_LABELS = {
@@ -63,16 +62,7 @@ def _slug(form, field):
 
 
 class CohortForm(FlaskForm):
-    name = StringField(
-        "Cohort name",
-        widget=GovTextInput(),
-        filters=[strip_filter],
-        validators=[
-            DataRequired("Enter the cohort name"),
-            Length(max=120, message="Cohort name must be 120 characters or fewer"),
-            PlainText("Cohort name"),
-        ],
-    )
+    name = text_field("Cohort name", "Cohort name", "Enter the cohort name", max_len=120, area=False)
     slug = StringField(
         "Web address name (optional)",
         widget=GovTextInput(),
@@ -84,15 +74,8 @@ class CohortForm(FlaskForm):
         ],
         description="Used in links, for example ai-accelerator-cohort-2. Leave empty to make one from the name.",
     )
-    description = TextAreaField(
-        "Description (optional)",
-        widget=GovCharacterCount(),
-        filters=[strip_filter],
-        validators=[
-            Optional(),
-            Length(max=2000, message="Description must be 2000 characters or fewer"),
-            PlainText("Description", allow_newlines=True),
-        ],
+    description = text_field(
+        "Description (optional)", "Description", None, max_len=2000, widget=GovCharacterCount()
     )
     start_date = DayMonthYearField(
         "Start date",

@@ -7,11 +7,11 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovRadioInput,
     GovSubmitInput,
 )
-from wtforms import BooleanField, RadioField, SubmitField, TextAreaField
-from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange
+from wtforms import BooleanField, RadioField, SubmitField
+from wtforms.validators import AnyOf, InputRequired, NumberRange
 
 from cohort.concurrency import version_field
-from cohort.forms import PlainText, WholeNumberField, strip_filter
+from cohort.forms import WholeNumberField, text_field
 from cohort.models import FinalOutcome
 
 from .service import MAX_REASON
@@ -62,15 +62,12 @@ class OverrideForm(FlaskForm):
             AnyOf([o.value for o in FinalOutcome], message="Select completed or not completed"),
         ],
     )
-    reason = TextAreaField(
+    reason = text_field(
         "Reason",
+        "Reason",
+        "Enter the reason for the override",
+        max_len=MAX_REASON,
         widget=GovCharacterCount(),
-        filters=[strip_filter],
-        validators=[
-            DataRequired("Enter the reason for the override"),
-            Length(max=MAX_REASON, message=f"Reason must be {MAX_REASON} characters or fewer"),
-            PlainText("Reason", allow_newlines=True),
-        ],
     )
     submit = SubmitField("Save override", widget=GovSubmitInput())
 

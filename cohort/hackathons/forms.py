@@ -11,13 +11,12 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
-    GovTextInput,
 )
-from wtforms import RadioField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms import RadioField, SelectField, SelectMultipleField, SubmitField
+from wtforms.validators import InputRequired, Optional, ValidationError
 
 from cohort.concurrency import version_field
-from cohort.forms import DayMonthYearField, PlainText, WholeNumberField, strip_filter, text_field
+from cohort.forms import DayMonthYearField, WholeNumberField, text_field
 from cohort.models.hackathons import CRITERIA_LABELS, DataSensitivity
 from cohort.schedule.forms import TimeOfDayField
 
@@ -169,27 +168,11 @@ class SubmissionForm(FlaskForm):
     summary = text_field(
         "Summary", "Summary", "Enter a summary of what you built", hint="What you built and for whom"
     )
-    repository_link = StringField(
-        "Repository link (optional)",
-        widget=GovTextInput(),
-        filters=[strip_filter],
-        validators=[
-            Optional(),
-            Length(max=LINK_MAX, message=f"Repository link must be {LINK_MAX} characters or fewer"),
-            PlainText("Repository link"),
-            web_link,
-        ],
+    repository_link = text_field(
+        "Repository link (optional)", "Repository link", None, max_len=LINK_MAX, area=False, extra=[web_link]
     )
-    demo_link = StringField(
-        "Demo link (optional)",
-        widget=GovTextInput(),
-        filters=[strip_filter],
-        validators=[
-            Optional(),
-            Length(max=LINK_MAX, message=f"Demo link must be {LINK_MAX} characters or fewer"),
-            PlainText("Demo link"),
-            web_link,
-        ],
+    demo_link = text_field(
+        "Demo link (optional)", "Demo link", None, max_len=LINK_MAX, area=False, extra=[web_link]
     )
     data_used = text_field("What data did you use?", "Data used", "Enter what data you used")
     who_could_be_harmed = text_field(
@@ -222,14 +205,7 @@ class ScoreForm(FlaskForm):
     technical_quality = _criterion("technical_quality")
     responsible_ai = _criterion("responsible_ai")
     presentation = _criterion("presentation")
-    comment = TextAreaField(
-        "Comment for the team (optional)",
-        widget=GovCharacterCount(),
-        filters=[strip_filter],
-        validators=[
-            Optional(),
-            Length(max=2000, message="Comment must be 2,000 characters or fewer"),
-            PlainText("Comment", allow_newlines=True),
-        ],
+    comment = text_field(
+        "Comment for the team (optional)", "Comment", None, max_len=2000, widget=GovCharacterCount()
     )
     submit = SubmitField("Save scores", widget=GovSubmitInput())

@@ -3,10 +3,10 @@ from __future__ import annotations
 from email_validator import EmailNotValidError, validate_email
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovSelect, GovSubmitInput, GovTextInput
-from wtforms import SelectField, StringField, SubmitField, TextAreaField
+from wtforms import SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from cohort.forms import DayMonthYearField, PlainText, strip_filter
+from cohort.forms import DayMonthYearField, strip_filter, text_field
 from cohort.services.enrolments import MAX_REASON
 
 
@@ -30,51 +30,21 @@ class EnrolForm(FlaskForm):
             _email,
         ],
     )
-    full_name = StringField(
-        "Full name",
-        widget=GovTextInput(),
-        filters=[strip_filter],
-        validators=[
-            Optional(),
-            Length(max=120, message="Full name must be 120 characters or fewer"),
-            PlainText("Full name"),
-        ],
-    )
+    full_name = text_field("Full name", "Full name", None, max_len=120, area=False)
     department = SelectField("Department", widget=GovSelect(), choices=[], validate_choice=True)
-    job_title = StringField(
-        "Job title (optional)",
-        widget=GovTextInput(),
-        filters=[strip_filter],
-        validators=[
-            Optional(),
-            Length(max=120, message="Job title must be 120 characters or fewer"),
-            PlainText("Job title"),
-        ],
-    )
-    grade = StringField(
-        "Grade (optional)",
-        widget=GovTextInput(),
-        filters=[strip_filter],
-        validators=[
-            Optional(),
-            Length(max=40, message="Grade must be 40 characters or fewer"),
-            PlainText("Grade"),
-        ],
-    )
+    job_title = text_field("Job title (optional)", "Job title", None, max_len=120, area=False)
+    grade = text_field("Grade (optional)", "Grade", None, max_len=40, area=False)
     enrolled_on = DayMonthYearField("Enrolled on", what="Enrolment date", validators=[Optional()])
     submit = SubmitField("Enrol", widget=GovSubmitInput())
 
 
 class WithdrawForm(FlaskForm):
-    reason = TextAreaField(
+    reason = text_field(
         "Reason for withdrawing",
+        "Reason",
+        "Enter the reason for withdrawing",
+        max_len=MAX_REASON,
         widget=GovCharacterCount(),
-        filters=[strip_filter],
-        validators=[
-            DataRequired("Enter the reason for withdrawing"),
-            Length(max=MAX_REASON, message=f"Reason must be {MAX_REASON} characters or fewer"),
-            PlainText("Reason", allow_newlines=True),
-        ],
     )
     withdrawn_on = DayMonthYearField(
         "Date of withdrawal",

@@ -22,13 +22,12 @@ from wtforms import (
     SelectField,
     StringField,
     SubmitField,
-    TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import InputRequired, Optional, ValidationError
 
 from cohort.concurrency import version_field
 from cohort.domain.schedule import SessionKind
-from cohort.forms import DayMonthYearField, PlainText, strip_filter
+from cohort.forms import DayMonthYearField, text_field
 
 _TIME = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)?$", re.IGNORECASE)
 _COMPACT = re.compile(r"^(\d{2})(\d{2})$")
@@ -142,25 +141,9 @@ class SessionForm(FlaskForm):
         validators=[InputRequired("Select the kind of session")],
         invalid="Select the kind of session",
     )
-    title = StringField(
-        "Title",
-        widget=GovTextInput(),
-        filters=[strip_filter],
-        validators=[
-            DataRequired("Enter the session title"),
-            Length(max=120, message="Title must be 120 characters or fewer"),
-            PlainText("Title"),
-        ],
-    )
-    description = TextAreaField(
-        "Description (optional)",
-        widget=GovCharacterCount(),
-        filters=[strip_filter],
-        validators=[
-            Optional(),
-            Length(max=2000, message="Description must be 2000 characters or fewer"),
-            PlainText("Description", allow_newlines=True),
-        ],
+    title = text_field("Title", "Title", "Enter the session title", max_len=120, area=False)
+    description = text_field(
+        "Description (optional)", "Description", None, max_len=2000, widget=GovCharacterCount()
     )
     day = DayMonthYearField(
         "Date", what="Date", validators=[InputRequired("Enter the date of the session"), _year_in_range]
@@ -171,26 +154,9 @@ class SessionForm(FlaskForm):
     end = TimeOfDayField(
         "End time", what="End time", validators=[InputRequired("Enter the end time, like 12:30")]
     )
-    location = StringField(
-        "Location (optional)",
-        widget=GovTextInput(),
-        filters=[strip_filter],
-        validators=[
-            Optional(),
-            Length(max=200, message="Location must be 200 characters or fewer"),
-            PlainText("Location"),
-        ],
-    )
-    online_link = StringField(
-        "Online link (optional)",
-        widget=GovTextInput(),
-        filters=[strip_filter],
-        validators=[
-            Optional(),
-            Length(max=500, message="Online link must be 500 characters or fewer"),
-            PlainText("Online link"),
-            _web_link,
-        ],
+    location = text_field("Location (optional)", "Location", None, max_len=200, area=False)
+    online_link = text_field(
+        "Online link (optional)", "Online link", None, max_len=500, area=False, extra=[_web_link]
     )
     facilitator = PersonField(
         "Facilitator (optional)", invalid="Choose a facilitator of this cohort from the list"
@@ -219,15 +185,12 @@ class SessionForm(FlaskForm):
 
 
 class CancelSessionForm(FlaskForm):
-    reason = TextAreaField(
+    reason = text_field(
         "Why is it cancelled?",
+        "Reason",
+        "Enter why the session is cancelled",
+        max_len=500,
         widget=GovCharacterCount(),
-        filters=[strip_filter],
-        validators=[
-            DataRequired("Enter why the session is cancelled"),
-            Length(max=500, message="Reason must be 500 characters or fewer"),
-            PlainText("Reason", allow_newlines=True),
-        ],
     )
     submit = SubmitField("Cancel the session", widget=GovSubmitInput())
 

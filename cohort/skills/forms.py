@@ -15,7 +15,7 @@ from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from cohort.domain.progress import LEVEL_NAMES
-from cohort.forms import DayMonthYearField, PlainText, strip_filter
+from cohort.forms import DayMonthYearField, PlainText, strip_filter, text_field
 
 TEXT_MAX = 2000
 LINK_MAX = 500
@@ -36,44 +36,23 @@ def _level_field(level: int) -> TextAreaField:
         filters=[strip_filter],
         validators=[
             Optional(),
-            Length(max=TEXT_MAX, message=f"Level {level} description must be {TEXT_MAX} characters or fewer"),
+            Length(max=TEXT_MAX, message=f"Level {level} description must be {TEXT_MAX:,} characters or fewer"),
             PlainText(f"Level {level} description", allow_newlines=True),
         ],
     )
 
 
 class SkillForm(FlaskForm):
-    name = StringField(
-        "Name",
-        widget=GovTextInput(),
-        filters=[strip_filter],
-        validators=[
-            DataRequired("Enter the skill's name"),
-            Length(max=120, message="Name must be 120 characters or fewer"),
-            PlainText("Name"),
-        ],
-    )
-    category = StringField(
+    name = text_field("Name", "Name", "Enter the skill's name", max_len=120, area=False)
+    category = text_field(
         "Category",
-        widget=GovTextInput(),
-        filters=[strip_filter],
-        description="For example: Engineering, Machine learning, Data, Responsible AI, Delivery",
-        validators=[
-            DataRequired("Enter the skill's category"),
-            Length(max=80, message="Category must be 80 characters or fewer"),
-            PlainText("Category"),
-        ],
+        "Category",
+        "Enter the skill's category",
+        max_len=80,
+        area=False,
+        hint="For example: Engineering, Machine learning, Data, Responsible AI, Delivery",
     )
-    description = TextAreaField(
-        "Description",
-        widget=GovTextArea(),
-        filters=[strip_filter],
-        validators=[
-            Optional(),
-            Length(max=TEXT_MAX, message=f"Description must be {TEXT_MAX} characters or fewer"),
-            PlainText("Description", allow_newlines=True),
-        ],
-    )
+    description = text_field("Description", "Description", None, max_len=TEXT_MAX)
     level_0 = _level_field(0)
     level_1 = _level_field(1)
     level_2 = _level_field(2)
@@ -95,16 +74,13 @@ class GridForm(FlaskForm):
 
 class LogEntryForm(FlaskForm):
     entry_date = DayMonthYearField("Date", what="Date", validators=[InputRequired("Enter the date")])
-    activity = StringField(
+    activity = text_field(
         "What did you do?",
-        widget=GovTextInput(),
-        filters=[strip_filter],
-        description="For example: deployed the court backlog model to a test environment",
-        validators=[
-            DataRequired("Enter what you did"),
-            Length(max=200, message="What you did must be 200 characters or fewer"),
-            PlainText("What you did"),
-        ],
+        "What you did",
+        "Enter what you did",
+        max_len=200,
+        area=False,
+        hint="For example: deployed the court backlog model to a test environment",
     )
     hours = StringField(
         "Hours spent",
@@ -113,28 +89,22 @@ class LogEntryForm(FlaskForm):
         description="In hours, for example 1.5 for an hour and a half",
         validators=[DataRequired("Enter how many hours you spent")],
     )
-    reflection = TextAreaField(
+    reflection = text_field(
         "Reflection (optional)",
+        "Reflection",
+        None,
+        max_len=TEXT_MAX,
         widget=GovCharacterCount(),
-        filters=[strip_filter],
-        description="What you learnt, what was hard, what you would do differently",
-        validators=[
-            Optional(),
-            Length(max=TEXT_MAX, message=f"Reflection must be {TEXT_MAX} characters or fewer"),
-            PlainText("Reflection", allow_newlines=True),
-        ],
+        hint="What you learnt, what was hard, what you would do differently",
     )
-    link = StringField(
+    link = text_field(
         "Link (optional)",
-        widget=GovTextInput(),
-        filters=[strip_filter],
-        description="A repository, notebook or write-up, starting with https://",
-        validators=[
-            Optional(),
-            Length(max=LINK_MAX, message=f"Link must be {LINK_MAX} characters or fewer"),
-            PlainText("Link"),
-            web_link,
-        ],
+        "Link",
+        None,
+        max_len=LINK_MAX,
+        area=False,
+        extra=[web_link],
+        hint="A repository, notebook or write-up, starting with https://",
     )
     submit = SubmitField("Save entry", widget=GovSubmitInput())
 
@@ -152,14 +122,5 @@ class LogEntryForm(FlaskForm):
 
 
 class CommentForm(FlaskForm):
-    body = TextAreaField(
-        "Your comment",
-        widget=GovTextArea(),
-        filters=[strip_filter],
-        validators=[
-            DataRequired("Enter your comment"),
-            Length(max=TEXT_MAX, message=f"Comment must be {TEXT_MAX} characters or fewer"),
-            PlainText("Comment", allow_newlines=True),
-        ],
-    )
+    body = text_field("Your comment", "Comment", "Enter your comment", max_len=TEXT_MAX)
     submit = SubmitField("Add comment", widget=GovSubmitInput())

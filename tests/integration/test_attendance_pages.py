@@ -318,7 +318,7 @@ def test_no_catch_up_for_sessions_that_are_not_mandatory_or_not_over(world, sign
     ("what", "day", "message"),
     [
         ("", None, "Enter what was done to catch up"),
-        ("x" * 10_000, None, "2000 characters or fewer"),
+        ("x" * 10_000, None, "2,000 characters or fewer"),
         ("Read\x00 it", None, "must not contain invisible or control characters"),
         ("Read it", "future", "must be today or in the past"),
         ("Read it", "before", "on or after the day of the session"),

@@ -85,7 +85,7 @@ def test_new_cohort_form_shows_the_programme_defaults(client, world, sign_in):
         ({"slug": "Not A Slug!"}, "lower-case letters, numbers and single hyphens"),
         ({"bank_holiday_division": "wales"}, "Not a valid choice"),
         ({"status": "exploded"}, "Not a valid choice"),
-        ({"description": "d" * 2001}, "2000 characters or fewer"),
+        ({"description": "d" * 2001}, "2,000 characters or fewer"),
     ],
 )
 def test_bad_cohort_input_gets_a_clear_message_and_writes_nothing(client, world, sign_in, changes, message):

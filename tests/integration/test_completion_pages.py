@@ -226,7 +226,7 @@ def test_an_override_needs_a_reason_and_is_shown_with_its_author(client, world, 
         ({"outcome": "completed", "reason": "   "}, "Enter the reason for the override"),
         ({"outcome": "on_track", "reason": "Because"}, "Select completed or not completed"),
         ({"reason": "Because"}, "Select completed or not completed"),
-        ({"outcome": "completed", "reason": "x" * 2001}, "Reason must be 2000 characters or fewer"),
+        ({"outcome": "completed", "reason": "x" * 2001}, "Reason must be 2,000 characters or fewer"),
         (
             {"outcome": "completed", "reason": "bad\x00reason"},
             "must not contain invisible or control characters",

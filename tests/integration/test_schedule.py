@@ -245,7 +245,7 @@ def test_a_facilitator_of_another_cohort_is_refused(client, world, sign_in):
         ({"title": ""}, "Enter the session title"),
         ({"title": "x" * 10_000}, "Title must be 120 characters or fewer"),
         ({"title": "Serving\x00models"}, "Title must not contain invisible or control characters"),
-        ({"description": "d" * 10_000}, "Description must be 2000 characters or fewer"),
+        ({"description": "d" * 10_000}, "Description must be 2,000 characters or fewer"),
         ({"location": "Room\x001"}, "Location must not contain invisible or control characters"),
         ({"online_link": "javascript:alert(1)"}, "Online link must be a web address starting with https://"),
         ({"online_link": "https://" + "a" * 600}, "Online link must be 500 characters or fewer"),

@@ -42,7 +42,7 @@ def test_admin_adds_a_skill_with_level_descriptions(world, sign_in):
         ({"category": "   "}, "Enter the skill&#39;s category"),
         ({"name": "x" * 10_000}, "Name must be 120 characters or fewer"),
         ({"name": "Bad\x00name"}, "Name must not contain invisible or control characters"),
-        ({"level_3": "y" * 2001}, "Level 3 description must be 2000 characters or fewer"),
+        ({"level_3": "y" * 2001}, "Level 3 description must be 2,000 characters or fewer"),
     ],
 )
 def test_bad_skill_details_are_refused_with_a_message(world, sign_in, overrides, message):

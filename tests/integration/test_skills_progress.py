@@ -233,7 +233,7 @@ def test_participant_writes_their_learning_log(world, sign_in):
         ({"link": "javascript:alert(1)"}, "Link must be a web address starting with https://"),
         ({"entry_date": ["31", "2", "2026"]}, "Date must be a real date"),
         ({"entry_date": ["1", "1", "2999"]}, "Date must be today or in the past"),
-        ({"reflection": "x" * 2001}, "Reflection must be 2000 characters or fewer"),
+        ({"reflection": "x" * 2001}, "Reflection must be 2,000 characters or fewer"),
         ({"activity": "bad\x00thing"}, "What you did must not contain invisible or control characters"),
     ],
 )
