@@ -16,7 +16,8 @@ import openpyxl
 import pytest
 
 from cohort.imports import ImportRefused, read_table, reading
-from cohort.imports.reading import MAX_FILE_BYTES, cell_text
+from cohort.imports.reading import MAX_FILE_BYTES
+from cohort.imports.xlsx import cell_text
 
 HEADER = ["Email", "First name", "Last name", "Department"]
 
