@@ -126,6 +126,17 @@ def load_config() -> dict:
     if not 0 <= register_deadline <= 20:
         raise ConfigError(f"REGISTER_DEADLINE_WORKING_DAYS must be from 0 to 20, not {register_deadline}")
 
+    # Retention of personal data (docs/personal-data.md §3): how long each kind is kept.
+    retention = {
+        "RETAIN_PARTICIPANT_YEARS": (_int("RETAIN_PARTICIPANT_YEARS", 2), 1, 10),
+        "RETAIN_LEARNING_LOG_MONTHS": (_int("RETAIN_LEARNING_LOG_MONTHS", 12), 1, 120),
+        "RETAIN_SIGN_IN_DAYS": (_int("RETAIN_SIGN_IN_DAYS", 90), 7, 3650),
+        "RETAIN_EMAIL_DAYS": (_int("RETAIN_EMAIL_DAYS", 90), 7, 3650),
+    }
+    for name, (value, low, high) in retention.items():
+        if not low <= value <= high:
+            raise ConfigError(f"{name} must be from {low} to {high}, not {value}")
+
     from cohort.auth.settings import sign_in_settings
     from cohort.messages.settings import email_settings
 
@@ -191,4 +202,5 @@ def load_config() -> dict:
         # (docs/operations.md, Request ids).
         "TRUSTED_PROXY_COUNT": trusted_proxies,
         "REGISTER_DEADLINE_WORKING_DAYS": register_deadline,
+        **{name: value for name, (value, _low, _high) in retention.items()},
     }

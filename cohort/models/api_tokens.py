@@ -41,3 +41,28 @@ class ApiToken(Model):
 
     def __repr__(self) -> str:
         return f"<ApiToken {self.id} {self.prefix}>"
+
+
+from cohort.privacy.register import NotPersonal, PersonalData  # noqa: E402 - the register, after the models
+
+# The register of personal data (docs/personal-data.md §1).
+PERSONAL_DATA = (
+    PersonalData(
+        table="api_tokens",
+        columns=(
+            "user_id",
+            "name",
+            "prefix",
+            "token_digest",
+            "scopes",
+            "created_at",
+            "last_used_at",
+            "revoked_why",
+        ),
+        purpose="Keys you made to read Cohort's data from another system, and when they were last used.",
+        retention="personal_details",
+        subject=("user:user_id",),
+        description="One row per API token you made (its secret is never stored).",
+    ),
+)
+NOT_PERSONAL: tuple[NotPersonal, ...] = ()

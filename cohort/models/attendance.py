@@ -108,3 +108,46 @@ class CheckInAttempt(Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     succeeded: Mapped[bool] = mapped_column(Boolean)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+from cohort.privacy.register import NotPersonal, PersonalData  # noqa: E402 - the register, after the models
+
+# The register of personal data (docs/personal-data.md §1).
+PERSONAL_DATA = (
+    PersonalData(
+        table="attendance_marks",
+        columns=("enrolment_id", "mark", "note", "recorded_by_id"),
+        purpose="Whether you attended each session, which decides completion and feeds attendance figures.",
+        retention="personal_details",
+        subject=("enrolment:enrolment_id", "user:recorded_by_id"),
+        description="One row per session you were marked for.",
+    ),
+    PersonalData(
+        table="catch_ups",
+        columns=("enrolment_id", "what_was_done", "recorded_by_id"),
+        purpose="Work you did to catch up on a session you missed, which counts towards completion.",
+        retention="personal_details",
+        subject=("enrolment:enrolment_id", "user:recorded_by_id"),
+        description="One row per missed session you caught up on.",
+    ),
+    PersonalData(
+        table="check_ins",
+        columns=("opened_by_id",),
+        purpose="Which facilitator opened a session's check-in code.",
+        retention="personal_details",
+        subject=("user:opened_by_id",),
+        description="One row per check-in you opened as a facilitator.",
+    ),
+    PersonalData(
+        table="check_in_attempts",
+        columns=("user_id", "succeeded", "at"),
+        purpose="Attempts to check in with a code, counted to stop codes being guessed.",
+        retention="sign_in_records",
+        subject=("user:user_id",),
+        description="One row per time you entered a check-in code.",
+    ),
+)
+NOT_PERSONAL = (
+    NotPersonal("check_ins", "code", "A short code shown in the room; it names no one."),
+    NotPersonal("check_ins", "late_after_minutes", "Minutes after the start when a check-in counts as late."),
+)

@@ -32,3 +32,22 @@ class AuditEvent(Model):
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     actor: Mapped[User | None] = relationship()
+
+
+from cohort.privacy.register import NotPersonal, PersonalData  # noqa: E402 - the register, after the models
+
+# The register of personal data (docs/personal-data.md §1).
+PERSONAL_DATA = (
+    PersonalData(
+        table="audit_events",
+        columns=("actor_id", "summary", "before", "after"),
+        purpose="Who changed what and when, so changes to records can be checked and explained.",
+        retention="audit_trail",
+        subject=("user:actor_id",),
+        description="One row per change you made, or made to your records.",
+    ),
+)
+NOT_PERSONAL = (
+    NotPersonal("audit_events", "action", "A verb such as update or withdraw; it names no one."),
+    NotPersonal("audit_events", "entity_type", "The kind of record changed, such as enrolment."),
+)

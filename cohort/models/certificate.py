@@ -47,3 +47,19 @@ class Certificate(Model):
 
     def __repr__(self) -> str:
         return f"<Certificate enrolment={self.enrolment_id} {'valid' if self.valid else 'revoked'}>"
+
+
+from cohort.privacy.register import NotPersonal, PersonalData  # noqa: E402 - the register, after the models
+
+# The register of personal data (docs/personal-data.md §1).
+PERSONAL_DATA = (
+    PersonalData(
+        table="certificates",
+        columns=("enrolment_id", "code", "issued_at", "revoked_at", "revoked_reason"),
+        purpose="Your certificate of completion, which anyone you show it to can check by its code.",
+        retention="personal_details",
+        subject=("enrolment:enrolment_id",),
+        description="One row per certificate issued to you.",
+    ),
+)
+NOT_PERSONAL: tuple[NotPersonal, ...] = ()

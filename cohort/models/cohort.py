@@ -105,3 +105,25 @@ class Cohort(Model):
 
     def __repr__(self) -> str:
         return f"<Cohort {self.slug}>"
+
+
+from cohort.privacy.register import NotPersonal, PersonalData  # noqa: E402 - the register, after the models
+
+# The register of personal data (docs/personal-data.md §1).
+PERSONAL_DATA = (
+    PersonalData(
+        table="cohort_facilitators",
+        columns=("user_id",),
+        purpose="Which facilitators run each cohort, so they can see and mark its participants.",
+        retention="personal_details",
+        subject=("user:user_id",),
+        description="One row per cohort you facilitate.",
+    ),
+)
+NOT_PERSONAL = (
+    NotPersonal("cohorts", "name", "A cohort's name, such as 'Data Science Spring 2026'."),
+    NotPersonal(
+        "cohorts", "at_risk_emails", "Whether the cohort sends at-risk e-mails; a switch, not an address."
+    ),
+    NotPersonal("cohorts", "description", "What the cohort covers, written by the programme team."),
+)

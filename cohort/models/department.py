@@ -46,3 +46,14 @@ class DepartmentAlias(Model):
     alias_key: Mapped[str] = mapped_column(String(120), unique=True)
 
     department: Mapped[Department] = relationship(back_populates="aliases")
+
+
+from cohort.privacy.register import NotPersonal, PersonalData  # noqa: E402 - the register, after the models
+
+# The register of personal data (docs/personal-data.md §1).
+PERSONAL_DATA: tuple[PersonalData, ...] = ()
+NOT_PERSONAL = (
+    NotPersonal("departments", "name", "A government department's name."),
+    NotPersonal("department_aliases", "alias_key", "The alias folded for matching."),
+    NotPersonal("department_aliases", "alias", "Another spelling of a department's name."),
+)

@@ -93,3 +93,37 @@ class OutcomeOverride(Model):
 
     enrolment: Mapped[Enrolment] = relationship()
     by: Mapped[User | None] = relationship()
+
+
+from cohort.privacy.register import NotPersonal, PersonalData  # noqa: E402 - the register, after the models
+
+# The register of personal data (docs/personal-data.md §1).
+PERSONAL_DATA = (
+    PersonalData(
+        table="enrolments",
+        columns=(
+            "user_id",
+            "cohort_id",
+            "status",
+            "enrolled_on",
+            "withdrawn_on",
+            "withdrawal_reason",
+            "job_title",
+            "grade",
+            "outcome_reasons",
+        ),
+        purpose="Your place on a cohort, your job title and grade when nominated, and your outcome, for your department's reports and your certificate.",
+        retention="personal_details",
+        subject=("user:user_id",),
+        description="One row per cohort you were enrolled on.",
+    ),
+    PersonalData(
+        table="outcome_overrides",
+        columns=("enrolment_id", "outcome", "reason", "by_id"),
+        purpose="An outcome the programme manager set by hand, with the reason, so the decision can be explained.",
+        retention="personal_details",
+        subject=("enrolment:enrolment_id", "user:by_id"),
+        description="One row per outcome set by hand on one of your enrolments.",
+    ),
+)
+NOT_PERSONAL: tuple[NotPersonal, ...] = ()

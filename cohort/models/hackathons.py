@@ -290,3 +290,96 @@ class Score(Model):
     @property
     def total(self) -> int:
         return self.public_impact + self.technical_quality + self.responsible_ai + self.presentation
+
+
+from cohort.privacy.register import NotPersonal, PersonalData  # noqa: E402 - the register, after the models
+
+# The register of personal data (docs/personal-data.md §1).
+PERSONAL_DATA = (
+    PersonalData(
+        table="challenges",
+        columns=("contact", "proposed_by_id"),
+        purpose="Who proposed a hackathon challenge and who to contact about it.",
+        retention="personal_details",
+        subject=("user:proposed_by_id",),
+        description="One row per challenge you proposed.",
+    ),
+    PersonalData(
+        table="hackathon_settings",
+        columns=("results_published_by_id",),
+        purpose="Who published a hackathon's results.",
+        retention="personal_details",
+        subject=("user:results_published_by_id",),
+        description="One row per hackathon whose results you published.",
+    ),
+    PersonalData(
+        table="teams",
+        columns=("name", "created_by_id"),
+        purpose="The hackathon teams and who started each, so members can find and join them.",
+        retention="personal_details",
+        subject=("user:created_by_id",),
+        description="One row per team you started.",
+    ),
+    PersonalData(
+        table="team_members",
+        columns=("enrolment_id", "team_id", "joined_at"),
+        purpose="Which team you were in at a hackathon, which counts towards completion.",
+        retention="personal_details",
+        subject=("enrolment:enrolment_id",),
+        description="One row per hackathon team you joined.",
+    ),
+    PersonalData(
+        table="submissions",
+        columns=(
+            "title",
+            "summary",
+            "repository_link",
+            "demo_link",
+            "data_used",
+            "who_could_be_harmed",
+            "bias_checked",
+            "human_decides",
+            "submitted_by_id",
+        ),
+        purpose="What your team handed in at a hackathon, for judging and completion.",
+        retention="personal_details",
+        subject=("via:team", "user:submitted_by_id"),
+        description="Your team's submission at each hackathon.",
+    ),
+    PersonalData(
+        table="hackathon_judges",
+        columns=("user_id", "invited_by_id"),
+        purpose="Who was invited to judge a hackathon.",
+        retention="personal_details",
+        subject=("user:user_id", "user:invited_by_id"),
+        description="One row per hackathon you were invited to judge.",
+    ),
+    PersonalData(
+        table="scores",
+        columns=(
+            "judge_id",
+            "public_impact",
+            "technical_quality",
+            "responsible_ai",
+            "presentation",
+            "comment",
+        ),
+        purpose="Judges' marks and comments on each submission, to rank the teams.",
+        retention="personal_details",
+        subject=("via:submission", "user:judge_id"),
+        description="The marks your team's submission received (or you gave as a judge).",
+    ),
+)
+NOT_PERSONAL = (
+    NotPersonal("challenges", "title", "A challenge's title, about a department's problem, not a person."),
+    NotPersonal(
+        "challenges", "problem_statement", "The department's problem, written for every participant to read."
+    ),
+    NotPersonal("challenges", "data_available", "A description of the data sets a challenge offers."),
+    NotPersonal(
+        "challenges",
+        "data_sensitivity",
+        "How sensitive the challenge's data is: official or official-sensitive.",
+    ),
+    NotPersonal("challenges", "success_looks_like", "What a good answer to the challenge would do."),
+)

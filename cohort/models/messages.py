@@ -120,3 +120,51 @@ class JobRun(Model):
     enqueued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+from cohort.privacy.register import NotPersonal, PersonalData  # noqa: E402 - the register, after the models
+
+# The register of personal data (docs/personal-data.md §1).
+PERSONAL_DATA = (
+    PersonalData(
+        table="messages",
+        columns=(
+            "recipient_id",
+            "to_address",
+            "subject",
+            "body_text",
+            "body_html",
+            "personalisation",
+            "attachment_name",
+            "attachment_text",
+            "sent_at",
+        ),
+        purpose="E-mails Cohort sent you, kept briefly to show they were sent and to look into failed deliveries.",
+        retention="email_log",
+        subject=("user:recipient_id",),
+        description="One row per e-mail sent to you.",
+    ),
+    PersonalData(
+        table="email_preferences",
+        columns=("user_id", "kind", "subscribed"),
+        purpose="Which optional e-mails you asked not to receive.",
+        retention="personal_details",
+        subject=("user:user_id",),
+        description="One row per kind of optional e-mail you turned on or off.",
+    ),
+)
+NOT_PERSONAL = (
+    NotPersonal(
+        "messages",
+        "key",
+        "Kind, record ids and occasion, so the same e-mail is never sent twice; names no one.",
+    ),
+    NotPersonal("messages", "last_error", "The mail service's error text, with addresses left out."),
+    NotPersonal(
+        "messages", "holds_secret", "Whether the body holds a sign-in link, so it is never shown; a flag."
+    ),
+    NotPersonal("messages", "attachment_type", "A file type such as application/pdf."),
+    NotPersonal("job_runs", "name", "The job's name in code, such as send_message."),
+    NotPersonal("job_runs", "about", "Record ids only, never a name or an address; forgotten after 14 days."),
+    NotPersonal("job_runs", "error", "The error's type and message from code; no personal values."),
+)

@@ -40,3 +40,18 @@ class ReportPdf(Model):
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     built_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     build_seconds: Mapped[float | None] = mapped_column(Float)
+
+
+from cohort.privacy.register import NotPersonal, PersonalData  # noqa: E402 - the register, after the models
+
+# The register of personal data (docs/personal-data.md §1).
+PERSONAL_DATA: tuple[PersonalData, ...] = ()
+NOT_PERSONAL = (
+    NotPersonal("report_pdfs", "subject", "The cohort's or department's id the report is about."),
+    NotPersonal(
+        "report_pdfs",
+        "content",
+        "A cohort or department report: figures and names of cohorts, rebuilt from the records.",
+    ),
+    NotPersonal("report_pdfs", "error", "The build error from code; no personal values."),
+)

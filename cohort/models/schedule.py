@@ -87,3 +87,32 @@ class CalendarFeed(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user: Mapped[User] = relationship()
+
+
+from cohort.privacy.register import NotPersonal, PersonalData  # noqa: E402 - the register, after the models
+
+# The register of personal data (docs/personal-data.md §1).
+PERSONAL_DATA = (
+    PersonalData(
+        table="sessions",
+        columns=("facilitator_id", "cancelled_by_id", "cancellation_reason"),
+        purpose="Who leads each session and who cancelled one and why, shown on the schedule.",
+        retention="personal_details",
+        subject=("user:facilitator_id", "user:cancelled_by_id"),
+        description="One row per session you lead or cancelled.",
+    ),
+    PersonalData(
+        table="calendar_feeds",
+        columns=("user_id", "token"),
+        purpose="Your private calendar link, so your calendar shows your sessions.",
+        retention="personal_details",
+        subject=("user:user_id",),
+        description="Your calendar link (one row).",
+    ),
+)
+NOT_PERSONAL = (
+    NotPersonal("sessions", "title", "A session's title, such as 'Week 3: Regression'."),
+    NotPersonal("sessions", "description", "What a session covers, written by the programme team."),
+    NotPersonal("sessions", "location", "A room or building."),
+    NotPersonal("sessions", "online_link", "The meeting link for everyone in the cohort."),
+)

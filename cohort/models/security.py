@@ -101,3 +101,51 @@ class RecoveryCode(Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     code_digest: Mapped[str] = mapped_column(String(128))
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+from cohort.privacy.register import NotPersonal, PersonalData  # noqa: E402 - the register, after the models
+
+# The register of personal data (docs/personal-data.md §1).
+PERSONAL_DATA = (
+    PersonalData(
+        table="sign_in_attempts",
+        columns=("email", "ip_address", "succeeded", "at"),
+        purpose="Attempts to sign in, to lock out password guessing and investigate a misused account.",
+        retention="sign_in_records",
+        subject=("email:email",),
+        description="One row per attempt to sign in with your address.",
+    ),
+    PersonalData(
+        table="user_sessions",
+        columns=("user_id", "token_digest", "method", "device", "ip_address", "created_at", "last_seen_at"),
+        purpose="Where you are signed in, so you can see and end your sessions.",
+        retention="sign_in_records",
+        subject=("user:user_id",),
+        description="One row per device you are signed in on.",
+    ),
+    PersonalData(
+        table="sign_in_identities",
+        columns=("user_id", "provider", "issuer", "subject", "email", "last_used_at"),
+        purpose="Your single sign-on account, so you can sign in with your department's login.",
+        retention="personal_details",
+        subject=("user:user_id",),
+        description="One row per single sign-on account linked to yours.",
+    ),
+    PersonalData(
+        table="second_factors",
+        columns=("user_id", "secret", "confirmed_at"),
+        purpose="Your authenticator app's secret, to check your second sign-in step.",
+        retention="personal_details",
+        subject=("user:user_id",),
+        description="Whether you set up an authenticator app (the secret itself is not exported).",
+    ),
+    PersonalData(
+        table="recovery_codes",
+        columns=("user_id", "code_digest", "used_at"),
+        purpose="Recovery codes for when you lose your authenticator app.",
+        retention="personal_details",
+        subject=("user:user_id",),
+        description="One row per recovery code (only whether it was used is exported).",
+    ),
+)
+NOT_PERSONAL: tuple[NotPersonal, ...] = ()

@@ -151,3 +151,39 @@ class LearningLogComment(Model):
 
     entry: Mapped[LearningLogEntry] = relationship(back_populates="comments")
     author: Mapped[User | None] = relationship()
+
+
+from cohort.privacy.register import NotPersonal, PersonalData  # noqa: E402 - the register, after the models
+
+# The register of personal data (docs/personal-data.md §1).
+PERSONAL_DATA = (
+    PersonalData(
+        table="assessments",
+        columns=("enrolment_id", "level", "evidence", "evidence_link", "assessed_by_id"),
+        purpose="Your skill levels at each checkpoint, by you and your facilitator, for your progress and the cohort's figures.",
+        retention="personal_details",
+        subject=("enrolment:enrolment_id", "user:assessed_by_id"),
+        description="One row per skill assessed at each checkpoint.",
+    ),
+    PersonalData(
+        table="learning_log_entries",
+        columns=("enrolment_id", "entry_date", "activity", "hours", "reflection", "link"),
+        purpose="Your learning log: what you did, for how long, and what you learnt.",
+        retention="learning_log_text",
+        subject=("enrolment:enrolment_id",),
+        description="One row per learning-log entry.",
+    ),
+    PersonalData(
+        table="learning_log_comments",
+        columns=("author_id", "body"),
+        purpose="Facilitators' comments on your learning log.",
+        retention="learning_log_text",
+        subject=("via:learning_log_entry", "user:author_id"),
+        description="Comments on your learning-log entries (and comments you wrote).",
+    ),
+)
+NOT_PERSONAL = (
+    NotPersonal("skills", "name", "A skill's name in the framework."),
+    NotPersonal("skills", "description", "What the skill means, from the framework."),
+    NotPersonal("skills", "category", "A group of skills in the framework."),
+)

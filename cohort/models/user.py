@@ -105,3 +105,28 @@ class User(UserMixin, Model):
 
 def normalise_email(email: str) -> str:
     return email.strip().lower()
+
+
+from cohort.privacy.register import NotPersonal, PersonalData  # noqa: E402 - the register, after the models
+
+# The register of personal data (docs/personal-data.md §1).
+PERSONAL_DATA = (
+    PersonalData(
+        table="users",
+        columns=(
+            "email",
+            "full_name",
+            "job_title",
+            "department_id",
+            "role",
+            "password_hash",
+            "last_sign_in_at",
+            "created_at",
+        ),
+        purpose="Your account: to sign you in, address you by name, and count you in your department's figures.",
+        retention="personal_details",
+        subject=("user:id",),
+        description="Your account: one row.",
+    ),
+)
+NOT_PERSONAL: tuple[NotPersonal, ...] = ()
