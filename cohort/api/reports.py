@@ -8,15 +8,17 @@ any department, a sponsor their own only (another's is 404); facilitators hold n
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from flask_smorest import Blueprint  # type: ignore[import-untyped]
 
 from cohort.api import core
 from cohort.api.core import READ_ERRORS
 from cohort.api.schemas import DepartmentFiguresSchema, DepartmentQuerySchema
 from cohort.reports.department_routes import _report
+
+if TYPE_CHECKING:  # pandas is imported where figures are built (docs/architecture.md §10)
+    import pandas as pd
 
 blp = Blueprint("api_reports", __name__, url_prefix="/api/v1", description="Reports")
 
@@ -27,6 +29,8 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _plain(values: dict) -> dict[str, Any]:
+    import pandas as pd
+
     return json.loads(pd.Series(values, dtype=object).to_json(date_format="iso")) if values else {}
 
 

@@ -17,11 +17,13 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
-import pandas as pd
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+# pandas and matplotlib are imported where a chart is drawn, not when the app starts
+# (docs/architecture.md §10): type names only here.
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.figure import Figure
 
 # Okabe–Ito colours (distinguishable with the common colour-vision deficiencies), and a hatch
 # per series so the parts can be told apart without colour at all (printed in black and white).
@@ -115,6 +117,9 @@ def outcomes_by_cohort(by_cohort: pd.DataFrame, department: str) -> Chart | None
         table = table.tail(MAX_COHORT_BARS).reset_index(drop=True)
 
     def draw() -> Figure:
+        from matplotlib.figure import Figure
+        from matplotlib.ticker import MaxNLocator
+
         figure = Figure(figsize=(8, 1.6 + 0.6 * max(len(table), 2)), layout="constrained")
         axes = figure.add_subplot()
         labels = [_wrap(name) for name in table["Cohort"]]
@@ -169,6 +174,8 @@ def uplift_by_skill(uplift: pd.DataFrame) -> Chart | None:
     )
 
     def draw() -> Figure:
+        from matplotlib.figure import Figure
+
         figure = Figure(figsize=(8, 0.8 + 0.45 * max(len(table), 2)), layout="constrained")
         axes = figure.add_subplot()
         values = [float(v) for v in table["Mean uplift"]]

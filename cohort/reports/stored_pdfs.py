@@ -23,8 +23,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -35,6 +35,9 @@ from cohort.models.reports import PdfState, ReportPdf
 
 from . import cohort_report
 from . import department as department_reports
+
+if TYPE_CHECKING:  # pandas is imported where a table is built (docs/architecture.md §10)
+    import pandas as pd
 
 log = logging.getLogger("cohort.reports")
 
