@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from cohort.main import bp, dashboards
 from cohort.main.navigation import navigation_items
 from cohort.models import Role
+from cohort.privacy.notice import notice_groups, notice_rules
 
 
 @bp.app_context_processor
@@ -44,7 +45,11 @@ def accessibility():
 
 @bp.route("/privacy")
 def privacy():
-    return render_template("main/privacy.html", title="Privacy notice")
+    """What Cohort holds, why and for how long, from the register (docs/personal-data.md §1)."""
+    config = current_app.config
+    return render_template(
+        "main/privacy.html", title="Privacy notice", groups=notice_groups(config), rules=notice_rules(config)
+    )
 
 
 @bp.route("/assets/<path:filename>")
