@@ -9,6 +9,7 @@ from cohort.auth.access import refuse
 from cohort.extensions import db, limiter
 from cohort.models import Certificate, Enrolment
 from cohort.models.base import utcnow
+from cohort.privacy.erasure.service import certificate_erased
 from cohort.reports.pdf import render_pdf
 from cohort.reports.routes import download
 from cohort.services.cohorts import slugify
@@ -118,12 +119,13 @@ def check():
     """Public: anyone holding a certificate can check that it is genuine. Shows only the name,
     the cohort and the completion date; an unknown and a revoked code get the same answer."""
     form = CheckForm(request.args)
-    found, looked_up, status = None, False, 200
+    found, looked_up, status, erased = None, False, 200, False
     if "code" in request.args:
         typed = request.args.get("code", "")
         try:
             found = find_valid(typed)
             looked_up = True
+            erased = found is None and certificate_erased(typed)  # docs/personal-data.md §4
         except CodeError as error:
             form.code.errors = [str(error)]
             status = 400
@@ -135,6 +137,7 @@ def check():
         form=form,
         found=found,
         looked_up=looked_up,
+        erased=erased,
         completed_on=completion_date(found.enrolment) if found else None,
     ), status
 
