@@ -12,8 +12,8 @@ from cohort.models.cohort import (
     cohort_facilitators,
 )
 from cohort.models.department import Department, DepartmentAlias
-from cohort.models.erasures import Erasure as Erasure
 from cohort.models.enrolment import Enrolment, EnrolmentStatus, FinalOutcome, OutcomeOverride
+from cohort.models.erasures import Erasure as Erasure
 from cohort.models.hackathons import (
     Challenge,
     ChallengeStatus,
