@@ -9,6 +9,8 @@ the completeness test can check that no declared table is left out.
 
 from __future__ import annotations
 
+import html
+import json
 import re
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -96,7 +98,9 @@ class Needles:
                 self.values.add(value.strip())
 
     def pattern(self) -> re.Pattern[str]:
-        ordered = sorted(self.values, key=len, reverse=True)  # longest first: a name inside a text
+        # As typed, as an HTML page or e-mail writes it (O&#39;Brien) and as JSON escapes it.
+        forms = {f for v in self.values for f in (v, html.escape(v), json.dumps(v)[1:-1])}
+        ordered = sorted(forms, key=len, reverse=True)  # longest first: a name inside a text
         return re.compile("|".join(re.escape(v) for v in ordered), re.IGNORECASE)
 
 
