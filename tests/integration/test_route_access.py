@@ -539,6 +539,9 @@ EXPECTED = {
     "help.participants": everyone(200),
     "help.sponsors": everyone(200),
     # --- end search and help ---
+    # --- personal data: erasure ---
+    "privacy_erasure.erase_user": admin_only(),  # the other participant: still enrolled, the refusal shown
+    # --- end personal data: erasure ---
 }
 
 UNCHECKED = {"static"}  # Flask's own static files
