@@ -9,19 +9,17 @@ completion rate) are numbers formatted as percentages.
 
 from __future__ import annotations
 
-import io
 import math
 from collections.abc import Mapping
 from datetime import date, datetime
-from typing import TypeGuard
+from numbers import Number
+from typing import TYPE_CHECKING, TypeGuard
 
-import pandas as pd
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-
+from . import xlsx
 from .tables import PERCENT_COLUMNS
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MAX_WIDTH = 60
@@ -38,6 +36,8 @@ def safe_text(value: object) -> object:
 
 def to_csv(frame: pd.DataFrame) -> bytes:
     """UTF-8 with a byte-order mark, so Excel shows accents right; rates to four decimals."""
+    import pandas as pd  # only where a file is written (docs/architecture.md, start-up)
+
     out = frame.copy()
     for column in out.columns:
         if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
@@ -49,6 +49,8 @@ def to_csv(frame: pd.DataFrame) -> bytes:
 
 def _plain(value: object) -> object:
     """pandas' missing values (NaN, NA, NaT) as empty cells; numpy numbers as Python ones."""
+    import pandas as pd
+
     if value is None or value is pd.NA or value is pd.NaT:
         return None
     if isinstance(value, float) and math.isnan(value):
@@ -58,28 +60,29 @@ def _plain(value: object) -> object:
     return value
 
 
-HEADER_FONT = Font(bold=True)
-HEADER_FILL = PatternFill("solid", fgColor="F3F2F1")
-WRAP = Alignment(wrap_text=True, vertical="top")
-
-
-def _cell(sheet, value: object, column: str, header: bool = False):
-    cell = WriteOnlyCell(sheet, value=_plain(value))
-    if header:
-        cell.font = HEADER_FONT
-        cell.fill = HEADER_FILL
-        cell.alignment = WRAP
-        return cell
-    if needs_quoting(cell.value):
-        cell.data_type = "s"  # openpyxl would otherwise store "=…" as a formula
-        cell.quotePrefix = True
-    elif column in PERCENT_COLUMNS and isinstance(cell.value, float):
-        cell.number_format = "0%"
-    elif isinstance(cell.value, float):
-        cell.number_format = "0.0#"
-    elif isinstance(cell.value, date):
-        cell.number_format = "d mmm yyyy"
-    return cell
+def _cell(value: object, column: str, ref: str, header: bool = False) -> str:
+    """One cell's XML (cohort/reports/xlsx.py): headers bold on a grey fill; formula-like text
+    stored as text with the quote prefix; rates as percentages, other decimals to two places,
+    dates as dates; missing values as no cell at all."""
+    value = _plain(value)
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return ""
+    if isinstance(value, str):
+        if header:
+            return xlsx.text_cell(ref, value, xlsx.HEADER)
+        return xlsx.text_cell(ref, value, xlsx.QUOTED if needs_quoting(value) else xlsx.DEFAULT)
+    if isinstance(value, bool):
+        return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, int):
+        return xlsx.number_cell(ref, value, xlsx.HEADER if header else xlsx.DEFAULT)
+    if isinstance(value, float):
+        style = xlsx.PERCENT if column in PERCENT_COLUMNS else xlsx.DECIMAL
+        return xlsx.number_cell(ref, value, xlsx.HEADER if header else style)
+    if isinstance(value, date):
+        return xlsx.number_cell(ref, xlsx.serial(value), xlsx.DATE)
+    if isinstance(value, Number):
+        return xlsx.number_cell(ref, float(value))  # type: ignore[arg-type]
+    return xlsx.text_cell(ref, str(value), xlsx.HEADER if header else xlsx.DEFAULT)
 
 
 def _width(frame: pd.DataFrame, column: str) -> float:
@@ -89,21 +92,23 @@ def _width(frame: pd.DataFrame, column: str) -> float:
     return min(MAX_WIDTH, max(8, longest + 2))
 
 
-def add_sheet(book: Workbook, title: str, frame: pd.DataFrame, notes: Mapping[str, object] | None = None):
+def add_sheet(title: str, frame: pd.DataFrame, notes: Mapping[str, object] | None = None) -> xlsx.Sheet:
     """A sheet with the header row frozen and columns sized to their contents, then any notes
     (label, value) two rows below the table."""
-    sheet = book.create_sheet(title=title)
-    sheet.freeze_panes = "A2"
-    for index, column in enumerate(frame.columns, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = _width(frame, column)
-    sheet.append([_cell(sheet, column, column, header=True) for column in frame.columns])
-    columns = list(frame.columns)
+    columns = [str(c) for c in frame.columns]
+    sheet = xlsx.Sheet(title, [_width(frame, column) for column in frame.columns])
+    letters = [xlsx.column_letter(i) for i in range(1, len(columns) + 1)]
+    sheet.append(_cell(c, c, f"{letter}1", header=True) for c, letter in zip(columns, letters, strict=True))
     for values in frame.itertuples(index=False, name=None):
-        sheet.append([_cell(sheet, v, c) for v, c in zip(values, columns, strict=True)])
+        row = sheet.next_row
+        sheet.append(
+            _cell(v, c, f"{letter}{row}") for v, c, letter in zip(values, columns, letters, strict=True)
+        )
     if notes:
         sheet.append([])
         for label, value in notes.items():
-            sheet.append([_cell(sheet, label, "", header=True), _cell(sheet, value, label)])
+            row = sheet.next_row
+            sheet.append([_cell(label, "", f"A{row}", header=True), _cell(value, label, f"B{row}")])
     return sheet
 
 
@@ -111,9 +116,6 @@ def to_xlsx(
     sheets: Mapping[str, pd.DataFrame], notes: Mapping[str, Mapping[str, object]] | None = None
 ) -> bytes:
     """A workbook with one sheet per table, in the order given."""
-    book = Workbook(write_only=True)
-    for title, frame in sheets.items():
-        add_sheet(book, title, frame, (notes or {}).get(title))
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return xlsx.workbook(
+        [add_sheet(title, frame, (notes or {}).get(title)) for title, frame in sheets.items()]
+    )
