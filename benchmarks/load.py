@@ -230,6 +230,7 @@ def service_env(database_url: str, workdir: Path) -> dict:
         REPORTS_FOLDER=str(workdir / "reports"),
         IMPORT_UPLOAD_FOLDER=str(workdir / "imports"),
         LOG_LEVEL="WARNING",
+        SERVICE_URL="http://127.0.0.1",  # production needs it for links in e-mails
         # Many simulated browsers sign in as the same demo staff at once; a code from an
         # authenticator app is usable once per 30 seconds per person, so the throughput
         # measured here is of pages, with no second factor asked (docs/sign-in.md).
