@@ -56,16 +56,14 @@ coverage: install
 e2e: install
 	$(BIN)/pytest -m e2e $(PYTEST_ARGS)
 
-# Page timings and queries per page on the demo data plus scale cohorts; a 5,000-row
-# nominations import (preview + commit); the attendance pages at 25 and 200 participants;
-# reports on 10,000 participants (seed-demo --scale 400) against a hand-written SQL aggregate;
-# concurrent writes and page throughput through gunicorn on SQLite and PostgreSQL.
+# Every benchmark (benchmarks/run_all.py): start-up against a bare Flask app; page timings and
+# queries per page; a 5,000-row nominations import; the attendance pages; one cohort from 10 to
+# 200 participants; reports on 10,000 participants against a hand-written SQL aggregate; page
+# throughput through gunicorn against a bare endpoint; concurrent writes, on SQLite and
+# PostgreSQL. Each prints its figures and verdicts; all run even when one misses, and the
+# target fails at the end if any did. Each is runnable alone: python benchmarks/<name>.py.
 bench: install
-	$(BIN)/python benchmarks/pages.py $(BENCH_ARGS)
-	$(BIN)/python benchmarks/import_nominations.py
-	$(BIN)/python benchmarks/attendance.py
-	$(BIN)/python benchmarks/reports.py
-	$(BIN)/python benchmarks/load.py
+	$(BIN)/python benchmarks/run_all.py $(BENCH_ARGS)
 
 # mypy reads its settings (cohort/, per-package import rules) from pyproject.toml.
 lint: install
