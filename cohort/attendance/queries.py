@@ -110,7 +110,7 @@ def enrolments_of(
 
 def marks_in(cohort: Cohort) -> dict[int, dict[int, Mark]]:
     """enrolment id → session id → mark, for every session of the cohort (one query)."""
-    rows = db.session.execute(
+    rows = db.session.connection().execute(  # Core rows: no ORM loading step per row
         select(AttendanceMark.enrolment_id, AttendanceMark.session_id, AttendanceMark.mark)
         .join(Session, Session.id == AttendanceMark.session_id)
         .where(Session.cohort_id == cohort.id)
@@ -123,7 +123,7 @@ def marks_in(cohort: Cohort) -> dict[int, dict[int, Mark]]:
 
 def catch_ups_in(cohort: Cohort) -> dict[int, set[int]]:
     """enrolment id → ids of the sessions they have caught up (one query)."""
-    rows = db.session.execute(
+    rows = db.session.connection().execute(
         select(CatchUp.enrolment_id, CatchUp.session_id)
         .join(Session, Session.id == CatchUp.session_id)
         .where(Session.cohort_id == cohort.id)
@@ -171,6 +171,9 @@ class CohortAttendance:
     by_session: list[SessionRow]
     by_department: list[DepartmentRow]
     total: AttendanceFigures = field(default_factory=AttendanceFigures)
+    # Every mark and catch-up of the cohort, as read for these figures (so callers need not read them again).
+    marks: dict[int, dict[int, Mark]] = field(default_factory=dict)
+    caught_up: dict[int, set[int]] = field(default_factory=dict)
 
     @property
     def at_risk(self) -> list[ParticipantRow]:
@@ -238,7 +241,9 @@ def cohort_attendance(cohort: Cohort, at: datetime, department_id: int | None = 
     total = AttendanceFigures()
     for row in participants:
         total = total + row.figures
-    return CohortAttendance(cohort, at, sessions, participants, by_session, by_department, total)
+    return CohortAttendance(
+        cohort, at, sessions, participants, by_session, by_department, total, marks, caught
+    )
 
 
 @dataclass

@@ -65,7 +65,7 @@ def cohort_outcomes(
     facts = cohort_facts(cohort, sessions, skills)
     enrolments = attendance.enrolments_of(cohort, statuses, department_id)
     ids = [e.id for e in enrolments]
-    assessments = skills_queries.assessments_by_enrolment(ids)
+    assessments = skills_queries.levels_by_enrolment(ids)
     progress = {e.id: skills_queries.skill_progress(skills, assessments.get(e.id, {})) for e in enrolments}
     standing = skills_queries.standings(
         cohort, facts, enrolments, attendance.marks_in(cohort), attendance.catch_ups_in(cohort), progress, at

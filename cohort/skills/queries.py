@@ -90,6 +90,28 @@ def assessments_by_enrolment(enrolment_ids: Iterable[int]) -> dict[int, dict[int
     return found
 
 
+def levels_by_enrolment(enrolment_ids: Iterable[int]) -> dict[int, dict[int, list]]:
+    """As assessments_by_enrolment, but only each assessment's checkpoint, source and level (rows,
+    not model objects): what the progress matrix and outcomes need, without building thousands
+    of objects for a big cohort (one query)."""
+    ids = list(enrolment_ids)
+    found: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))
+    if not ids:
+        return found
+    rows = db.session.connection().execute(  # Core rows: no ORM loading step per row
+        select(
+            Assessment.enrolment_id,
+            Assessment.skill_id,
+            Assessment.checkpoint,
+            Assessment.source,
+            Assessment.level,
+        ).where(Assessment.enrolment_id.in_(ids))
+    )
+    for a in rows:
+        found[a.enrolment_id][a.skill_id].append(a)
+    return found
+
+
 def skill_progress(cohort_skills_: list[CohortSkill], assessments: dict[int, list[Assessment]]):
     rows = []
     for cs in cohort_skills_:
@@ -167,14 +189,12 @@ def cohort_progress(
     wanted = only_department_id if only_department_id is not None else department_id
     data = attendance.cohort_attendance(cohort, at, wanted)
     skills = cohort_skills(cohort)
-    assessments = assessments_by_enrolment(r.enrolment.id for r in data.participants)
+    assessments = levels_by_enrolment(r.enrolment.id for r in data.participants)
     facts = cohort_facts(cohort, data.sessions, skills)
     is_finished = programme_over(facts, at)
     enrolments = [p.enrolment for p in data.participants]
     progress = {e.id: skill_progress(skills, assessments.get(e.id, {})) for e in enrolments}
-    standing = standings(
-        cohort, facts, enrolments, attendance.marks_in(cohort), attendance.catch_ups_in(cohort), progress, at
-    )
+    standing = standings(cohort, facts, enrolments, data.marks, data.caught_up, progress, at)
     rows = [
         MatrixRow(p.enrolment, p, progress[p.enrolment.id], standing[p.enrolment.id])
         for p in data.participants
