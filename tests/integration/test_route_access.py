@@ -13,6 +13,7 @@ from sqlalchemy import select
 from cohort import create_app
 from cohort.extensions import db
 from cohort.models import Enrolment
+from tests.integration.test_data_export import ready_export_id
 from tests.factories import hackathon_world, log_entry_id_for, skill_id_in
 from tests.mail import outbox_message_id
 from tests.sessions import session_id_in
@@ -542,6 +543,12 @@ EXPECTED = {
     # --- personal data: erasure ---
     "privacy_erasure.erase_user": admin_only(),  # the other participant: still enrolled, the refusal shown
     # --- end personal data: erasure ---
+    # --- personal data: export ---
+    "privacy_export.request_own": signed_in(200),
+    "privacy_export.request_theirs": admin_only(),
+    "privacy_export.status": {**signed_in(404), "participant": 200},  # the participant's own
+    "privacy_export.download": {**signed_in(404), "participant": 200},  # only the one who asked
+    # --- end personal data: export ---
 }
 
 UNCHECKED = {"static"}  # Flask's own static files
@@ -566,6 +573,7 @@ def _url_values(world) -> dict:
         "entry_id": log_entry_id_for(world.participant),  # the participant's own learning log entry
         "message_id": outbox_message_id(world),
         "token_id": 2**31 - 1,  # API tokens: no such token  # an invitation to the other participant
+        "export_id": ready_export_id(world.participant),  # asked for by the participant
         **hackathon_world(world),  # hackathon_id, challenge_id, team_id, submission_id, judge_id
     }
 
