@@ -89,7 +89,8 @@ class GridRow:
 def _build_grid(cohort, checkpoint, source, enrolments, skills):
     ids = [e.id for e in enrolments]
     existing = service.existing_assessments(ids, checkpoint, source)
-    others = queries.assessments_by_enrolment(ids) if ids else {}
+    # Levels only (rows, not model objects): the self-assessment and the checkpoint before.
+    others = queries.levels_by_enrolment(ids) if ids else {}
     before = list(Checkpoint)[: checkpoint.order]
     rows = []
     for e in enrolments:
