@@ -33,11 +33,13 @@ from cohort.models import Cohort, Department
 from cohort.models.base import utcnow
 from cohort.models.reports import PdfState, ReportPdf
 
-from . import cohort_report
-from . import department as department_reports
-
-if TYPE_CHECKING:  # pandas is imported where a table is built (docs/architecture.md §10)
+# The reports (and pandas under them) are imported where a PDF's figures are worked out, not
+# when the app or the job worker starts (docs/architecture.md §10).
+if TYPE_CHECKING:
     import pandas as pd
+
+    from . import cohort_report
+    from . import department as department_reports
 
 log = logging.getLogger("cohort.reports")
 
@@ -84,6 +86,8 @@ def fingerprint(kind: str, subject: str, figures: dict) -> str:
 
 def cohort_pdf(report: cohort_report.CohortReport) -> PdfReport:
     """The cohort completion report's PDF: the summary and one row per enrolment."""
+    from . import cohort_report
+
     cohort = report.cohort
     subject = str(cohort.id)
     notes = {k: v for k, v in report.notes.items() if k != "Figures as at"}
@@ -100,6 +104,8 @@ def cohort_pdf(report: cohort_report.CohortReport) -> PdfReport:
 
 def department_pdf(report: department_reports.DepartmentReport, cohorts: list[Cohort]) -> PdfReport:
     """A department outcome report's PDF, over every cohort the department has a part in or one."""
+    from . import department as department_reports
+
     department = report.department
     subject = f"{department.id}:{report.cohort.id if report.cohort is not None else 'all'}"
     figures = {
@@ -129,11 +135,15 @@ def pdf_report_for(kind: str, subject: str, at: datetime) -> PdfReport | None:
     when its cohort or department is no longer there."""
     if kind == "cohort":
         cohort = db.session.get(Cohort, int(subject))
+        from . import cohort_report
+
         return cohort_pdf(cohort_report.build(cohort, at)) if cohort is not None else None
     department_id, _, scope = subject.partition(":")
     department = db.session.get(Department, int(department_id))
     if department is None:
         return None
+    from . import department as department_reports
+
     cohorts = department_reports.department_cohorts(department)
     chosen = None
     if scope != "all":
