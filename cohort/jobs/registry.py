@@ -9,5 +9,6 @@ from cohort.hackathons import messages as hackathon_messages  # noqa: F401 - tea
 from cohort.jobs import housekeeping  # noqa: F401
 from cohort.messages import delivery  # noqa: F401
 from cohort.privacy.export import jobs as export_jobs  # noqa: F401 - subject access exports
+from cohort.privacy.retention import jobs as retention_jobs  # noqa: F401 - personal data past its time
 from cohort.reports import jobs as report_jobs  # noqa: F401 - report PDFs
 from cohort.schedule import messages as schedule_messages  # noqa: F401 - reminders, changes

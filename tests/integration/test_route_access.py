@@ -543,6 +543,9 @@ EXPECTED = {
     # --- personal data: erasure ---
     "privacy_erasure.erase_user": admin_only(),  # the other participant: still enrolled, the refusal shown
     # --- end personal data: erasure ---
+    # --- personal data: retention ---
+    "privacy_retention.retention": admin_only(),
+    # --- end personal data: retention ---
     # --- personal data: export ---
     "privacy_export.request_own": signed_in(200),
     "privacy_export.request_theirs": admin_only(),
