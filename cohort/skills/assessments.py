@@ -15,11 +15,13 @@ drawn.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 
 from cohort.auth.access import cohort_for, refuse, roles_required
 from cohort.domain.progress import Checkpoint, Source, level_label, parse_level
@@ -78,6 +80,21 @@ class GridCell:
         if not with_evidence:
             return Cell(level)
         return Cell(level, self.was_evidence, self.was_link)
+
+
+def level_options(existing: bool, value: str) -> Markup:
+    """A grid cell's <option>s, `value` selected; "Not assessed" only where nothing is saved yet.
+    Built once per (existing, value), not once per cell: a 200-person grid has thousands."""
+    return _level_options(existing, value if value in LEVEL_VALUES else "?")  # "?": none selected
+
+
+@functools.cache
+def _level_options(existing: bool, value: str) -> Markup:
+    option = Markup('<option value="{}"{}>{}</option>')
+    selected = Markup(" selected")
+    options = [] if existing else [option.format("", selected if not value else "", "Not assessed")]
+    options += [option.format(v, selected if v == value else "", label) for v, label in LEVEL_CHOICES]
+    return Markup("").join(options)
 
 
 @dataclass
@@ -321,7 +338,7 @@ def assessment_grid(slug: str, checkpoint: str):
         form=form,
         errors=errors,
         stale=stale,
-        levels=LEVEL_CHOICES,
+        level_options=level_options,
     ), (409 if stale else 400 if errors else 200)
 
 
