@@ -14,8 +14,6 @@ from cohort.models.privacy_exports import DataExport
 from cohort.privacy.export import bp
 from cohort.privacy.export.service import KEPT_FOR, request_export, shown_state, take_download
 
-CHECK_EVERY = 5
-
 
 def _request_page(person: User, own: bool):
     form = ConfirmForm()
@@ -59,7 +57,6 @@ def status(export_id: int):
         export=export,
         state=shown_state(export).value,
         own=own,
-        check_every=CHECK_EVERY,
         form=ConfirmForm(),
     )
 
