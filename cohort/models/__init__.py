@@ -30,6 +30,7 @@ from cohort.models.messages import EmailPreference, JobRun, JobState, Message, M
 from cohort.models.privacy_exports import DataExport as DataExport
 from cohort.models.reports import ReportPdf as ReportPdf
 from cohort.models.retention_runs import RetentionRun as RetentionRun
+from cohort.models.report_version import ReportVersion as ReportVersion
 from cohort.models.schedule import CalendarFeed, Session
 from cohort.models.security import (
     RecoveryCode,

@@ -8,7 +8,7 @@ them, and formats them for pages (whole percentages rounded half up, docs/rules.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import pandas as pd
@@ -310,16 +310,10 @@ def files_for_cohort(cohort: Cohort, at: datetime, only: Department | None = Non
 @dataclass
 class Overview:
     at: datetime
-    data: ReportData
     by_cohort: pd.DataFrame  # tables.by_cohort: every cohort, then "All cohorts"
     by_department: pd.DataFrame  # tables.by_department with a "Cohorts" count, then "All departments"
-
-    @property
-    def finished_cohorts(self) -> set[str]:
-        names = {c.cohort.name for c in self.data.cohorts if c.cohort.status.closed}
-        if names:
-            names.add(ALL_COHORTS)
-        return names
+    finished_cohorts: set[str]  # names of the rows whose cohorts are finished (and "All cohorts")
+    slugs: dict[str, str]  # cohort name → slug, for links
 
     def cohort_table(self) -> pd.DataFrame:
         """The short table of the dashboard: cohort, participants and the four figures."""
@@ -332,8 +326,17 @@ class Overview:
 
 
 def overview(at: datetime) -> Overview:
-    """The same figures across every cohort and department: one `load` of everything, so a
-    constant number of queries whatever the number of participants."""
+    """The same figures across every cohort and department, kept between views while the data and
+    the time's effect on outcomes are unchanged (`summary.kept`, docs/architecture.md §10)."""
+    from . import summary
+
+    found = summary.kept(db.session(), ("overview",), at, build_overview)
+    return replace(found, at=at)
+
+
+def build_overview(at: datetime) -> Overview:
+    """The figures worked out: one `load` of everything, so a constant number of queries whatever
+    the number of participants, and the completion engine for each enrolment."""
     cohorts = list(db.session.scalars(select(Cohort).order_by(Cohort.start_date, Cohort.name)))
     data = load(cohorts, at, every_cohort=True)
     by_department = tables.by_department(data)
@@ -347,7 +350,11 @@ def overview(at: datetime) -> Overview:
         for name in by_department["Department"]
     ]
     by_department.insert(2, "Cohorts", pd.array(counts, dtype="Int64"))
-    return Overview(at, data, tables.by_cohort(data), by_department)
+    finished = {c.cohort.name for c in data.cohorts if c.cohort.status.closed}
+    if finished:
+        finished.add(ALL_COHORTS)
+    slugs = {c.cohort.name: c.cohort.slug for c in data.cohorts}
+    return Overview(at, tables.by_cohort(data), by_department, finished, slugs)
 
 
 def overview_xlsx(report: Overview) -> bytes:

@@ -132,7 +132,7 @@ def overview_context(at) -> dict:
     report = overview(at)
     finished = report.finished_cohorts
     cohort_table = display(report.cohort_table(), finished, "Cohort")
-    slugs = {c.cohort.name: c.cohort.slug for c in report.data.cohorts}
+    slugs = report.slugs
     cohort_table.links.extend(
         cohort_report_url(slugs[name]) if name in slugs else None for name in report.by_cohort["Cohort"]
     )
