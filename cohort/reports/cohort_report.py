@@ -7,15 +7,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from cohort.filters import date_time, long_date
 from cohort.models import Cohort
 
 from . import files, tables
+
+if TYPE_CHECKING:  # pandas is imported where a table is built (docs/architecture.md §10)
+    import pandas as pd
 from .data import ReportData, load
 from .pdf import render_pdf
+
+if TYPE_CHECKING:
+    import pandas as pd  # imported where tables are built (cohort/reports/tables.py)
 
 #: File names `flask build-reports` writes under reports/<cohort-slug>/ (listed in README.md).
 CSV_NAME = "completion-report.csv"
