@@ -269,6 +269,7 @@ def test_eight_runs_at_once_remove_each_row_once(app):
         _sign_in_rows(T0 - timedelta(days=200, minutes=n))
     for n in range(40):
         _message(n, T0 - timedelta(days=200))
+    _people_world()  # Ada and Bob are due for erasure at T0 + 3 years; Carl's cohort is not finished
     db.session.commit()
     results: list[dict] = []
     problems: list[str] = []
@@ -278,7 +279,7 @@ def test_eight_runs_at_once_remove_each_row_once(app):
         with app.app_context():
             try:
                 start.wait()
-                with time_machine.travel(T0, tick=False):
+                with time_machine.travel(T0 + timedelta(days=3 * 365), tick=False):
                     results.append(apply().counts)
             except Exception as exc:  # noqa: BLE001 - reported below
                 problems.append(repr(exc))
@@ -300,6 +301,10 @@ def test_eight_runs_at_once_remove_each_row_once(app):
         cleared += counts["email_log"]["messages"]
     assert removed == {"sign_in_attempts": 30, "check_in_attempts": 30, "user_sessions": 30}
     assert cleared == 40
+    assert sum(counts["personal_details"]["people"] for counts in results) == 2  # Ada and Bob, once each
+    from cohort.models.erasures import Erasure
+
+    assert _count(Erasure) == 2
     assert (_count(SignInAttempt), _count(CheckInAttempt), _count(UserSession)) == (0, 0, 0)
     assert db.session.scalar(select(func.count()).where(AuditEvent.action == "retention")) == 8
 
