@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from statistics import fmean
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from cohort.domain.attendance import ATTENDED, counts_for, waiting_for_register
 from cohort.domain.completion import FINAL_OUTCOMES, Outcome
@@ -18,6 +17,17 @@ from cohort.domain.progress import Checkpoint, latest_level, uplift
 from cohort.domain.times import london_date
 
 from .data import Person, ReportData
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def _frame(*args: Any, **kwargs: Any) -> pd.DataFrame:
+    # pandas is imported where a table is built, not when the app starts (docs/architecture.md §10).
+    import pandas as pd
+
+    return pd.DataFrame(*args, **kwargs)
+
 
 RULES = (("attendance", "Attendance rule"), ("mandatory", "Mandatory sessions rule"),
          ("hackathon", "Hackathon rule"), ("skills", "Skills rule"))  # fmt: skip
@@ -119,7 +129,7 @@ def participants(data: ReportData) -> pd.DataFrame:
             check = standing.check(rule)
             row[heading] = f"{check.state.label}: {check.reason}" if check else ""
         rows.append(row)
-    frame = pd.DataFrame(rows, columns=_PARTICIPANT_COLUMNS)
+    frame = _frame(rows, columns=_PARTICIPANT_COLUMNS)
     for column in _COUNT_COLUMNS:  # whole numbers, empty for people who left (not 11.0)
         frame[column] = frame[column].astype("Int64")
     return frame
@@ -165,7 +175,7 @@ def attendance(data: ReportData) -> pd.DataFrame:
                     else "Not marked (counts as absent)"),
                 "Caught up": "Yes" if session.id in caught else "",
             })  # fmt: skip
-    return pd.DataFrame(rows, columns=["Cohort", "Participant", "Department", "Week", "Date", "Session",
+    return _frame(rows, columns=["Cohort", "Participant", "Department", "Week", "Date", "Session",
                                        "Kind", "Mandatory", "Mark", "Caught up"])  # fmt: skip
 
 
@@ -194,7 +204,7 @@ def skills(data: ReportData) -> pd.DataFrame:
                 "At target": "Yes" if latest is not None and latest >= cs.target_level else "No",
                 "Uplift": uplift(by),
             })  # fmt: skip
-    frame = pd.DataFrame(rows, columns=["Cohort", "Participant", "Department", "Skill", "Category", "Baseline",
+    frame = _frame(rows, columns=["Cohort", "Participant", "Department", "Skill", "Category", "Baseline",
                                         "Midpoint", "Final", "Latest", "Target", "At target", "Uplift"])  # fmt: skip
     for column in ("Baseline", "Midpoint", "Final", "Latest", "Uplift"):
         frame[column] = frame[column].astype("Int64")
@@ -236,7 +246,7 @@ def hackathons(data: ReportData) -> pd.DataFrame:
                 "Hand-in": ENTRY_WORDS[entry] if ended or (mine is not None and mine.submission)
                            else "Hackathon not ended yet",
             })  # fmt: skip
-    return pd.DataFrame(rows, columns=["Cohort", "Participant", "Department", "Hackathon", "Week", "Team",
+    return _frame(rows, columns=["Cohort", "Participant", "Department", "Hackathon", "Week", "Team",
                                        "Challenge", "Challenge department", "Submission", "Hand-in"])  # fmt: skip
 
 
@@ -296,7 +306,7 @@ def by_department(data: ReportData) -> pd.DataFrame:
     ]
     if data.people:
         rows.append({"Department": "All departments", "Department code": "", **_group_row(data.people, data)})
-    return pd.DataFrame(rows, columns=["Department", "Department code", *SUMMARY_COLUMNS])
+    return _frame(rows, columns=["Department", "Department code", *SUMMARY_COLUMNS])
 
 
 def by_cohort(data: ReportData) -> pd.DataFrame:
@@ -310,7 +320,7 @@ def by_cohort(data: ReportData) -> pd.DataFrame:
                      **_group_row(groups.get(c.cohort.id, []), data)})  # fmt: skip
     if len(data.cohorts) > 1:
         rows.append({"Cohort": "All cohorts", "Status": "", **_group_row(data.people, data)})
-    return pd.DataFrame(rows, columns=["Cohort", "Status", *SUMMARY_COLUMNS])
+    return _frame(rows, columns=["Cohort", "Status", *SUMMARY_COLUMNS])
 
 
 def uplift_by_skill(data: ReportData) -> pd.DataFrame:
@@ -337,9 +347,7 @@ def uplift_by_skill(data: ReportData) -> pd.DataFrame:
         }
         for name, pairs in sorted(found.items())
     ]
-    return pd.DataFrame(
-        rows, columns=["Skill", "People assessed", "Mean baseline", "Mean latest", "Mean uplift"]
-    )
+    return _frame(rows, columns=["Skill", "People assessed", "Mean baseline", "Mean latest", "Mean uplift"])
 
 
 def ethics_strand(data: ReportData) -> dict:
@@ -372,5 +380,5 @@ def projects(data: ReportData) -> pd.DataFrame:
         }
         for p in data.projects
     ]
-    return pd.DataFrame(rows, columns=["Cohort", "Hackathon", "Challenge", "Team", "Team members",
+    return _frame(rows, columns=["Cohort", "Hackathon", "Challenge", "Team", "Team members",
                                        "Submission", "Hand-in"])  # fmt: skip
