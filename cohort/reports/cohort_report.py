@@ -13,9 +13,6 @@ from cohort.filters import date_time, long_date
 from cohort.models import Cohort
 
 from . import files, tables
-
-if TYPE_CHECKING:  # pandas is imported where a table is built (docs/architecture.md §10)
-    import pandas as pd
 from .data import ReportData, load
 from .pdf import render_pdf
 
