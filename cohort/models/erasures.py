@@ -37,3 +37,20 @@ class Erasure(Model):
 
     def __repr__(self) -> str:
         return f"<Erasure user={self.user_id}>"
+
+
+from cohort.privacy.register import NotPersonal, PersonalData  # noqa: E402 - the register, after the models
+
+# The register of personal data (docs/personal-data.md §1): the record that an erasure happened
+# stays, so the erasure can be shown and is never undone by restoring an older copy.
+PERSONAL_DATA = (
+    PersonalData(
+        table="erasures",
+        columns=("user_id", "reason", "erased_by_id", "erased_at"),
+        purpose="A record that a person's data was erased, when, by whom and under which request.",
+        retention="audit_trail",
+        subject=("user:user_id", "user:erased_by_id"),
+        description="The record of your data's erasure.",
+    ),
+)
+NOT_PERSONAL = (NotPersonal("erasures", "counts", "How many rows of each table were changed; numbers only."),)

@@ -37,7 +37,8 @@ GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
         ("sign_in_attempts", "user_sessions", "sign_in_identities", "second_factors", "recovery_codes"),
     ),
     ("E-mails we send you", ("messages",)),
-    ("Records of changes", ("audit_events",)),
+    ("Copies of your data you asked for", ("data_exports",)),
+    ("Records of changes", ("audit_events", "erasures")),
 )
 OTHER = "Other records"
 
