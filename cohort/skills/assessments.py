@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
+from sqlalchemy import and_, or_
 
 from cohort.auth.access import cohort_for, refuse, roles_required
 from cohort.domain.progress import Checkpoint, Source, level_label, parse_level
@@ -107,8 +108,13 @@ def _build_grid(cohort, checkpoint, source, enrolments, skills):
     ids = [e.id for e in enrolments]
     existing = service.existing_assessments(ids, checkpoint, source)
     # Levels only (rows, not model objects): the self-assessment and the checkpoint before.
-    others = queries.levels_by_enrolment(ids) if ids else {}
     before = list(Checkpoint)[: checkpoint.order]
+    # Only the rows a cell shows: the other source's level at this checkpoint, the facilitator's before.
+    wanted = or_(
+        and_(Assessment.checkpoint == checkpoint, Assessment.source != source),
+        and_(Assessment.source == Source.FACILITATOR, Assessment.checkpoint.in_(before)),
+    )
+    others = queries.levels_by_enrolment(ids, wanted) if ids else {}
     rows = []
     for e in enrolments:
         row = GridRow(e)

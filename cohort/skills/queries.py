@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 
@@ -90,7 +91,7 @@ def assessments_by_enrolment(enrolment_ids: Iterable[int]) -> dict[int, dict[int
     return found
 
 
-def levels_by_enrolment(enrolment_ids: Iterable[int]) -> dict[int, dict[int, list]]:
+def levels_by_enrolment(enrolment_ids: Iterable[int], *where: Any) -> dict[int, dict[int, list]]:
     """As assessments_by_enrolment, but only each assessment's checkpoint, source and level (rows,
     not model objects): what the progress matrix and outcomes need, without building thousands
     of objects for a big cohort (one query)."""
@@ -105,7 +106,7 @@ def levels_by_enrolment(enrolment_ids: Iterable[int]) -> dict[int, dict[int, lis
             Assessment.checkpoint,
             Assessment.source,
             Assessment.level,
-        ).where(Assessment.enrolment_id.in_(ids))
+        ).where(Assessment.enrolment_id.in_(ids), *where)
     )
     for a in rows:
         found[a.enrolment_id][a.skill_id].append(a)
