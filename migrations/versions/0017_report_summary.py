@@ -5,6 +5,8 @@ Revises: 0016_privacy_retention
 Create Date: 2026-11-28 09:40:00
 
 """
+import uuid
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -22,6 +24,9 @@ def upgrade():
     sa.Column('stamp', sa.String(length=32), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_report_versions'))
     )
+    # The row every write changes; a new stamp, so no figure kept for another database matches.
+    op.execute(sa.text("INSERT INTO report_versions (id, version, stamp) VALUES (1, 0, :stamp)")
+               .bindparams(stamp=uuid.uuid4().hex))
 
 
 def downgrade():
