@@ -57,16 +57,31 @@ class NoticeGroup:
     rows: tuple[NoticeRow, ...]
 
 
+WORDS = {
+    "full name": "name",
+    "by": "who did it",
+    "ip address": "IP address",
+    "user": "who it is",
+    "enrolment": "your place on a cohort",
+    "at": "when",
+    "body html": "body (as a web page)",
+    "responsible ai": "responsible AI",
+    "email": "e-mail address",
+    "to address": "e-mail address",
+}
+
+
 def _words(column: str) -> str:
     words = column.removesuffix("_id").replace("_", " ")
-    return {"full name": "name", "by": "who did it", "ip address": "IP address"}.get(words, words)
+    return WORDS.get(words, words)
 
 
 def _row(entry: PersonalData, config: Mapping[str, Any] | None) -> NoticeRow:
     what = ", ".join(dict.fromkeys(_words(column) for column in entry.columns))
-    return NoticeRow(
-        entry.table, what[:1].upper() + what[1:], entry.purpose, rule(entry.retention).period_text(config)
-    )
+    what = what[:1].upper() + what[1:]
+    if entry.description:
+        what = f"{entry.description} {what}."
+    return NoticeRow(entry.table, what, entry.purpose, rule(entry.retention).period_text(config))
 
 
 def notice_groups(config: Mapping[str, Any] | None = None) -> tuple[NoticeGroup, ...]:
