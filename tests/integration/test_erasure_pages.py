@@ -150,3 +150,15 @@ def test_eight_erasures_at_once_end_as_one(app, world):
     assert _erasures() == 1
     erase_events = select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "erase")
     assert db.session.scalar(erase_events) == 1
+
+
+def test_every_register_declaration_is_handled_by_erasure():
+    """docs/personal-data.md §1 and §4: each table the register declares is scrubbed, removed, or
+    kept with a reason by erasure (cohort/privacy/erasure/scrub.py HANDLED)."""
+    from cohort.privacy.erasure.scrub import HANDLED
+    from cohort.privacy.register import personal_data_register
+
+    missing = sorted({d.table for d in personal_data_register()} - HANDLED.keys())
+    assert missing == [], f"tables the register declares that erasure does not handle: {missing}"
+    for table, (what, why) in HANDLED.items():
+        assert what in {"scrubbed", "removed", "kept"} and why, table
