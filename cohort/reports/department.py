@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from sqlalchemy import exists, or_, select
 
 from cohort.extensions import db
@@ -22,6 +22,9 @@ from . import charts, files, tables
 from .charts import Chart
 from .data import ReportData, load
 from .pdf import render_pdf
+
+if TYPE_CHECKING:  # pandas is imported where a table is built, not with the app (docs/architecture.md §10)
+    import pandas as pd
 
 ALL_COHORTS = "All cohorts"
 
@@ -65,6 +68,8 @@ class DisplayTable:
 def display(frame: pd.DataFrame, finished: set[str] | None = None, key: str | None = None) -> DisplayTable:
     """Format a report table for reading. A completion rate with no figure says why: its cohort
     is not finished yet (`finished`: the row keys, in column `key`, whose cohort has finished)."""
+    import pandas as pd
+
     columns = []
     for name in frame.columns:
         numeric = pd.api.types.is_numeric_dtype(frame[name]) and not pd.api.types.is_bool_dtype(frame[name])
@@ -235,6 +240,8 @@ def print_context(report: DepartmentReport, cohorts: list[Cohort]) -> dict:
     """The page's context, with long tables cut down for paper and a sentence saying how."""
     by_cohort, people, notes = report.cohorts, report.participants, {}
     if len(by_cohort) - 1 > PRINT_COHORTS:  # the last row is "All cohorts"
+        import pandas as pd
+
         by_cohort = pd.concat([by_cohort.iloc[-PRINT_COHORTS - 1 : -1], by_cohort.iloc[[-1]]])
         notes["cohorts_note"] = (
             f"The {PRINT_COHORTS} most recent of {len(report.cohorts) - 1} cohorts, and all of them together; "
@@ -349,6 +356,8 @@ def build_overview(at: datetime) -> Overview:
         else len(cohorts_of.get(name, ()))
         for name in by_department["Department"]
     ]
+    import pandas as pd
+
     by_department.insert(2, "Cohorts", pd.array(counts, dtype="Int64"))
     finished = {c.cohort.name for c in data.cohorts if c.cohort.status.closed}
     if finished:
