@@ -82,7 +82,17 @@ HANDLED: dict[str, tuple[str, str]] = {
     "audit_events": ("scrubbed", "ids, times and actions kept; personal values replaced by [erased]"),
     "data_exports": ("removed", "the person's subject access exports"),
     "subject_access_exports": ("removed", "the person's subject access exports"),
-    "erasures": ("kept", "the record of the erasure itself holds no personal value"),
+    "erasures": ("kept", "the record of the erasure: ids, when and the manager's reason, no personal value"),
+    "check_ins": ("kept", "who opened a check-in: a user id only, the name is gone from users"),
+    "challenges": (
+        "scrubbed",
+        "the person's name or e-mail taken out of the contact; proposer kept as an id",
+    ),
+    "hackathon_settings": ("kept", "who published results: a user id only"),
+    "teams": ("scrubbed", "a team named after the person is renamed 'Team <id>'; creator kept as an id"),
+    "hackathon_judges": ("kept", "a judge is a user id only; their scores stay for the teams' results"),
+    "cohort_facilitators": ("kept", "a facilitator is a user id only"),
+    "sessions": ("scrubbed", "the person's name taken out of a cancellation reason; ids kept"),
 }
 
 
@@ -272,6 +282,28 @@ def scrub_job_runs(needles: Needles) -> int:
     for run in db.session.scalars(select(JobRun).where(JobRun.about.is_not(None))):
         if run.about and pattern.search(run.about):
             run.about = pattern.sub(ERASED, run.about)[:200]
+            changed += 1
+    return changed
+
+
+def scrub_other_texts(needles: Needles) -> int:
+    """The person's name, e-mail or text where staff wrote it: a challenge's contact, a team's
+    name, a session's cancellation reason (docs/personal-data.md §4)."""
+    from cohort.models import Challenge, Session, Team
+
+    pattern = needles.pattern()
+    changed = 0
+    for challenge in db.session.scalars(select(Challenge).where(Challenge.contact.is_not(None))):
+        if challenge.contact and pattern.search(challenge.contact):
+            challenge.contact = pattern.sub(ERASED, challenge.contact)[:200]
+            changed += 1
+    for team in db.session.scalars(select(Team)):
+        if pattern.search(team.name):
+            team.name = f"Team {team.id}"
+            changed += 1
+    for session in db.session.scalars(select(Session).where(Session.cancellation_reason.is_not(None))):
+        if session.cancellation_reason and pattern.search(session.cancellation_reason):
+            session.cancellation_reason = pattern.sub(ERASED, session.cancellation_reason)
             changed += 1
     return changed
 

@@ -211,6 +211,7 @@ def _erase(user: User, reason: str, actor: User | None) -> ErasureResult:
     counts["users"] = 1
     counts["messages"] = scrub.scrub_messages(user, needles, tombstone_email(user))
     counts["job_runs"] = scrub.scrub_job_runs(needles)
+    counts["other_texts"] = scrub.scrub_other_texts(needles)
     counts["report_pdfs"] = scrub.remove_report_pdfs()
     db.session.flush()
 
