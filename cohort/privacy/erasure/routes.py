@@ -48,7 +48,7 @@ def erase_user(user_id: int):
     status = 409 if (done or refused) and form.is_submitted() else page_status(form)
     return render_template(
         "erasure/erase.html",
-        title="Erase this person's personal data",
+        title=f"Erase personal data: {user.full_name}",
         user=user,
         form=form,
         done=done,
