@@ -20,7 +20,7 @@ from flask_login import current_user, login_required
 
 from cohort.extensions import db
 from cohort.models import Cohort, Role, User
-from cohort.policy import may_manage_cohort, visible_cohorts
+from cohort.policy import visible_cohorts
 
 security_log = logging.getLogger("cohort.security")
 
@@ -50,10 +50,6 @@ def roles_required(*roles: Role) -> Callable:
 
 
 admin_required = roles_required(Role.ADMIN)
-
-# The dashboards and the record pages still import these from here; cohort.policy is their home.
-can_manage_cohort = may_manage_cohort
-__all__ = ["admin_required", "can_manage_cohort", "cohort_for", "refuse", "roles_required", "visible_cohorts"]
 
 
 def cohort_for(user: User, slug: str) -> Cohort:

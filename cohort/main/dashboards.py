@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from cohort.auth.access import visible_cohorts
 from cohort.cohorts.queries import PLACE_HOLDING, cohort_rows
 from cohort.extensions import db
 from cohort.models import Cohort, CohortStatus, Department, Enrolment, EnrolmentStatus, User
+from cohort.policy import visible_cohorts
 
 TODAY_LIMIT = 20
 REGISTERS_LIMIT = 20

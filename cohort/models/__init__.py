@@ -28,9 +28,9 @@ from cohort.models.hackathons import (
 )
 from cohort.models.messages import EmailPreference, JobRun, JobState, Message, MessageStatus
 from cohort.models.privacy_exports import DataExport as DataExport
+from cohort.models.report_version import ReportVersion as ReportVersion
 from cohort.models.reports import ReportPdf as ReportPdf
 from cohort.models.retention_runs import RetentionRun as RetentionRun
-from cohort.models.report_version import ReportVersion as ReportVersion
 from cohort.models.schedule import CalendarFeed, Session
 from cohort.models.security import (
     RecoveryCode,

@@ -13,25 +13,11 @@ from cohort.domain.attendance import ATTENDED, AttendanceFigures, Mark
 from cohort.domain.completion import Standing
 from cohort.domain.schedule import SessionKind
 from cohort.extensions import db
-from cohort.models import Enrolment, EnrolmentStatus, Role, Session, Team, TeamMember, User
+from cohort.models import Enrolment, EnrolmentStatus, Session, Team, TeamMember
 from cohort.models.certificate import Certificate
 from cohort.skills.queries import ParticipantProgress, SkillProgress, participant_progress
 
 from .service import certificate_of
-
-
-def may_see(viewer: User, enrolment: Enrolment) -> bool:
-    """docs/rules.md §1.4 for one enrolment's record: admins every one; facilitators those of the
-    cohorts they run; sponsors their own department's people; a participant their own."""
-    if viewer.role == Role.ADMIN:
-        return True
-    if viewer.role == Role.FACILITATOR:
-        return any(f.id == viewer.id for f in enrolment.cohort.facilitators)
-    if viewer.role == Role.SPONSOR:
-        return viewer.department_id is not None and enrolment.user.department_id == viewer.department_id
-    if viewer.role == Role.PARTICIPANT:
-        return enrolment.user_id == viewer.id
-    return False
 
 
 @dataclass(frozen=True)

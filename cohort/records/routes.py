@@ -9,6 +9,7 @@ from cohort.auth.access import refuse
 from cohort.extensions import db, limiter
 from cohort.models import Certificate, Enrolment
 from cohort.models.base import utcnow
+from cohort.policy import may_see_enrolment
 from cohort.privacy.erasure.service import certificate_erased
 from cohort.reports.pdf import render_pdf
 from cohort.reports.routes import download
@@ -18,7 +19,7 @@ from cohort.text import invisible_characters
 from . import bp
 from .codes import MAX_INPUT, CodeError, display
 from .forms import CheckForm
-from .queries import completion_date, may_see, record_of
+from .queries import completion_date, record_of
 from .service import find_valid, valid_certificate
 
 MAX_ID = 2**31 - 1
@@ -28,7 +29,7 @@ CHECK_LIMIT = "30 per minute"  # per address: with 2^60 codes, guessing gets now
 def _visible_enrolment(enrolment_id: int) -> Enrolment:
     """The enrolment if the signed-in user may see its record; else 404, whether or not it exists."""
     enrolment = db.session.get(Enrolment, enrolment_id) if 0 < enrolment_id <= MAX_ID else None
-    if enrolment is None or not may_see(current_user, enrolment):
+    if enrolment is None or not may_see_enrolment(current_user, enrolment):
         refuse(404, f"record of enrolment {enrolment_id} not visible")
     return enrolment
 

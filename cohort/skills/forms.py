@@ -36,7 +36,9 @@ def _level_field(level: int) -> TextAreaField:
         filters=[strip_filter],
         validators=[
             Optional(),
-            Length(max=TEXT_MAX, message=f"Level {level} description must be {TEXT_MAX:,} characters or fewer"),
+            Length(
+                max=TEXT_MAX, message=f"Level {level} description must be {TEXT_MAX:,} characters or fewer"
+            ),
             PlainText(f"Level {level} description", allow_newlines=True),
         ],
     )
