@@ -47,7 +47,7 @@ def count_words(checked_in: int, expected: int) -> str:
     return f"{checked_in} of {expected} checked in"
 
 
-@bp.route("/cohorts/<slug>/sessions/<int:session_id>/check-in/count")
+@bp.route("/cohorts/<slug>/sessions/<id:session_id>/check-in/count")
 @roles_required(Role.ADMIN, Role.FACILITATOR)
 def check_in_count_json(slug: str, session_id: int):
     cohort = cohort_for(current_user, slug)

@@ -25,9 +25,11 @@ from cohort.domain.attendance import ATTENDED, Mark
 from cohort.domain.times import london_date, week_of
 from cohort.extensions import db, limiter
 from cohort.forms import ConfirmForm
+from cohort.lookups import found_or_404
 from cohort.models import AttendanceMark, CatchUp, Cohort, Enrolment, EnrolmentStatus, Role
 from cohort.models.base import utcnow
-from cohort.schedule.routes import MAX_ID, session_for
+from cohort.policy import department_scope
+from cohort.schedule.routes import session_for
 from cohort.services import attendance as service
 from cohort.services.attendance import AttendanceError, CheckInOutcome, Entry, RegisterConflict, Shown
 from cohort.services.closed import closed_reason
@@ -43,10 +45,8 @@ STALE_REGISTER = (
 
 def _enrolment_for(cohort: Cohort, enrolment_id: int) -> Enrolment:
     """An enrolment of this cohort the user may see (sponsors: their department's), else 404."""
-    enrolment = db.session.get(Enrolment, enrolment_id) if 0 < enrolment_id <= MAX_ID else None
-    if enrolment is None or enrolment.cohort_id != cohort.id:
-        refuse(404, f"enrolment {enrolment_id} not in cohort {cohort.slug}")
-    if current_user.role == Role.SPONSOR and enrolment.user.department_id != current_user.department_id:
+    enrolment = found_or_404(Enrolment, enrolment_id, cohort_id=cohort.id)
+    if department_scope(current_user) not in (None, enrolment.user.department_id):
         refuse(404, f"enrolment {enrolment_id} outside the sponsor's department")
     return enrolment
 
@@ -170,7 +170,7 @@ def _error_list(rows: list[RegisterRow], general: str | None) -> list[dict]:
     return errors
 
 
-@bp.route("/cohorts/<slug>/sessions/<int:session_id>/register", methods=["GET", "POST"])
+@bp.route("/cohorts/<slug>/sessions/<id:session_id>/register", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def register(slug: str, session_id: int):
     cohort = cohort_for(current_user, slug)
@@ -290,7 +290,7 @@ def cohort_attendance(slug: str):
     )
 
 
-@bp.route("/cohorts/<slug>/attendance/<int:enrolment_id>")
+@bp.route("/cohorts/<slug>/attendance/<id:enrolment_id>")
 @roles_required(Role.ADMIN, Role.FACILITATOR, Role.SPONSOR)
 def participant_attendance(slug: str, enrolment_id: int):
     cohort = cohort_for(current_user, slug)
@@ -309,7 +309,7 @@ def participant_attendance(slug: str, enrolment_id: int):
     )
 
 
-@bp.route("/cohorts/<slug>/attendance/<int:enrolment_id>/catch-up/<int:session_id>", methods=["GET", "POST"])
+@bp.route("/cohorts/<slug>/attendance/<id:enrolment_id>/catch-up/<id:session_id>", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def record_catch_up(slug: str, enrolment_id: int, session_id: int):
     cohort = cohort_for(current_user, slug)
@@ -372,7 +372,7 @@ def _qr_data_uri(link: str) -> str:
     return segno.make(link, error="m").svg_data_uri(scale=8, border=4, dark="#0b0c0c", light="#ffffff")
 
 
-@bp.route("/cohorts/<slug>/sessions/<int:session_id>/check-in", methods=["GET", "POST"])
+@bp.route("/cohorts/<slug>/sessions/<id:session_id>/check-in", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def run_check_in(slug: str, session_id: int):
     """Open a check-in for a running session, and show its code and QR code on screen."""
@@ -416,7 +416,7 @@ def run_check_in(slug: str, session_id: int):
     ), (400 if form.errors else 200)
 
 
-@bp.route("/cohorts/<slug>/sessions/<int:session_id>/check-in/close", methods=["POST"])
+@bp.route("/cohorts/<slug>/sessions/<id:session_id>/check-in/close", methods=["POST"])
 @roles_required(*STAFF)
 def close_check_in(slug: str, session_id: int):
     cohort = cohort_for(current_user, slug)

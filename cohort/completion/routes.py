@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from cohort.auth.access import admin_required, cohort_for, refuse, roles_required
+from cohort.auth.access import admin_required, cohort_for, roles_required
 from cohort.cohorts.queries import stage_view
 from cohort.concurrency import StaleEdit, keep_typed, version_of
 from cohort.domain.completion import DEFAULT_RULES, Outcome
 from cohort.extensions import db
+from cohort.lookups import found_or_404
 from cohort.models import Cohort, CohortStatus, Enrolment, Role
 from cohort.models.base import utcnow
 
@@ -27,7 +28,6 @@ from .service import (
     update_settings,
 )
 
-MAX_ID = 2**31 - 1
 DEFAULTS = {
     "min_attendance": round(DEFAULT_RULES.min_attendance * 100),
     "skills_at_target": round(DEFAULT_RULES.skills_at_target * 100),
@@ -40,9 +40,7 @@ def _managed_cohort(slug: str) -> Cohort:
 
 
 def _enrolment_in(cohort: Cohort, enrolment_id: int) -> Enrolment:
-    enrolment = db.session.get(Enrolment, enrolment_id) if 0 < enrolment_id <= MAX_ID else None
-    if enrolment is None or enrolment.cohort_id != cohort.id:
-        refuse(404, f"enrolment {enrolment_id} not in cohort {cohort.slug}")
+    enrolment = found_or_404(Enrolment, enrolment_id, cohort_id=cohort.id)
     return enrolment
 
 
@@ -121,7 +119,7 @@ def outcomes(slug: str):
     )
 
 
-@bp.route("/cohorts/<slug>/outcomes/<int:enrolment_id>/override", methods=["GET", "POST"])
+@bp.route("/cohorts/<slug>/outcomes/<id:enrolment_id>/override", methods=["GET", "POST"])
 @admin_required
 def override_outcome(slug: str, enrolment_id: int):
     cohort = _managed_cohort(slug)

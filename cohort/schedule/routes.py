@@ -31,7 +31,7 @@ from cohort.domain.times import (
 from cohort.extensions import db
 from cohort.form_results import page_status
 from cohort.forms import ConfirmForm
-from cohort.lookups import MAX_ID, found_or_404  # noqa: F401 - MAX_ID until attendance moves
+from cohort.lookups import found_or_404
 from cohort.models import Cohort, CohortStatus, Enrolment, Role, Session
 from cohort.models.base import utcnow
 from cohort.policy import may_manage_cohort

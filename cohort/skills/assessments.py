@@ -348,7 +348,7 @@ def assessment_grid(slug: str, checkpoint: str):
     ), (409 if stale else 400 if errors else 200)
 
 
-@bp.route("/cohorts/<slug>/assessments/<checkpoint>/<int:enrolment_id>", methods=["GET", "POST"])
+@bp.route("/cohorts/<slug>/assessments/<checkpoint>/<id:enrolment_id>", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def assess_participant(slug: str, checkpoint: str, enrolment_id: int):
     cohort = cohort_for(current_user, slug)

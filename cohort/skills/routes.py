@@ -22,6 +22,7 @@ from cohort.domain.progress import LEVEL_NAMES, LEVELS, Checkpoint, level_label,
 from cohort.domain.times import london_date
 from cohort.extensions import db
 from cohort.forms import ConfirmForm
+from cohort.lookups import found_or_404
 from cohort.models import (
     Cohort,
     CohortSkill,
@@ -33,6 +34,7 @@ from cohort.models import (
     User,
 )
 from cohort.models.base import utcnow
+from cohort.policy import department_scope
 from cohort.services import skills as service
 from cohort.services.skills import EntryDetails, SkillDetails, SkillError
 from cohort.skills import bp, queries
@@ -44,7 +46,6 @@ from cohort.skills.forms import (
     SkillForm,
 )
 
-MAX_ID = 2**31 - 1
 STAFF = (Role.ADMIN, Role.FACILITATOR)
 LEVEL_CHOICES = [(str(n), f"{n} – {LEVEL_NAMES[n]}") for n in LEVELS]
 TARGET_CHOICES = LEVEL_CHOICES[1:]
@@ -70,10 +71,8 @@ def _checkpoint(value: str) -> Checkpoint:
 
 def _enrolment_in(cohort: Cohort, enrolment_id: int) -> Enrolment:
     """An enrolment of this cohort the user may see (sponsors: their department's), else 404."""
-    enrolment = db.session.get(Enrolment, enrolment_id) if 0 < enrolment_id <= MAX_ID else None
-    if enrolment is None or enrolment.cohort_id != cohort.id:
-        refuse(404, f"enrolment {enrolment_id} not in cohort {cohort.slug}")
-    if current_user.role == Role.SPONSOR and enrolment.user.department_id != current_user.department_id:
+    enrolment = found_or_404(Enrolment, enrolment_id, cohort_id=cohort.id)
+    if department_scope(current_user) not in (None, enrolment.user.department_id):
         refuse(404, f"enrolment {enrolment_id} outside the sponsor's department")
     return enrolment
 
@@ -112,10 +111,7 @@ def list_skills() -> str:
 
 
 def _skill_for(skill_id: int) -> Skill:
-    skill = db.session.get(Skill, skill_id) if 0 < skill_id <= MAX_ID else None
-    if skill is None:
-        refuse(404, f"no skill {skill_id}")
-    return skill
+    return found_or_404(Skill, skill_id)
 
 
 def _save_skill(form: SkillForm, skill: Skill | None) -> Skill | None:
@@ -154,7 +150,7 @@ def create_skill():
     )
 
 
-@bp.route("/skills/<int:skill_id>/edit", methods=["GET", "POST"])
+@bp.route("/skills/<id:skill_id>/edit", methods=["GET", "POST"])
 @admin_required
 def edit_skill(skill_id: int):
     skill = _skill_for(skill_id)
@@ -180,13 +176,13 @@ def _retire(skill_id: int, retired: bool):
     return redirect(url_for("skills.list_skills"))
 
 
-@bp.route("/skills/<int:skill_id>/retire", methods=["POST"])
+@bp.route("/skills/<id:skill_id>/retire", methods=["POST"])
 @admin_required
 def retire_skill(skill_id: int):
     return _retire(skill_id, True)
 
 
-@bp.route("/skills/<int:skill_id>/unretire", methods=["POST"])
+@bp.route("/skills/<id:skill_id>/unretire", methods=["POST"])
 @admin_required
 def unretire_skill(skill_id: int):
     return _retire(skill_id, False)
@@ -334,7 +330,7 @@ def my_progress():
     )
 
 
-@bp.route("/cohorts/<slug>/progress/<int:enrolment_id>")
+@bp.route("/cohorts/<slug>/progress/<id:enrolment_id>")
 @roles_required(Role.ADMIN, Role.FACILITATOR, Role.SPONSOR)
 def participant_progress(slug: str, enrolment_id: int):
     cohort = cohort_for(current_user, slug)
@@ -418,7 +414,7 @@ def my_learning_log():
 
 
 def _own_entry(entry_id: int) -> LearningLogEntry:
-    entry = db.session.get(LearningLogEntry, entry_id) if 0 < entry_id <= MAX_ID else None
+    entry = db.session.get(LearningLogEntry, entry_id)
     if entry is None or entry.enrolment.user_id != current_user.id:
         refuse(404, f"learning log entry {entry_id} is not theirs")
     return entry
@@ -433,7 +429,7 @@ def add_log_entry():
     return _log_entry_form(enrolment, None)
 
 
-@bp.route("/my-learning-log/<int:entry_id>/edit", methods=["GET", "POST"])
+@bp.route("/my-learning-log/<id:entry_id>/edit", methods=["GET", "POST"])
 @roles_required(Role.PARTICIPANT)
 def edit_log_entry(entry_id: int):
     entry = _own_entry(entry_id)
@@ -476,7 +472,7 @@ def _log_entry_form(enrolment: Enrolment, entry: LearningLogEntry | None):
     ), (400 if form.errors else 200)
 
 
-@bp.route("/cohorts/<slug>/learning-log/<int:enrolment_id>", methods=["GET", "POST"])
+@bp.route("/cohorts/<slug>/learning-log/<id:enrolment_id>", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def participant_log(slug: str, enrolment_id: int):
     cohort = cohort_for(current_user, slug)
