@@ -28,7 +28,7 @@ from cohort.forms import ConfirmForm
 from cohort.lookups import found_or_404
 from cohort.models import AttendanceMark, CatchUp, Cohort, Enrolment, EnrolmentStatus, Role
 from cohort.models.base import utcnow
-from cohort.policy import department_scope
+from cohort.policy import department_scope, is_sponsor
 from cohort.schedule.routes import session_for
 from cohort.services import attendance as service
 from cohort.services.attendance import AttendanceError, CheckInOutcome, Entry, RegisterConflict, Shown
@@ -267,7 +267,7 @@ def _register_deadline(cohort: Cohort, session, now) -> dict:
 @roles_required(Role.ADMIN, Role.FACILITATOR, Role.SPONSOR)
 def cohort_attendance(slug: str):
     cohort = cohort_for(current_user, slug)
-    sponsor_view = current_user.role == Role.SPONSOR
+    sponsor_view = is_sponsor(current_user)
     departments = [] if sponsor_view else [d for d, _ in department_counts(cohort) if d is not None]
     departments.sort(key=lambda d: d.name)
     chosen = None

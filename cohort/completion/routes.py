@@ -13,6 +13,7 @@ from cohort.extensions import db
 from cohort.lookups import found_or_404
 from cohort.models import Cohort, CohortStatus, Enrolment, Role
 from cohort.models.base import utcnow
+from cohort.policy import department_scope, is_programme_manager
 
 from . import bp
 from .forms import FinishForm, OverrideForm, SettingsForm
@@ -104,7 +105,7 @@ def settings(slug: str):
 @roles_required(Role.ADMIN, Role.FACILITATOR, Role.SPONSOR)
 def outcomes(slug: str):
     cohort = _managed_cohort(slug)
-    only = current_user.department_id if current_user.role == Role.SPONSOR else None
+    only = department_scope(current_user)
     now = utcnow()
     data = cohort_outcomes(cohort, now, department_id=only)
     return render_template(
@@ -115,7 +116,7 @@ def outcomes(slug: str):
         stage=stage_view(cohort, now),
         certificates=cohort_certificates(cohort, only) if cohort.status.closed else [],
         sponsor_view=only is not None,
-        is_admin=current_user.role == Role.ADMIN,
+        is_admin=is_programme_manager(current_user),
     )
 
 

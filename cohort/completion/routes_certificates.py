@@ -14,6 +14,7 @@ from sqlalchemy.orm import contains_eager
 from cohort.auth.access import cohort_for, refuse, roles_required
 from cohort.extensions import db
 from cohort.models import Certificate, Cohort, Enrolment, EnrolmentStatus, Role, User
+from cohort.policy import department_scope, is_sponsor
 
 from . import bp
 
@@ -40,7 +41,7 @@ def cohort_certificates(cohort: Cohort, department_id: int | None = None) -> lis
 
 def viewer_department() -> int | None:
     """Sponsors see their own department's people (docs/rules.md §1.2); staff every one."""
-    return current_user.department_id if current_user.role == Role.SPONSOR else None
+    return department_scope(current_user)
 
 
 @bp.route("/cohorts/<slug>/certificates.zip")
@@ -49,7 +50,7 @@ def certificates_zip(slug: str):
     cohort = cohort_for(current_user, slug)
     if not cohort.status.closed:
         refuse(404, f"cohort {cohort.slug} is not finished: no certificates yet")
-    if current_user.role == Role.SPONSOR and current_user.department_id is None:
+    if is_sponsor(current_user) and current_user.department_id is None:
         refuse(404, "a sponsor without a department has nobody's certificates")
     certificates = cohort_certificates(cohort, viewer_department())
     if not certificates:
