@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from govuk_frontend_wtf.gov_form_base import GovFormBase
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovSubmitInput, GovTextArea, GovTextInput
 from wtforms import DateField, IntegerField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from cohort.text import invisible_characters
 
@@ -53,6 +53,20 @@ def text_field(
     field = TextAreaField if area else StringField
     widget = widget or (GovTextArea() if area else GovTextInput())
     return field(label, widget=widget, filters=[strip_filter], validators=validators, description=hint or "")
+
+
+def percentage_field(label: str, what: str, required: str, default: int | None = None):
+    """A whole percentage from 0 to 100, required with the `required` message; the range
+    message names the field as `what`."""
+    return WholeNumberField(
+        label,
+        what=what,
+        default=default,
+        validators=[
+            InputRequired(required),
+            NumberRange(min=0, max=100, message=f"{what} must be a percentage from 0 to 100"),
+        ],
+    )
 
 
 class ConfirmForm(FlaskForm):

@@ -6,14 +6,12 @@ from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
     GovCheckboxesInput,
-    GovCheckboxInput,
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
     GovTextInput,
 )
 from wtforms import (
-    BooleanField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -22,6 +20,12 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
+from cohort.completion.forms import (
+    minimum_attendance_field,
+    require_hackathon_field,
+    require_mandatory_field,
+    skills_at_target_field,
+)
 from cohort.concurrency import version_field
 from cohort.domain.cohort_stage import open_statuses
 from cohort.forms import DayMonthYearField, WholeNumberField, strip_filter, text_field
@@ -120,29 +124,9 @@ class CohortForm(FlaskForm):
     facilitators = SelectMultipleField(
         "Facilitators", widget=GovCheckboxesInput(), coerce=int, choices=[], validate_choice=True
     )
-    min_attendance = WholeNumberField(
-        "Minimum attendance (%)",
-        what="Minimum attendance",
-        default=80,
-        validators=[
-            InputRequired("Enter the minimum attendance, a whole percentage"),
-            NumberRange(min=0, max=100, message="Minimum attendance must be a percentage between 0 and 100"),
-        ],
-    )
-    skills_at_target = WholeNumberField(
-        "Skills at target (%)",
-        what="Skills at target",
-        default=100,
-        validators=[
-            InputRequired("Enter the share of skills that must reach their target, a whole percentage"),
-            NumberRange(min=0, max=100, message="Skills at target must be a percentage between 0 and 100"),
-        ],
-    )
-    require_mandatory = BooleanField(
-        "Every mandatory session must be attended or caught up", widget=GovCheckboxInput(), default=True
-    )
-    require_hackathon = BooleanField(
-        "A submission is needed for every hackathon", widget=GovCheckboxInput(), default=True
-    )
+    min_attendance = minimum_attendance_field(default=80)
+    skills_at_target = skills_at_target_field(default=100)
+    require_mandatory = require_mandatory_field(default=True)
+    require_hackathon = require_hackathon_field(default=True)
     version = version_field()  # editing: the version the page showed (docs/decisions/0004-…)
     submit = SubmitField("Save cohort", widget=GovSubmitInput())

@@ -81,7 +81,7 @@ def test_new_cohort_form_shows_the_programme_defaults(client, world, sign_in):
         ({"length_weeks": "1e3"}, "Length in weeks must be a whole number"),
         ({"length_weeks": "99999999999999999999"}, "Length in weeks must be a whole number"),
         ({"capacity": ""}, "Enter the capacity"),
-        ({"min_attendance": "120"}, "Minimum attendance must be a percentage between 0 and 100"),
+        ({"min_attendance": "120"}, "Minimum attendance must be a percentage from 0 to 100"),
         ({"slug": "Not A Slug!"}, "lower-case letters, numbers and single hyphens"),
         ({"bank_holiday_division": "wales"}, "Not a valid choice"),
         ({"status": "exploded"}, "Not a valid choice"),
