@@ -1,89 +1,103 @@
-"""Template filters: dates and times shown the GOV.UK way, in Europe/London."""
+"""Every template filter and global, registered in one place (docs/architecture.md §9).
+
+How figures, words and dates are written lives in `cohort.domain.formatting` (plain Python,
+so the rules and reports use it too); this module only hands those functions, and the few
+look-ups pages need, to Jinja. `init_filters` is called once, by create_app. A feature that
+needs a new filter or global adds it here, not with `@bp.app_template_filter` in its routes.
+"""
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
-from fractions import Fraction
-from zoneinfo import ZoneInfo
+from typing import Any
 
 from flask import Flask
 
-LONDON = ZoneInfo("Europe/London")
+from cohort.domain.formatting import (
+    LONDON,
+    clock_time,
+    date_time,
+    decimal1,
+    long_date,
+    long_day,
+    missing,
+    noun,
+    percent,
+    plural,
+    reason_under,
+    time_range,
+    whole_percent,
+)
+
+__all__ = [
+    "LONDON",
+    "date_time",
+    "decimal1",
+    "init_filters",
+    "long_date",
+    "missing",
+    "reason_under",
+    "share",
+]
 
 
-def long_date(value: date | datetime | None) -> str:
-    """1 September 2026 (GOV.UK style: no leading zero, full month)."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        value = value.astimezone(LONDON).date()
-    return f"{value.day} {value:%B %Y}"
+def share(value: Any, empty: str = "–") -> str:
+    """A share from 0 to 1 as a whole percentage rounded half up, as docs/rules.md §3.4 shows
+    rates: 0.795 → "80%". Missing → `empty`. (The `share` filter: `cohort.domain.formatting.percent`.)"""
+    return percent(value, empty)
 
 
-def date_time(value: datetime | None) -> str:
-    """1 September 2026 at 9:30am, in London time."""
-    if value is None:
-        return ""
-    local = value.astimezone(LONDON)
-    hour = local.hour % 12 or 12
-    suffix = "am" if local.hour < 12 else "pm"
-    return f"{long_date(local)} at {hour}:{local:%M}{suffix}"
+def link_urls(line: str):
+    """A line of a message's text with its addresses as links, for the outbox pages."""
+    from cohort.messages.compose import linked
 
-
-def missing(value) -> bool:
-    """No figure: None, or pandas' / numpy's way of saying so (NaN, NA, NaT)."""
-    if value is None:
-        return True
-    try:
-        return bool(value != value)  # NaN, and pandas' NA/NaT, are not equal to themselves
-    except TypeError:  # pd.NA refuses to be a bool
-        return True
-
-
-def _exact(value) -> Decimal:
-    """A figure as the decimal people mean. Floats are means of rates or fractions turned to
-    floats: their shortest form rounded to 9 places undoes float error, so 0.7949999999999999
-    (a mean of 79.5 % rates) is 0.795 and 159/200 shows 80 %, not 79 %."""
-    if isinstance(value, Fraction):
-        return Decimal(value.numerator) / Decimal(value.denominator)
-    return Decimal(repr(float(value))).quantize(Decimal("1e-9"))
-
-
-def share(value, empty: str = "–") -> str:
-    """A share from 0 to 1 (float, Fraction or Decimal) as a whole percentage rounded half up,
-    as docs/rules.md §3.4 shows rates: 0.795 → "80%". Missing → `empty`."""
-    if missing(value):
-        return empty
-    return f"{(_exact(value) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)}%"
-
-
-def decimal1(value, empty: str = "–") -> str:
-    """A mean such as a skill uplift to one decimal place, with a sign: "+1.3", "−0.5", "0.0"."""
-    if missing(value):
-        return empty
-    rounded = _exact(value).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-    if rounded > 0:
-        return f"+{rounded}"
-    return f"−{-rounded}" if rounded < 0 else "0.0"
-
-
-def reason_under(reason: str, title: str) -> str:
-    """A rule's reason shown beside its title: without the title it starts with, so a row reads
-    "Attendance | 85% (17 of 20 sessions) — needs 80%", not "Attendance | Attendance 85% …"."""
-    if not reason.startswith(title):
-        return reason
-    rest = reason[len(title) :].lstrip(": ")
-    return rest[:1].upper() + rest[1:] if rest and not rest[0].isdigit() else rest or reason
+    return linked(line, style=False)
 
 
 def init_filters(app: Flask) -> None:
-    app.add_template_filter(share)
-    app.add_template_filter(reason_under)
-    app.add_template_filter(decimal1)
-    app.add_template_filter(long_date)
-    app.add_template_filter(date_time)
+    """Register every template filter and global (called once, from create_app)."""
+    # Here, not at the top: the services and feature modules import this module's names.
+    from cohort.auth import oidc
+    from cohort.auth.second_factor_routes import second_factor_summary
+    from cohort.core.closed import closed_notice
+    from cohort.domain.progress import level_label, signed
+    from cohort.models.hackathons import CRITERIA_LABELS
+    from cohort.privacy.erasure.service import erasure_of
+    from cohort.records.service import valid_certificate
+    from cohort.security import csp_nonce
+    from cohort.services import api_tokens
 
-    from cohort.services.closed import closed_notice  # here: the services import this module
-
-    app.add_template_global(closed_notice)
+    filters: dict[str, Any] = {
+        # figures and words (cohort.domain.formatting)
+        "share": share,
+        "whole_percent": whole_percent,
+        "decimal1": decimal1,
+        "signed": signed,
+        "plural": plural,
+        "noun": noun,
+        "reason_under": reason_under,
+        # dates and times, in London (cohort.domain.formatting)
+        "long_date": long_date,
+        "date_time": date_time,
+        "long_day": long_day,
+        "clock_time": clock_time,
+        "time_range": time_range,
+        # messages: the outbox pages
+        "link_urls": link_urls,
+    }
+    template_globals: dict[str, Any] = {
+        "csp_nonce": csp_nonce,
+        "closed_notice": closed_notice,
+        "cohort_is_closed": lambda cohort: cohort.status.closed,
+        "skill_level": level_label,
+        "criteria_labels": lambda: CRITERIA_LABELS,
+        "certificate_for": valid_certificate,
+        "erasure_of_user": erasure_of,
+        "second_factor_summary": second_factor_summary,
+        "single_sign_on_providers": oidc.providers,
+        "single_sign_on_identities": oidc.identities_of,
+        "single_sign_on_provider_name": oidc.provider_name,
+        "api_token_live": api_tokens.is_live,
+        "api_token_holder": api_tokens.may_hold_tokens,
+    }
+    app.jinja_env.filters.update(filters)
+    app.jinja_env.globals.update(template_globals)

@@ -216,5 +216,3 @@ def init_security(app: Flask) -> None:
             headers["Cache-Control"] = "no-store"
             headers["Pragma"] = "no-cache"
         return response
-
-    app.jinja_env.globals["csp_nonce"] = csp_nonce

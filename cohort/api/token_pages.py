@@ -19,8 +19,6 @@ from cohort.models import ApiToken, User
 from cohort.services import api_tokens
 
 bp = Blueprint("api_tokens", __name__, template_folder="templates")
-bp.add_app_template_global(api_tokens.is_live, "api_token_live")
-bp.add_app_template_global(api_tokens.may_hold_tokens, "api_token_holder")
 
 
 def _own_tokens_only():

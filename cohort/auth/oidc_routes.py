@@ -211,21 +211,6 @@ def sign_in_callback(provider: str):
 # Your account → Single sign-on ---------------------------------------------------------------
 
 
-@bp.app_template_global()
-def single_sign_on_providers() -> list[Provider]:
-    return oidc.providers()
-
-
-@bp.app_template_global()
-def single_sign_on_identities(user: User) -> list[SignInIdentity]:
-    return oidc.identities_of(user)
-
-
-@bp.app_template_global()
-def single_sign_on_provider_name(key: str) -> str:
-    return oidc.provider_name(key)
-
-
 @bp.route("/account/single-sign-on")
 @login_required
 def single_sign_on_accounts():

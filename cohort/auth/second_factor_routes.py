@@ -20,12 +20,12 @@ from cohort.auth import second_factor as sf
 from cohort.auth.access import admin_required, refuse
 from cohort.auth.second_factor_forms import CodeForm, RecoveryCodeForm
 from cohort.auth.sessions import PASSWORD_AND_CODE, PASSWORD_AND_RECOVERY_CODE, begin_session, end_sessions
+from cohort.core import audit
 from cohort.extensions import db, limiter
 from cohort.form_results import page_status
 from cohort.forms import ConfirmForm
 from cohort.lookups import found_or_404
 from cohort.models import User
-from cohort.services import audit
 
 security_log = logging.getLogger("cohort.security")
 
@@ -47,7 +47,6 @@ class SecondFactorSummary:
         return self.set_up_on is not None and self.recovery_codes_left <= sf.RECOVERY_CODES_LOW
 
 
-@bp.app_template_global()
 def second_factor_summary(user: User) -> SecondFactorSummary:
     """For Your account and the admin user page: set up when, required, recovery codes left."""
     factor = sf.factor_of(user)

@@ -40,16 +40,9 @@ from cohort.models import (
     Submission,
     Team,
 )
-from cohort.models.hackathons import CRITERIA_LABELS
 from cohort.policy import is_sponsor, may_manage_cohort
 from cohort.services import hackathons as service
 from cohort.services.hackathons import ChallengeDetails, HackathonError
-
-
-@bp.app_template_global()
-def criteria_labels():
-    return CRITERIA_LABELS
-
 
 # Challenges ------------------------------------------------------------------------------
 

@@ -9,12 +9,4 @@ from flask import Blueprint
 bp = Blueprint("messages", __name__, template_folder="templates")
 
 
-@bp.app_template_filter("link_urls")
-def link_urls(line: str):
-    """A line of a message's text with its addresses as links, for the outbox pages."""
-    from cohort.messages.compose import linked
-
-    return linked(line, style=False)
-
-
 from cohort.messages import routes  # noqa: E402,F401

@@ -237,8 +237,3 @@ def list_participants():
         sorts=list(queries.SORTS),
         pagination=pagination_params(page, kept, "Pages of participants"),
     )
-
-
-@bp.app_template_global()
-def cohort_is_closed(cohort: Cohort) -> bool:
-    return cohort.status.closed

@@ -140,9 +140,3 @@ def check():
         erased=erased,
         completed_on=completion_date(found.enrolment) if found else None,
     ), status
-
-
-@bp.app_template_global()
-def certificate_for(enrolment: Enrolment):
-    """The enrolment's valid certificate, or None: for links on dashboards and profiles."""
-    return valid_certificate(enrolment)

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from cohort.auth.access import admin_required, cohort_for, refuse, roles_required
-from cohort.domain.progress import LEVEL_NAMES, LEVELS, Checkpoint, level_label, parse_level, signed
+from cohort.domain.progress import LEVEL_NAMES, LEVELS, Checkpoint, parse_level
 from cohort.domain.times import london_date
 from cohort.extensions import db
 from cohort.forms import ConfirmForm
@@ -49,16 +49,6 @@ from cohort.skills.forms import (
 STAFF = (Role.ADMIN, Role.FACILITATOR)
 LEVEL_CHOICES = [(str(n), f"{n} – {LEVEL_NAMES[n]}") for n in LEVELS]
 TARGET_CHOICES = LEVEL_CHOICES[1:]
-
-
-@bp.app_template_global()
-def skill_level(level):
-    return level_label(level)
-
-
-@bp.app_template_filter("signed")
-def signed_filter(value):
-    return signed(value)
 
 
 def _checkpoint(value: str) -> Checkpoint:

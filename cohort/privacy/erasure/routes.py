@@ -55,9 +55,3 @@ def erase_user(user_id: int):
         refused=refused,
         counts=None if done else counts_before(user),
     ), status
-
-
-@bp.app_template_global()
-def erasure_of_user(user: User):
-    """The person's erasure, or None: the user page says when their data was erased."""
-    return erasure_of(user)
