@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cohort.services.errors import ServiceError
+from cohort.core.errors import ServiceError
 
 
 def show_error(form: Any, error: ServiceError, default: str) -> None:

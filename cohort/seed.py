@@ -27,6 +27,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from cohort.auth.passwords import hash_password
+from cohort.core import audit
 from cohort.domain.attendance import Mark
 from cohort.domain.schedule import SessionKind
 from cohort.domain.times import in_london, london_date
@@ -44,7 +45,6 @@ from cohort.models import (
     User,
 )
 from cohort.models.base import utcnow
-from cohort.services import audit
 from cohort.services.cohorts import CohortDetails, create_cohort
 
 DEMO_PASSWORD = "accelerate-demo-2026"  # noqa: S105 - published demo login, development only

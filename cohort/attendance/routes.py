@@ -21,6 +21,7 @@ from cohort.attendance.forms import NOTE_MAX, CatchUpForm, CheckInCodeForm, Open
 from cohort.attendance.live import check_in_count
 from cohort.auth.access import cohort_for, refuse, roles_required
 from cohort.cohorts.queries import department_counts
+from cohort.core.closed import closed_reason
 from cohort.domain.attendance import ATTENDED, Mark
 from cohort.domain.times import london_date, week_of
 from cohort.extensions import db, limiter
@@ -32,7 +33,6 @@ from cohort.policy import department_scope, is_sponsor
 from cohort.schedule.routes import session_for
 from cohort.services import attendance as service
 from cohort.services.attendance import AttendanceError, CheckInOutcome, Entry, RegisterConflict, Shown
-from cohort.services.closed import closed_reason
 from cohort.text import invisible_characters
 
 STAFF = (Role.ADMIN, Role.FACILITATOR)

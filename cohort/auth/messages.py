@@ -25,11 +25,11 @@ from flask import current_app
 from sqlalchemy import ColumnElement, and_, exists, func, select
 
 from cohort.auth.tokens import make_password_token, make_reset_token
+from cohort.core import audit
 from cohort.extensions import db
 from cohort.messages.links import service_url
 from cohort.messages.outbox import queue_message
 from cohort.models import Cohort, Enrolment, EnrolmentStatus, Message, Role, User
-from cohort.services import audit
 
 log = logging.getLogger("cohort.accounts")
 

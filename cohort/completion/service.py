@@ -9,6 +9,8 @@ from datetime import datetime
 from sqlalchemy import select
 
 from cohort import concurrency
+from cohort.core import audit
+from cohort.core.errors import ServiceError
 from cohort.domain.completion import FINAL_OUTCOMES, Outcome, Standing, final_outcome
 from cohort.extensions import db
 from cohort.models import (
@@ -20,9 +22,7 @@ from cohort.models import (
     OutcomeOverride,
     User,
 )
-from cohort.services import audit
 from cohort.services.cohorts import COHORT_FORMATS, RULE_LABELS
-from cohort.services.errors import ServiceError
 from cohort.text import invisible_characters
 
 from .messages import department_reports_ready

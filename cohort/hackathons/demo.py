@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from cohort.core import audit
 from cohort.domain.hackathons import teams_of
 from cohort.domain.schedule import SessionKind
 from cohort.extensions import db
@@ -34,7 +35,6 @@ from cohort.models import (
     User,
 )
 from cohort.models.base import utcnow
-from cohort.services import audit
 from cohort.services.hackathons import CHALLENGE_FIELDS, _new_join_code
 
 # (department code, title, problem, data, sensitivity, success, contact, accepted)

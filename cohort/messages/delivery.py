@@ -160,8 +160,8 @@ def sweep_messages() -> None:
 def retry(actor, message: Message) -> bool:
     """A programme manager's "Try again" on a failed message: back to waiting, attempts reset.
     Commits; the delivery job is queued after the commit."""
+    from cohort.core import audit
     from cohort.jobs import after_commit
-    from cohort.services import audit
 
     reset = _changed(
         update(Message)

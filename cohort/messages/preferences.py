@@ -10,10 +10,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from cohort.core import audit
 from cohort.extensions import db
 from cohort.messages.kinds import KINDS
 from cohort.models import EmailPreference, User
-from cohort.services import audit
 
 
 def _set(user: User, kind: str, subscribed: bool) -> bool | None:

@@ -10,10 +10,10 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from cohort.core import audit
 from cohort.extensions import db
 from cohort.models import Cohort, Enrolment, EnrolmentStatus, User
 from cohort.models.certificate import Certificate
-from cohort.services import audit
 
 from .codes import display, new_code, normalise
 

@@ -12,10 +12,10 @@ from sqlalchemy import func, select
 from cohort.auth.messages import queue_invitation, queue_password_reset
 from cohort.auth.passwords import hash_password, needs_rehash, verify_password
 from cohort.auth.sessions import end_sessions
+from cohort.core import audit
+from cohort.core.errors import ServiceError
 from cohort.extensions import db
 from cohort.models import Department, Role, SignInAttempt, User, UserSession, normalise_email
-from cohort.services import audit
-from cohort.services.errors import ServiceError
 
 security_log = logging.getLogger("cohort.security")
 

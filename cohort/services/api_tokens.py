@@ -27,9 +27,9 @@ from typing import Any
 from sqlalchemy import event, inspect, select, update
 from sqlalchemy.orm import Session as OrmSession
 
+from cohort.core import audit
 from cohort.extensions import db
 from cohort.models import ApiToken, Role, User
-from cohort.services import audit
 
 security_log = logging.getLogger("cohort.security")
 

@@ -22,6 +22,9 @@ from datetime import date, datetime, timedelta
 from flask import current_app
 from sqlalchemy import func, select
 
+from cohort.core import audit, changes
+from cohort.core.closed import closed_reason
+from cohort.core.errors import ServiceError
 from cohort.domain.attendance import ATTENDED, Mark
 from cohort.domain.times import london_date
 from cohort.extensions import db
@@ -37,9 +40,6 @@ from cohort.models import (
     User,
 )
 from cohort.models.base import utcnow
-from cohort.services import audit, changes
-from cohort.services.closed import closed_reason
-from cohort.services.errors import ServiceError
 
 security_log = logging.getLogger("cohort.security")
 

@@ -6,10 +6,10 @@ import secrets
 
 from sqlalchemy import select
 
+from cohort.core import audit
 from cohort.extensions import db
 from cohort.models import CalendarFeed, User
 from cohort.models.base import utcnow
-from cohort.services import audit
 
 
 def regenerate_calendar_feed(user: User) -> CalendarFeed:

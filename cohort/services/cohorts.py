@@ -14,10 +14,10 @@ from datetime import date
 from sqlalchemy import select
 
 from cohort import concurrency
+from cohort.core import audit
+from cohort.core.errors import ServiceError
 from cohort.extensions import db
 from cohort.models import BankHolidayDivision, Cohort, CohortStatus, Role, User
-from cohort.services import audit
-from cohort.services.errors import ServiceError
 
 COHORT_AUDIT_FIELDS = (
     "name",

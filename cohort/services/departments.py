@@ -21,10 +21,10 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from cohort.core import audit
+from cohort.core.errors import ServiceError
 from cohort.extensions import db
 from cohort.models import Department, DepartmentAlias, User
-from cohort.services import audit
-from cohort.services.errors import ServiceError
 
 # Any fixed number: the advisory lock that serialises department changes on PostgreSQL.
 _ADVISORY_LOCK_KEY = 7_310_042

@@ -20,6 +20,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from cohort.auth.messages import queue_invitation
+from cohort.core import audit
+from cohort.core.errors import ServiceError
 from cohort.extensions import db
 from cohort.models import (
     Cohort,
@@ -31,8 +33,7 @@ from cohort.models import (
     normalise_email,
 )
 from cohort.policy import is_participant
-from cohort.services import accounts, audit
-from cohort.services.errors import ServiceError
+from cohort.services import accounts
 
 # Enrolments that hold a place in the cohort (count against capacity).
 PLACE_HOLDING = (EnrolmentStatus.ACTIVE, EnrolmentStatus.COMPLETED, EnrolmentStatus.NOT_COMPLETED)

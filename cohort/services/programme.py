@@ -7,12 +7,12 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from cohort.core import audit
 from cohort.domain import bank_holidays
 from cohort.domain.schedule import PlannedSession, standard_programme
 from cohort.domain.times import london_to_utc, long_day
 from cohort.extensions import db
 from cohort.models import Cohort, Session, User
-from cohort.services import audit
 from cohort.services.schedule import (
     NeedsConfirmation,
     ScheduleWarning,

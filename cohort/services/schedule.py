@@ -27,17 +27,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from cohort import concurrency
+from cohort.core import audit
+from cohort.core.closed import closed_reason
+from cohort.core.errors import ServiceError
 from cohort.domain import bank_holidays
+from cohort.domain.formatting import date_time
 from cohort.domain.schedule import SessionKind
 from cohort.domain.times import clock_time, london_to_utc, long_day, wall_clock_exists
 from cohort.extensions import db
-from cohort.filters import date_time
 from cohort.models import Cohort, Role, Session, User
 from cohort.models.base import utcnow
-from cohort.services import audit
 from cohort.services.calendar_feeds import regenerate_calendar_feed, revoke_calendar_feed
-from cohort.services.closed import closed_reason
-from cohort.services.errors import ServiceError
 
 if TYPE_CHECKING:
     from cohort.schedule.messages import Watched

@@ -16,6 +16,9 @@ from datetime import date, datetime
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import contains_eager
 
+from cohort.core import audit, changes
+from cohort.core.closed import closed_reason
+from cohort.core.errors import ServiceError
 from cohort.domain.progress import MAX_LEVEL, MIN_LEVEL, Checkpoint, Source, is_level, level_label
 from cohort.extensions import db
 from cohort.models import (
@@ -31,9 +34,6 @@ from cohort.models import (
 )
 from cohort.models.base import utcnow
 from cohort.policy import may_manage_cohort
-from cohort.services import audit, changes
-from cohort.services.closed import closed_reason
-from cohort.services.errors import ServiceError
 
 SKILL_FIELDS = ("name", "category", "description", "level_0", "level_1", "level_2", "level_3", "level_4")
 ENTRY_FIELDS = ("entry_date", "activity", "hours", "reflection", "link")

@@ -17,9 +17,9 @@ from sqlalchemy.exc import IntegrityError, PendingRollbackError
 
 from cohort import create_app
 from cohort.audit_guard import ACTION, AuditRewriteError, allow_audit_rewrite
+from cohort.core import audit
 from cohort.extensions import db
 from cohort.models import AuditEvent, User
-from cohort.services import audit
 
 on_postgresql = pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="PostgreSQL only")
 REFUSED_UPDATE = "audit_events is append-only: UPDATE refused"

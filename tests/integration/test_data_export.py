@@ -16,6 +16,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from cohort import create_app
+from cohort.core.audit import record
 from cohort.extensions import db
 from cohort.models import (
     AttendanceMark,
@@ -33,7 +34,6 @@ from cohort.privacy.export.service import build_zip_for, forget_old_exports
 from cohort.privacy.register import personal_data_register
 from cohort.privacy.subject import rows_about
 from cohort.records import service as records
-from cohort.services.audit import record
 from tests import factories as f
 from tests.conftest import TEMPLATE_CACHE, IsolatedClient
 from tests.sessions import make_session

@@ -22,6 +22,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from cohort.audit_guard import allow_audit_rewrite
 from cohort.concurrency import lock
+from cohort.core import audit
+from cohort.core.errors import ServiceError
 from cohort.domain.cohort_stage import cohort_stage
 from cohort.extensions import db
 from cohort.models import (
@@ -45,8 +47,6 @@ from cohort.models import (
 from cohort.models.base import utcnow
 from cohort.models.erasures import Erasure
 from cohort.privacy.erasure import scrub
-from cohort.services import audit
-from cohort.services.errors import ServiceError
 
 REASON_MAX = 500
 TOMBSTONE_DOMAIN = "erased.invalid"  # .invalid is reserved and never resolves (RFC 2606)

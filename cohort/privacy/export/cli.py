@@ -19,8 +19,8 @@ from cohort.models import User, normalise_email
 @with_appcontext
 def export_command(email: str, out: str) -> None:
     """Write a copy of everything Cohort holds about a person to a ZIP file (a subject access export)."""
+    from cohort.core.audit import record
     from cohort.privacy.export.service import build_zip_for
-    from cohort.services.audit import record
 
     user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
     if user is None:

@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from cohort.core.audit import record
 from cohort.extensions import db
 from cohort.jobs import after_commit
 from cohort.models import User
@@ -16,7 +17,6 @@ from cohort.models.privacy_exports import DataExport, ExportState
 from cohort.privacy.export.certificates import certificate_pdfs
 from cohort.privacy.register import personal_data_register
 from cohort.privacy.subject import rows_about
-from cohort.services.audit import record
 
 KEPT_FOR = timedelta(days=7)
 STUCK_AFTER = timedelta(days=1)

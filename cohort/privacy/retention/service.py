@@ -16,6 +16,7 @@ from typing import Any, cast
 
 from sqlalchemy import ColumnElement, CursorResult, and_, delete, exists, func, or_, select, update
 
+from cohort.core.audit import record
 from cohort.domain.times import london_date
 from cohort.extensions import db
 from cohort.models import (
@@ -33,7 +34,6 @@ from cohort.models import (
 )
 from cohort.models.retention_runs import RetentionRun
 from cohort.privacy.rules import RETENTION_RULES, RetentionRule, rule
-from cohort.services.audit import record
 
 BATCH = 500
 LISTED = 10  # people named in the dry run's description

@@ -14,6 +14,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.exc import IntegrityError
 
 from cohort import concurrency
+from cohort.core import audit
 from cohort.domain import hackathons as rules
 from cohort.extensions import db
 from cohort.models import (
@@ -31,7 +32,6 @@ from cohort.models import (
 from cohort.models.base import utcnow
 from cohort.models.hackathons import DataSensitivity
 from cohort.policy import is_programme_manager, is_sponsor
-from cohort.services import audit
 
 from .common import _check_cohort_open, _fail, _lock, settings_for
 

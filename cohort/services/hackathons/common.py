@@ -9,6 +9,8 @@ from typing import NoReturn
 
 from sqlalchemy import func, select
 
+from cohort.core.closed import closed_reason
+from cohort.core.errors import ServiceError
 from cohort.domain import hackathons as rules
 from cohort.domain.schedule import SessionKind
 from cohort.extensions import db
@@ -26,8 +28,6 @@ from cohort.models import (
     User,
 )
 from cohort.models.base import utcnow
-from cohort.services.closed import closed_reason
-from cohort.services.errors import ServiceError
 
 
 class HackathonError(ServiceError):

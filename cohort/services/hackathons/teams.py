@@ -16,6 +16,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from cohort import concurrency
+from cohort.core import audit
 from cohort.domain import hackathons as rules
 from cohort.extensions import db
 from cohort.models import (
@@ -29,7 +30,6 @@ from cohort.models import (
     TeamMember,
     User,
 )
-from cohort.services import audit
 
 from .common import HackathonError, _check_cohort_open, _fail, _lock, has_ended, settings_for, team_of
 

@@ -14,6 +14,7 @@ from typing import cast
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from cohort.core import audit
 from cohort.domain import hackathons as rules
 from cohort.extensions import db
 from cohort.models import (
@@ -28,7 +29,6 @@ from cohort.models import (
 )
 from cohort.models.base import utcnow
 from cohort.models.hackathons import CRITERIA
-from cohort.services import audit
 
 from .common import (
     HackathonError,

@@ -12,10 +12,10 @@ from typing import Any, cast
 
 from sqlalchemy import select
 
+from cohort.domain.formatting import date_time
 from cohort.domain.progress import level_label
 from cohort.domain.times import clock_time, london_date
 from cohort.extensions import db
-from cohort.filters import date_time
 from cohort.models import AuditEvent, User
 
 
