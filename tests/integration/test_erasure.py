@@ -15,7 +15,8 @@ import pytest
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.exc import DBAPIError
 
-from cohort.completion.demo import FINISHED_COHORT_SLUG, LOW_ATTENDANCE, OVERRIDE_REASON
+from cohort.demo import DEMO_PASSWORD, seed_demo
+from cohort.demo.completion import FINISHED_COHORT_SLUG, LOW_ATTENDANCE, OVERRIDE_REASON
 from cohort.domain.times import london_to_utc
 from cohort.extensions import db
 from cohort.models import (
@@ -38,7 +39,6 @@ from cohort.models import (
 from cohort.privacy.erasure.service import ErasureRefused, erase_person, is_erased
 from cohort.reports import department as reports
 from cohort.reports.files import to_csv
-from cohort.seed import DEMO_PASSWORD, seed_demo
 from cohort.services.accounts import authenticate
 from tests import factories as f
 

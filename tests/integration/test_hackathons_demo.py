@@ -1,4 +1,4 @@
-"""The hackathon demo data (cohort/hackathons/demo.py, called by `flask seed-demo`): a finished
+"""The hackathon demo data (cohort/demo/hackathons.py, called by `flask seed-demo`): a finished
 first hackathon with teams, work, scores and published results, and a second to come."""
 
 from __future__ import annotations
@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
+from cohort.demo import seed_demo
 from cohort.domain.hackathons import require_hackathon_holds
 from cohort.domain.schedule import SessionKind
 from cohort.extensions import db
 from cohort.models import Challenge, ChallengeStatus, Cohort, Enrolment, EnrolmentStatus, Session, User
-from cohort.seed import seed_demo
 from cohort.services import hackathons as service
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # week 9 of the demo cohort
