@@ -12,6 +12,8 @@ from cohort.auth.access import admin_required, cohort_for
 from cohort.cohorts import bp
 from cohort.cohorts.forms import CohortForm, status_choices
 from cohort.cohorts.queries import cohort_rows, department_counts, stage_view
+from cohort.cohorts.service import COHORT_DETAILS, CohortDetails, CohortError, update_cohort
+from cohort.cohorts.service import create_cohort as create
 from cohort.concurrency import StaleEdit, keep_typed, version_of
 from cohort.domain.cohort_stage import Stage
 from cohort.extensions import db
@@ -20,8 +22,6 @@ from cohort.models import BankHolidayDivision, Cohort, CohortStatus, Enrolment, 
 from cohort.models.base import utcnow
 from cohort.participants.queries import SORTS, enrolment_list
 from cohort.policy import department_scope, is_participant, is_sponsor, visible_cohorts
-from cohort.services.cohorts import COHORT_DETAILS, CohortDetails, CohortError, update_cohort
-from cohort.services.cohorts import create_cohort as create
 
 
 @bp.route("/")

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from cohort import concurrency
+from cohort.cohorts.service import COHORT_FORMATS, RULE_LABELS
 from cohort.core import audit
 from cohort.core.errors import ServiceError
 from cohort.domain.completion import FINAL_OUTCOMES, Outcome, Standing, final_outcome
@@ -22,7 +23,6 @@ from cohort.models import (
     OutcomeOverride,
     User,
 )
-from cohort.services.cohorts import COHORT_FORMATS, RULE_LABELS
 from cohort.text import invisible_characters
 
 from .messages import department_reports_ready

@@ -6,6 +6,7 @@ from flask import render_template, request, url_for
 from flask_login import current_user, login_required
 
 from cohort.auth.access import refuse
+from cohort.cohorts.service import slugify
 from cohort.extensions import db, limiter
 from cohort.models import Certificate, Enrolment
 from cohort.models.base import utcnow
@@ -13,7 +14,6 @@ from cohort.policy import may_see_enrolment
 from cohort.privacy.erasure.service import certificate_erased
 from cohort.reports.pdf import render_pdf
 from cohort.reports.routes import download
-from cohort.services.cohorts import slugify
 from cohort.text import invisible_characters
 
 from . import bp

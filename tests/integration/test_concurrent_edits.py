@@ -34,11 +34,11 @@ import pytest
 from sqlalchemy import select
 
 from cohort import create_app
+from cohort.cohorts.service import COHORT_DETAILS
 from cohort.completion.service import COMPLETION_RULES, SETTINGS
 from cohort.concurrency import fingerprint
 from cohort.extensions import db
 from cohort.models import AuditEvent, Cohort, Enrolment, Role, Session, TeamMember, User
-from cohort.services.cohorts import COHORT_DETAILS
 from cohort.services.enrolments import PLACE_HOLDING, EnrolmentError, NewPerson, enrol_many
 from cohort.services.schedule import SESSION
 from tests import factories as f
