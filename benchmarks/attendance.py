@@ -40,6 +40,7 @@ from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import func, insert, select  # noqa: E402
 
 from cohort import create_app  # noqa: E402
+from cohort.demo import demo_cohort_start, seed_departments  # noqa: E402
 from cohort.domain.attendance import Mark  # noqa: E402
 from cohort.domain.schedule import SessionKind  # noqa: E402
 from cohort.domain.times import london_date, london_to_utc  # noqa: E402
@@ -57,7 +58,6 @@ from cohort.models import (  # noqa: E402
     User,
 )
 from cohort.models.base import utcnow  # noqa: E402
-from cohort.seed import demo_cohort_start, seed_departments  # noqa: E402
 from tests.factories import session_token_for, sign_in_as  # noqa: E402
 from tests.querycount import count_queries  # noqa: E402
 

@@ -42,11 +42,11 @@ from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import func, insert, select  # noqa: E402
 
 from cohort import create_app  # noqa: E402
+from cohort.demo import seed_departments  # noqa: E402
 from cohort.domain.progress import Checkpoint, Source  # noqa: E402
 from cohort.extensions import db  # noqa: E402
 from cohort.models import Assessment, Cohort, CohortSkill, Department, Enrolment, Role, Skill, User  # noqa: E402
 from cohort.models.base import utcnow  # noqa: E402
-from cohort.seed import seed_departments  # noqa: E402
 from cohort.skills.framework import ML_ENGINEER_FRAMEWORK  # noqa: E402
 from tests.factories import session_token_for, sign_in_as  # noqa: E402
 from tests.querycount import count_queries  # noqa: E402

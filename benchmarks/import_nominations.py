@@ -46,11 +46,11 @@ from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import func, insert, select, text  # noqa: E402
 
 from cohort import create_app  # noqa: E402
+from cohort.demo import DEPARTMENTS, seed_departments  # noqa: E402
 from cohort.extensions import db  # noqa: E402
 from cohort.imports import RowStatus  # noqa: E402
 from cohort.models import Cohort, CohortStatus, Department, Enrolment, Role, User  # noqa: E402
 from cohort.nominations.importer import build_preview, enrol_checked  # noqa: E402
-from cohort.seed import DEPARTMENTS, seed_departments  # noqa: E402
 
 TARGET_SECONDS = 5.0
 TARGET_MB = 300

@@ -298,10 +298,10 @@ def world(database_url: str) -> dict:
     from sqlalchemy import select
 
     from cohort import create_app
+    from cohort.demo import DEMO_PASSWORD, demo_logins
     from cohort.extensions import db
     from cohort.models import Cohort, CohortStatus, Enrolment, EnrolmentStatus, Session
     from cohort.models.base import utcnow
-    from cohort.seed import DEMO_PASSWORD, demo_logins
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
     with app.app_context():

@@ -25,9 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from flask_migrate import upgrade  # noqa: E402
 
 from cohort import create_app  # noqa: E402
+from cohort.demo import demo_logins, seed_demo, seed_scale  # noqa: E402
 from cohort.extensions import db  # noqa: E402
-from cohort.seed import demo_logins, seed_demo  # noqa: E402
-from cohort.seed_scale import seed_scale  # noqa: E402
 from tests.factories import session_token_for, sign_in_as  # noqa: E402
 from tests.querycount import count_queries  # noqa: E402
 

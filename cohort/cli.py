@@ -8,18 +8,18 @@ from flask import Flask
 from flask.cli import with_appcontext
 
 from cohort.auth.passwords import password_problem
-from cohort.domain.times import clock_time, long_day
-from cohort.extensions import db
-from cohort.models import Role
-from cohort.seed import (
+from cohort.demo import (
     DEMO_PASSWORD,
     DemoSeed,
     database_is_empty,
     demo_check_in,
     demo_logins,
     seed_demo,
+    seed_scale,
 )
-from cohort.seed_scale import seed_scale
+from cohort.domain.times import clock_time, long_day
+from cohort.extensions import db
+from cohort.models import Role
 from cohort.services import accounts
 
 

@@ -31,8 +31,8 @@ from werkzeug.serving import make_server
 
 from cohort import create_app
 from cohort.auth.second_factor import DEMO_SECRET, code_at, current_step
+from cohort.demo import DEMO_PASSWORD, DemoLogin, demo_logins, seed_demo
 from cohort.extensions import db
-from cohort.seed import DEMO_PASSWORD, DemoLogin, demo_logins, seed_demo
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"

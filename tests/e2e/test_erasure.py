@@ -7,7 +7,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from cohort.completion.demo import ALUMNI
+from cohort.demo.completion import ALUMNI
 from cohort.extensions import db
 from cohort.models import User
 from tests.e2e.conftest import Tab, login_for

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from cohort.seed import DEMO_COHORT_NAME, PARTICIPANTS
+from cohort.demo import DEMO_COHORT_NAME, PARTICIPANTS
 from tests.e2e.conftest import Tab, login_for
 
 ADMIN_LINKS = ["Departments", "Users", "Audit log"]

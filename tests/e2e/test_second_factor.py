@@ -18,9 +18,9 @@ from playwright.sync_api import Browser, expect
 
 from cohort.auth.passwords import hash_password
 from cohort.auth.second_factor import code_at, current_step
+from cohort.demo import DEMO_PASSWORD, participant_email
 from cohort.extensions import db
 from cohort.models import Role, User
-from cohort.seed import DEMO_PASSWORD, participant_email
 from tests.e2e.conftest import Tab, login_for, note_demo_code_used
 from tests.e2e.test_accessibility import format_violations
 

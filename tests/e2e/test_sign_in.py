@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from cohort.seed import DEMO_COHORT_NAME
+from cohort.demo import DEMO_COHORT_NAME
 from tests.e2e.conftest import Tab, login_for
 
 

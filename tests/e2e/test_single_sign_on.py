@@ -19,8 +19,8 @@ from playwright.sync_api import Browser, expect
 from werkzeug.serving import make_server
 
 from cohort import create_app
+from cohort.demo import seed_demo
 from cohort.extensions import db
-from cohort.seed import seed_demo
 from tests.e2e.conftest import _CSP_LISTENER, Tab
 from tests.e2e.test_accessibility import format_violations
 from tests.oidc import MockProvider, running_provider

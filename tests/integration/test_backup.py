@@ -28,8 +28,8 @@ from sqlalchemy.exc import IntegrityError
 from cohort import create_app
 from cohort.backup import BackupError, Settings, create_backup, restore_backup, verify_backup
 from cohort.backup.database import connected, fingerprint, revision_of, sqlite_integrity, triggers_of
+from cohort.demo import seed_demo
 from cohort.extensions import db
-from cohort.seed import seed_demo
 
 ON_POSTGRESQL = bool(os.environ.get("TEST_DATABASE_URL"))
 # The newest migration, as this version of Cohort has it.

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
+from cohort.demo import DEMO_PASSWORD, demo_logins
 from cohort.extensions import db
 from cohort.models import (
     AttendanceMark,
@@ -20,7 +21,6 @@ from cohort.models import (
     Session,
     User,
 )
-from cohort.seed import DEMO_PASSWORD, demo_logins
 
 
 def count(model) -> int:

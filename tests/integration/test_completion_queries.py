@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from cohort.completion.demo import (
+from cohort.demo.completion import (
     FINISHED_COHORT_SLUG,
     LOW_ATTENDANCE,
     MISSED_ETHICS,

@@ -10,20 +10,11 @@ from datetime import date, time, timedelta
 
 import icalendar
 import pytest
-from cohort.seed import (
-    AT_RISK_ATTENDANCE,
-    AT_RISK_MANDATORY,
-    CAUGHT_UP,
-    DEMO_PASSWORD,
-    DEMO_WEEK,
-    DROP_IN_TITLE,
-    demo_cohort_start,
-    demo_logins,
-    seed_demo,
-)
 from sqlalchemy import func, select
 
 from cohort.attendance.queries import cohort_attendance
+from cohort.demo import DEMO_PASSWORD, DEMO_WEEK, demo_cohort_start, demo_logins, seed_demo
+from cohort.demo.attendance import AT_RISK_ATTENDANCE, AT_RISK_MANDATORY, CAUGHT_UP, DROP_IN_TITLE
 from cohort.domain import bank_holidays
 from cohort.domain.attendance import Mark
 from cohort.domain.schedule import SessionKind

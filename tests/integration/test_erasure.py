@@ -12,11 +12,11 @@ from datetime import date, time
 
 import openpyxl
 import pytest
-from cohort.completion.demo import FINISHED_COHORT_SLUG, LOW_ATTENDANCE, OVERRIDE_REASON
-from cohort.seed import DEMO_PASSWORD, seed_demo
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.exc import DBAPIError
 
+from cohort.demo import DEMO_PASSWORD, seed_demo
+from cohort.demo.completion import FINISHED_COHORT_SLUG, LOW_ATTENDANCE, OVERRIDE_REASON
 from cohort.domain.times import london_to_utc
 from cohort.extensions import db
 from cohort.models import (

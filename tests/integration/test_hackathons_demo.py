@@ -1,13 +1,13 @@
-"""The hackathon demo data (cohort/hackathons/demo.py, called by `flask seed-demo`): a finished
+"""The hackathon demo data (cohort/demo/hackathons.py, called by `flask seed-demo`): a finished
 first hackathon with teams, work, scores and published results, and a second to come."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from cohort.seed import seed_demo
 from sqlalchemy import func, select
 
+from cohort.demo import seed_demo
 from cohort.domain.hackathons import require_hackathon_holds
 from cohort.domain.schedule import SessionKind
 from cohort.extensions import db

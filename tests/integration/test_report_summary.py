@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from cohort.demo import seed_demo
 from cohort.domain.attendance import Mark
 from cohort.extensions import db
 from cohort.models import (
@@ -24,7 +25,6 @@ from cohort.models import (
 )
 from cohort.models.cohort import Cohort
 from cohort.reports import department, summary
-from cohort.seed import seed_demo
 from tests.integration.test_concurrent_edits import threads_app  # noqa: F401 - fixture
 from tests.integration.test_demo_seed import NOW
 

@@ -10,7 +10,9 @@ from cohort.auth.passwords import hash_password
 from cohort.cohorts.service import CohortDetails, create_cohort
 from cohort.extensions import db
 from cohort.models import BankHolidayDivision, Cohort, CohortStatus, Department, Role
-from cohort.seed import DEMO_COHORT_START, DEMO_PASSWORD, _enrol_cohort, _user
+
+from .cohorts import DEMO_COHORT_START
+from .people import DEMO_PASSWORD, add_user, enrol_cohort
 
 
 def seed_scale(cohorts: int) -> int:
@@ -42,7 +44,7 @@ def seed_scale(cohorts: int) -> int:
         for i in range(25):
             department = departments[(n + i) % len(departments)]
             people.append(
-                _user(
+                add_user(
                     f"scale{n:03d}.person{i:02d}@example.gov.uk",
                     f"Scale Person {n:03d}-{i:02d}",
                     Role.PARTICIPANT,
@@ -51,6 +53,6 @@ def seed_scale(cohorts: int) -> int:
                 )
             )
         db.session.flush()
-        _enrol_cohort(cohort, people)
+        enrol_cohort(cohort, people)
         created += 1
     return created

@@ -1,6 +1,6 @@
 """Demo data for skills and progress: the machine learning engineer framework assessed by
 both demo cohorts, baseline and midpoint levels with a realistic spread, and learning-log
-entries with facilitators' comments. Called by the demo seed (cohort/seed.py)."""
+entries with facilitators' comments. Called by the demo seed (cohort/demo/__init__.py)."""
 
 from __future__ import annotations
 

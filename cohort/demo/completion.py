@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 
 from cohort.cohorts.service import CohortDetails, create_cohort
+from cohort.completion.service import finish, override
 from cohort.domain.attendance import Mark
 from cohort.domain.completion import Outcome
 from cohort.domain.progress import Checkpoint, Source
@@ -36,8 +37,6 @@ from cohort.models import (
     Skill,
     User,
 )
-
-from .service import finish, override
 
 FINISHED_COHORT_NAME = "AI Accelerator — Pilot cohort"
 FINISHED_COHORT_SLUG = "pilot-cohort"
