@@ -18,14 +18,14 @@ from cohort.api.schemas import EnrolmentSchema, NominationSchema, WithdrawalSche
 from cohort.extensions import db
 from cohort.models import Cohort, Department, Enrolment
 from cohort.participants.queries import enrolment_list
-from cohort.policy import is_programme_manager
-from cohort.services.enrolments import (
+from cohort.participants.service import (
     EnrolmentError,
     NewPerson,
     default_enrolment_date,
     enrol_person,
     withdraw,
 )
+from cohort.policy import is_programme_manager
 
 blp = Blueprint("api_enrolments", __name__, url_prefix="/api/v1", description="Enrolments")
 

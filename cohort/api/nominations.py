@@ -19,8 +19,8 @@ from cohort.api.schemas import BulkNominationsSchema, BulkQuerySchema, BulkResul
 from cohort.extensions import db
 from cohort.imports.reading import ImportRefused
 from cohort.nominations.importer import NotImported, build_preview, enrol_checked
+from cohort.participants.service import EnrolmentError
 from cohort.policy import is_programme_manager
-from cohort.services.enrolments import EnrolmentError
 
 blp = Blueprint("api_nominations", __name__, url_prefix="/api/v1", description="Bulk nominations")
 

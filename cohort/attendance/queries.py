@@ -40,7 +40,7 @@ from cohort.models import (
     Session,
     User,
 )
-from cohort.services.enrolments import PLACE_HOLDING
+from cohort.participants.service import PLACE_HOLDING
 
 
 def cohort_sessions(cohort: Cohort) -> list[Session]:

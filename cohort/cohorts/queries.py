@@ -12,7 +12,7 @@ from cohort.domain.times import london_date
 from cohort.extensions import db
 from cohort.models import AuditEvent, Cohort, Department, Enrolment, EnrolmentStatus, Session, User
 from cohort.models.base import utcnow
-from cohort.services.enrolments import PLACE_HOLDING
+from cohort.participants.service import PLACE_HOLDING
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from cohort.imports import (
 )
 from cohort.imports.reading import Table
 from cohort.models import Cohort, Department, DepartmentAlias, Enrolment, EnrolmentStatus, User
-from cohort.services.enrolments import (
+from cohort.participants.service import (
     PLACE_HOLDING,
     EnrolmentError,
     EnrolResult,

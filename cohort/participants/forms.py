@@ -7,7 +7,7 @@ from wtforms import SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from cohort.forms import DayMonthYearField, strip_filter, text_field
-from cohort.services.enrolments import MAX_REASON
+from cohort.participants.service import MAX_REASON
 
 
 def _email(form, field):

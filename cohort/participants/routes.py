@@ -27,8 +27,7 @@ from cohort.models.base import utcnow
 from cohort.paging import paginate, pagination_params
 from cohort.participants import bp, queries
 from cohort.participants.forms import EnrolForm, TransferForm, WithdrawForm
-from cohort.policy import is_facilitator, is_programme_manager, is_sponsor
-from cohort.services.enrolments import (
+from cohort.participants.service import (
     EnrolmentError,
     NewPerson,
     default_enrolment_date,
@@ -38,6 +37,7 @@ from cohort.services.enrolments import (
     transfer,
     withdraw,
 )
+from cohort.policy import is_facilitator, is_programme_manager, is_sponsor
 
 
 def _department_choices(blank: str) -> list[tuple[str, str]]:

@@ -10,9 +10,9 @@ from sqlalchemy.orm import joinedload
 
 from cohort.extensions import db
 from cohort.models import CalendarFeed, Cohort, CohortStatus, Enrolment, Session, User
+from cohort.participants.service import PLACE_HOLDING
 from cohort.policy import is_participant, is_sponsor, visible_cohorts
 from cohort.schedule.ics import FeedEvent, build_calendar
-from cohort.services.enrolments import PLACE_HOLDING
 from cohort.services.schedule import regenerate_calendar_feed as regenerate  # noqa: F401
 from cohort.services.schedule import revoke_calendar_feed as revoke  # noqa: F401
 

@@ -34,12 +34,12 @@ from cohort.forms import ConfirmForm
 from cohort.lookups import found_or_404
 from cohort.models import Cohort, CohortStatus, Enrolment, Role, Session
 from cohort.models.base import utcnow
+from cohort.participants.service import PLACE_HOLDING
 from cohort.policy import may_manage_cohort
 from cohort.schedule import bp, feeds
 from cohort.schedule.forms import KIND_HINTS, CancelSessionForm, SessionForm, StandardProgrammeForm
 from cohort.services import schedule as service
 from cohort.services.attendance import open_check_in_for
-from cohort.services.enrolments import PLACE_HOLDING
 from cohort.services.schedule import NeedsConfirmation, ScheduleError, ScheduleWarning, SessionDetails
 
 

@@ -19,8 +19,8 @@ from cohort.domain.attendance import Mark
 from cohort.domain.schedule import SessionKind
 from cohort.extensions import db
 from cohort.models import AttendanceMark, Enrolment, MarkSource, Role
+from cohort.participants.service import withdraw
 from cohort.reports import cohort_report
-from cohort.services.enrolments import withdraw
 from tests import factories
 from tests.querycount import count_queries
 from tests.sessions import make_session

@@ -21,7 +21,7 @@ from cohort.models import (
     MarkSource,
     OutcomeOverride,
 )
-from cohort.services.enrolments import EnrolmentError, NewPerson, enrol_person
+from cohort.participants.service import EnrolmentError, NewPerson, enrol_person
 from tests import factories
 from tests.sessions import make_session
 

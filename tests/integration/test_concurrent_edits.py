@@ -39,7 +39,7 @@ from cohort.completion.service import COMPLETION_RULES, SETTINGS
 from cohort.concurrency import fingerprint
 from cohort.extensions import db
 from cohort.models import AuditEvent, Cohort, Enrolment, Role, Session, TeamMember, User
-from cohort.services.enrolments import PLACE_HOLDING, EnrolmentError, NewPerson, enrol_many
+from cohort.participants.service import PLACE_HOLDING, EnrolmentError, NewPerson, enrol_many
 from cohort.services.schedule import SESSION
 from tests import factories as f
 from tests.conftest import TEMPLATE_CACHE, IsolatedClient

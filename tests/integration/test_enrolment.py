@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from cohort.extensions import db
 from cohort.models import AuditEvent, CohortStatus, Enrolment, EnrolmentStatus, Role, User
-from cohort.services.enrolments import EnrolmentError, NewPerson, enrol_many, enrol_person
+from cohort.participants.service import EnrolmentError, NewPerson, enrol_many, enrol_person
 from tests import factories
 from tests.mail import outbox
 

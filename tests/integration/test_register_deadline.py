@@ -15,8 +15,8 @@ from cohort.config import ConfigError, load_config
 from cohort.extensions import db
 from cohort.models import Enrolment, EnrolmentStatus
 from cohort.models.base import utcnow
+from cohort.participants.service import default_enrolment_date
 from cohort.services import attendance as service
-from cohort.services.enrolments import default_enrolment_date
 from tests import factories
 from tests.querycount import count_queries
 from tests.sessions import make_session
