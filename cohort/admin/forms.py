@@ -17,10 +17,10 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import Form, HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
 
+from cohort.admin.service import clean_aliases
 from cohort.auth.messages import RESEND_NONCE
 from cohort.forms import PlainText, strip_filter, text_field
 from cohort.models import Role
-from cohort.services.departments import clean_aliases
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9-]+$")
 MAX_ALIASES = 50

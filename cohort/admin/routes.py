@@ -14,6 +14,7 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from cohort.admin import bp, queries
+from cohort.admin import service as department_service
 from cohort.admin.forms import (
     DATE_HINT,
     ROLE_HINTS,
@@ -24,6 +25,7 @@ from cohort.admin.forms import (
     UserDetailsForm,
     UserFilterForm,
 )
+from cohort.admin.service import DepartmentDetails, DepartmentError
 from cohort.auth.access import admin_required
 from cohort.auth.messages import latest_invitations
 from cohort.auth.sessions import sessions_of
@@ -34,9 +36,7 @@ from cohort.lookups import found_or_404
 from cohort.models import Department, Role, User
 from cohort.paging import pagination_params
 from cohort.services import accounts, api_tokens
-from cohort.services import departments as department_service
 from cohort.services.accounts import AccountError
-from cohort.services.departments import DepartmentDetails, DepartmentError
 
 DUPLICATE_EMAIL = "A user with this email address already exists"
 

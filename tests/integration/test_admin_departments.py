@@ -7,9 +7,9 @@ import html
 import pytest
 from sqlalchemy import func, select
 
+from cohort.admin import service as department_service
 from cohort.extensions import db
 from cohort.models import AuditEvent, Department, DepartmentAlias, Role
-from cohort.services import departments as department_service
 from tests import factories
 
 
