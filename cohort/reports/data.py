@@ -27,6 +27,7 @@ from cohort.domain.completion import (
     CohortFacts,
     EnrolmentFacts,
     HackathonEntry,
+    Override,
     Standing,
     outcome_for,
     programme_over,
@@ -149,6 +150,8 @@ class ReportData:
     projects: list[ChallengeProject]  # submissions on the department's challenges (department scope)
     standings: dict[int, Standing] = field(default_factory=dict)
     extra: dict = field(default_factory=dict)  # enrolment id → tables.PersonFigures, once worked out
+    overrides: dict[int, Override] = field(default_factory=dict)  # enrolment id → its override, if any
+    kept_checks: dict[int, list] = field(default_factory=dict)  # enrolment id → checks kept when recorded
 
     def cohort(self, cohort_id: int) -> CohortInReport:
         return self._by_id[cohort_id]
@@ -211,15 +214,25 @@ def _collector_paused():
 
 
 def load(
-    cohorts: Sequence[Cohort], at: datetime, department: Department | None = None, every_cohort: bool = False
+    cohorts: Sequence[Cohort],
+    at: datetime,
+    department: Department | None = None,
+    every_cohort: bool = False,
+    earlier: ReportData | None = None,
 ) -> ReportData:
     """Everything a report needs about these cohorts (and only this department's people, if given).
 
     `every_cohort`: the caller promises `cohorts` holds every cohort the people in scope are in
     (every cohort there is, or every one the department has people in), so enrolments need no
-    cohort filter."""
+    cohort filter.
+
+    `earlier`: the same report loaded before, for a moment with no change in time between it and
+    `at` (cohort/reports/programme.py says when): an enrolment whose facts and cohort's facts are
+    the same as then keeps the engine's answer of then, the engine's answer for the same input."""
     with _collector_paused():
-        return _load(cohorts, at, department, every_cohort)
+        data = _load(cohorts, at, department, every_cohort)
+        work_out(data, earlier)
+        return data
 
 
 def _load(
@@ -297,24 +310,60 @@ def _load(
     ):
         levels[enrolment_id][skill_id][CHECKPOINTS[checkpoint]] = level
     overrides = {
-        o.enrolment_id: o
+        o.enrolment_id: found
         for o in db.session.scalars(
             select(OutcomeOverride)
             .options(joinedload(OutcomeOverride.by))
             .where(OutcomeOverride.enrolment_id.in_(in_scope))
         )
+        if (found := override_of(o)) is not None
     }
     work = _hackathon_work(in_scope)
     projects = _projects(cohort_ids, department) if department is not None else []
 
-    data = ReportData(at, in_report, department, people, marks, caught_up, levels, work, projects)
-    for person in people:
-        data.standings[person.enrolment_id] = _standing(data, person, kept.get(person.enrolment_id),
-                                                        overrides.get(person.enrolment_id))  # fmt: skip
-    return data
+    return ReportData(at, in_report, department, people, marks, caught_up, levels, work, projects,
+                      overrides=overrides, kept_checks={k: v for k, v in kept.items() if v})  # fmt: skip
 
 
-def _standing(data: ReportData, person: Person, kept, override: OutcomeOverride | None) -> Standing:
+def work_out(data: ReportData, earlier: ReportData | None = None) -> None:
+    """Each enrolment's standing by the completion engine (docs/rules.md §5), or the one `earlier`
+    worked out when everything the engine reads for it is the same (see `load`)."""
+    same_cohort = set()
+    if earlier is not None:
+        for c in data.cohorts:
+            before = earlier._by_id.get(c.cohort.id)
+            if before is not None and before.facts == c.facts and before.ethics == c.ethics:
+                same_cohort.add(c.cohort.id)
+        before_people = {p.enrolment_id: p for p in earlier.people}
+    for person in data.people:
+        e = person.enrolment_id
+        if (
+            earlier is not None
+            and person.cohort_id in same_cohort
+            and before_people.get(e) == person
+            and e in earlier.standings
+            and _same_facts(earlier, data, e)
+        ):
+            data.standings[e] = earlier.standings[e]
+            if e in earlier.extra:
+                data.extra[e] = earlier.extra[e]
+            continue
+        data.standings[e] = _standing(data, person)
+
+
+def _same_facts(a: ReportData, b: ReportData, e: int) -> bool:
+    """Everything the engine and tables.person_figures read of enrolment `e` (the person aside)."""
+    return (
+        a.marks.get(e) == b.marks.get(e)
+        and a.caught_up.get(e) == b.caught_up.get(e)
+        and a.levels.get(e) == b.levels.get(e)
+        and a.hackathon_work.get(e) == b.hackathon_work.get(e)
+        and a.overrides.get(e) == b.overrides.get(e)
+        and a.kept_checks.get(e) == b.kept_checks.get(e)
+    )
+
+
+def _standing(data: ReportData, person: Person) -> Standing:
     cohort = data.cohort(person.cohort_id)
     latest = {
         skill_id: latest_level(by_checkpoint)
@@ -329,8 +378,8 @@ def _standing(data: ReportData, person: Person, kept, override: OutcomeOverride 
         caught_up=frozenset(data.caught_up.get(person.enrolment_id, ())),
         hackathons={session_id: w.entry for session_id, w in work.items()},
         levels=latest,
-        override=override_of(override),
-        recorded_checks=recorded_checks(kept),
+        override=data.overrides.get(person.enrolment_id),
+        recorded_checks=recorded_checks(data.kept_checks.get(person.enrolment_id)),
     )
     return outcome_for(cohort.facts, facts, data.at)
 

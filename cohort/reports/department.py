@@ -20,8 +20,9 @@ from cohort.models import Challenge, Cohort, Department, Enrolment, Session, Tea
 
 from . import charts, files, tables
 from .charts import Chart
-from .data import ReportData, load
+from .data import ReportData
 from .pdf import render_pdf
+from .programme import department_data, programme_data
 
 if TYPE_CHECKING:  # pandas is imported where a table is built, not with the app (docs/architecture.md §10)
     import pandas as pd
@@ -157,7 +158,9 @@ def department_report(department: Department, cohorts: list[Cohort], at: datetim
                       cohort: Cohort | None = None) -> DepartmentReport:  # fmt: skip
     """The report over `cohorts` (the department's, see department_cohorts), or the one `cohort`."""
     scope = [cohort] if cohort is not None else cohorts
-    data = load(scope, at, department, every_cohort=cohort is None)
+    # The programme's kept standings, cut to the department (cohort/reports/programme.py): the
+    # same as `load(scope, at, department, every_cohort=cohort is None)`.
+    data = department_data(department, scope, at)
     by_cohort = tables.by_cohort(data)
     people = tables.participants(data)[PARTICIPANT_COLUMNS]
     report = DepartmentReport(
@@ -341,11 +344,12 @@ def overview(at: datetime) -> Overview:
     return replace(found, at=at)
 
 
-def build_overview(at: datetime) -> Overview:
-    """The figures worked out: one `load` of everything, so a constant number of queries whatever
-    the number of participants, and the completion engine for each enrolment."""
-    cohorts = list(db.session.scalars(select(Cohort).order_by(Cohort.start_date, Cohort.name)))
-    data = load(cohorts, at, every_cohort=True)
+def build_overview(at: datetime, data: ReportData | None = None) -> Overview:
+    """The figures worked out from every cohort's report data: by default the programme's kept
+    standings, worked out again only where facts changed (cohort/reports/programme.py), so a
+    constant number of queries whatever the number of participants."""
+    if data is None:
+        data = programme_data(at)
     by_department = tables.by_department(data)
     cohorts_of: dict[str, set[int]] = {}
     for person in data.people:

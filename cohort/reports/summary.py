@@ -149,6 +149,9 @@ def kept(session: OrmSession, key: tuple, at: datetime, work_out):
 
 
 def forget() -> None:
-    """Drop everything kept (tests, and the CLI after a bulk load)."""
+    """Drop everything kept (tests, and the CLI after a bulk load), the standings too."""
+    from . import programme
+
     with _lock:
         _kept.clear()
+    programme.forget()
