@@ -7,6 +7,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask import Flask
 from flask.cli import with_appcontext
 
+from cohort.auth import accounts
 from cohort.auth.passwords import password_problem
 from cohort.demo import (
     DEMO_PASSWORD,
@@ -20,7 +21,6 @@ from cohort.demo import (
 from cohort.domain.times import clock_time, long_day
 from cohort.extensions import db
 from cohort.models import Role
-from cohort.services import accounts
 
 
 def _print_logins() -> None:

@@ -26,7 +26,9 @@ from cohort.admin.forms import (
     UserFilterForm,
 )
 from cohort.admin.service import DepartmentDetails, DepartmentError
+from cohort.auth import accounts
 from cohort.auth.access import admin_required
+from cohort.auth.accounts import AccountError
 from cohort.auth.messages import latest_invitations
 from cohort.auth.sessions import sessions_of
 from cohort.extensions import db
@@ -35,8 +37,7 @@ from cohort.forms import ConfirmForm
 from cohort.lookups import found_or_404
 from cohort.models import Department, Role, User
 from cohort.paging import pagination_params
-from cohort.services import accounts, api_tokens
-from cohort.services.accounts import AccountError
+from cohort.services import api_tokens
 
 DUPLICATE_EMAIL = "A user with this email address already exists"
 

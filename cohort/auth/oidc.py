@@ -22,11 +22,11 @@ from datetime import UTC, datetime
 from flask import current_app
 from sqlalchemy import select
 
+from cohort.auth import accounts
 from cohort.auth.oidc_settings import Provider
 from cohort.core import audit
 from cohort.extensions import db
 from cohort.models import Department, Role, SignInIdentity, User, normalise_email
-from cohort.services import accounts
 
 security_log = logging.getLogger("cohort.security")
 

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, logout_user
 
-from cohort.auth import bp
+from cohort.auth import accounts, bp
 from cohort.auth.forms import ChangePasswordForm, ForgottenPasswordForm, SetPasswordForm, SignInForm
 from cohort.auth.oidc import password_sign_in_allowed, passwords_off_message
 from cohort.auth.passwords import password_problem, verify_password
@@ -19,7 +19,6 @@ from cohort.auth.tokens import read_password_token
 from cohort.extensions import limiter
 from cohort.form_results import page_status
 from cohort.forms import ConfirmForm
-from cohort.services import accounts
 
 SIGN_IN_FAILED = "Enter a correct email address and password"
 

@@ -27,10 +27,10 @@ from flask import current_app, redirect, request, session, url_for
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.engine import CursorResult
 
+from cohort.auth.accounts import recent_failures
 from cohort.auth.sessions import PASSWORD, begin_session
 from cohort.extensions import db
 from cohort.models import RecoveryCode, SecondFactor, SignInAttempt, User
-from cohort.services.accounts import recent_failures
 
 security_log = logging.getLogger("cohort.security")
 

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from cohort.auth import accounts
 from cohort.auth.messages import queue_invitation
 from cohort.core import audit
 from cohort.core.errors import ServiceError
@@ -33,7 +34,6 @@ from cohort.models import (
     normalise_email,
 )
 from cohort.policy import is_participant
-from cohort.services import accounts
 
 # Enrolments that hold a place in the cohort (count against capacity).
 PLACE_HOLDING = (EnrolmentStatus.ACTIVE, EnrolmentStatus.COMPLETED, EnrolmentStatus.NOT_COMPLETED)

@@ -225,8 +225,8 @@ def test_a_sponsors_token_sees_its_own_department_only(world, client, path):
 
 
 def test_a_token_ends_with_its_owners_role(world, client):
+    from cohort.auth import accounts
     from cohort.models import Role
-    from cohort.services import accounts
 
     secret = _token(world.sponsor, ["cohorts:read"])
     assert _call(client, "get", "/api/v1/cohorts", secret).status_code == 200

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.exc import DBAPIError
 
+from cohort.auth.accounts import authenticate
 from cohort.demo import DEMO_PASSWORD, seed_demo
 from cohort.demo.completion import FINISHED_COHORT_SLUG, LOW_ATTENDANCE, OVERRIDE_REASON
 from cohort.domain.times import london_to_utc
@@ -39,7 +40,6 @@ from cohort.models import (
 from cohort.privacy.erasure.service import ErasureRefused, erase_person, is_erased
 from cohort.reports import department as reports
 from cohort.reports.files import to_csv
-from cohort.services.accounts import authenticate
 from tests import factories as f
 
 NOW = london_to_utc(date(2026, 11, 25), time(10, 15))
