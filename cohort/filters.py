@@ -56,6 +56,7 @@ def link_urls(line: str):
 def init_filters(app: Flask) -> None:
     """Register every template filter and global (called once, from create_app)."""
     # Here, not at the top: the services and feature modules import this module's names.
+    from cohort.api import tokens as api_tokens
     from cohort.auth import oidc
     from cohort.auth.second_factor_routes import second_factor_summary
     from cohort.core.closed import closed_notice
@@ -64,7 +65,6 @@ def init_filters(app: Flask) -> None:
     from cohort.privacy.erasure.service import erasure_of
     from cohort.records.service import valid_certificate
     from cohort.security import csp_nonce
-    from cohort.services import api_tokens
 
     filters: dict[str, Any] = {
         # figures and words (cohort.domain.formatting)

@@ -26,6 +26,7 @@ from cohort.admin.forms import (
     UserFilterForm,
 )
 from cohort.admin.service import DepartmentDetails, DepartmentError
+from cohort.api import tokens as api_tokens
 from cohort.auth import accounts
 from cohort.auth.access import admin_required
 from cohort.auth.accounts import AccountError
@@ -37,7 +38,6 @@ from cohort.forms import ConfirmForm
 from cohort.lookups import found_or_404
 from cohort.models import Department, Role, User
 from cohort.paging import pagination_params
-from cohort.services import api_tokens
 
 DUPLICATE_EMAIL = "A user with this email address already exists"
 

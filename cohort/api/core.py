@@ -22,10 +22,10 @@ from marshmallow import Schema, fields
 from sqlalchemy import event, update
 from werkzeug.exceptions import HTTPException
 
+from cohort.api import tokens as api_tokens
 from cohort.database import writing
 from cohort.extensions import db, limiter
 from cohort.models import ApiToken, AuditEvent, User
-from cohort.services import api_tokens
 
 security_log = logging.getLogger("cohort.security")
 

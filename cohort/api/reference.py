@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
+from cohort.api.tokens import SCOPES
 from cohort.auth.access import roles_required
 from cohort.models import Role
-from cohort.services.api_tokens import SCOPES
 
 bp = Blueprint("api_reference", __name__, template_folder="templates")
 

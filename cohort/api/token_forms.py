@@ -7,8 +7,8 @@ from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovSubmitInpu
 from wtforms import SelectMultipleField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length
 
+from cohort.api.tokens import NAME_LENGTH, SCOPES
 from cohort.forms import DayMonthYearField, strip_filter
-from cohort.services.api_tokens import NAME_LENGTH, SCOPES
 
 
 class NewTokenForm(FlaskForm):

@@ -10,13 +10,13 @@ from datetime import UTC, datetime
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
+from cohort.api import tokens as api_tokens
 from cohort.api.token_forms import NewTokenForm
 from cohort.auth.access import admin_required, refuse
 from cohort.extensions import db
 from cohort.form_results import page_status
 from cohort.forms import ConfirmForm
 from cohort.models import ApiToken, User
-from cohort.services import api_tokens
 
 bp = Blueprint("api_tokens", __name__, template_folder="templates")
 

@@ -26,7 +26,7 @@ class ApiToken(Model):
     # "cohort_pat_" and the first characters of the secret: shown in lists, the rate limit's key.
     prefix: Mapped[str] = mapped_column(String(24))
     token_digest: Mapped[str] = mapped_column(String(64), unique=True)
-    # The scopes granted, a sorted list of names (cohort.services.api_tokens.SCOPES).
+    # The scopes granted, a sorted list of names (cohort.api.tokens.SCOPES).
     scopes: Mapped[list[str]] = mapped_column(JSON)
     # The owner's role when the token was made: a token of a role the owner no longer has is void.
     role: Mapped[Role] = mapped_column(str_enum(Role, "api_token_role"))

@@ -13,9 +13,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from cohort.api import tokens as api_tokens
 from cohort.extensions import db
 from cohort.models import ApiToken
-from cohort.services import api_tokens
 from tests.sessions import session_id_in
 
 STAFF = ("admin", "facilitator", "sponsor")

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from cohort.api import tokens as api_tokens
 from cohort.extensions import db
-from cohort.services import api_tokens
 from tests import factories
 from tests.querycount import count_queries
 

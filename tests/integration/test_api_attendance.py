@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
+from cohort.api import tokens as api_tokens
 from cohort.extensions import db
 from cohort.models import AttendanceMark, AuditEvent, CohortStatus, Enrolment
-from cohort.services import api_tokens
 from tests.sessions import make_session, session_id_in
 
 

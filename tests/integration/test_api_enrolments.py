@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
+from cohort.api import tokens as api_tokens
 from cohort.extensions import db
 from cohort.models import AuditEvent, CohortStatus, Enrolment, EnrolmentStatus, User
-from cohort.services import api_tokens
 
 
 def _headers(user, **more) -> dict:

@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from cohort import create_app
+from cohort.api import tokens as api_tokens
 from cohort.extensions import db
 from cohort.models import ApiToken, CohortStatus, EnrolmentStatus
-from cohort.services import api_tokens
 from tests import factories
 from tests.querycount import count_queries
 

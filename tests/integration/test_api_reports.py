@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from openpyxl import load_workbook
 
+from cohort.api import tokens as api_tokens
 from cohort.extensions import db
-from cohort.services import api_tokens
 from tests import factories
 from tests.integration.test_department_report import _rows, pilot  # noqa: F401  (the demo-like world)
 from tests.querycount import count_queries

@@ -11,8 +11,8 @@ import schemathesis
 from flask.globals import _cv_app
 from hypothesis import HealthCheck, Phase, given, settings
 
+from cohort.api import tokens as api_tokens
 from cohort.extensions import db
-from cohort.services import api_tokens
 from tests.sessions import session_id_in
 
 

@@ -10,10 +10,10 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from cohort.api import tokens as api_tokens
 from cohort.auth import accounts
 from cohort.extensions import db
 from cohort.models import ApiToken, AuditEvent, Role
-from cohort.services import api_tokens
 
 TODAY = datetime.now(UTC).date()
 

@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
+from cohort.api import tokens as api_tokens
 from cohort.extensions import db
 from cohort.models import AuditEvent, Enrolment, EnrolmentStatus
-from cohort.services import api_tokens
 
 
 def test_two_withdrawals_with_one_etag_one_is_refused(app, world):
