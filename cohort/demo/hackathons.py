@@ -16,6 +16,7 @@ from cohort.core import audit
 from cohort.domain.hackathons import teams_of
 from cohort.domain.schedule import SessionKind
 from cohort.extensions import db
+from cohort.hackathons.service import CHALLENGE_FIELDS, _new_join_code
 from cohort.models import (
     Challenge,
     ChallengeStatus,
@@ -35,7 +36,6 @@ from cohort.models import (
     User,
 )
 from cohort.models.base import utcnow
-from cohort.services.hackathons import CHALLENGE_FIELDS, _new_join_code
 
 # (department code, title, problem, data, sensitivity, success, contact, accepted)
 CHALLENGES = [

@@ -8,7 +8,7 @@ bp = Blueprint("hackathons", __name__, template_folder="templates")
 @bp.record_once
 def _register_completion_source(state) -> None:
     # The completion rules (docs/rules.md §5.8) read who handed in what through this hook.
-    from cohort.services.hackathons import entries_for_completion
+    from cohort.hackathons.service import entries_for_completion
 
     state.app.extensions["cohort.hackathon_entries"] = entries_for_completion
 

@@ -10,11 +10,11 @@ from cohort.auth.access import cohort_for, refuse
 from cohort.core.closed import closed_notice
 from cohort.domain.schedule import SessionKind
 from cohort.extensions import db
+from cohort.hackathons import service
 from cohort.lookups import found_or_404
 from cohort.models import Cohort, Enrolment, Session, Team
 from cohort.models.base import utcnow
 from cohort.policy import is_participant, may_manage_cohort
-from cohort.services import hackathons as service
 
 
 def hackathon_in(slug: str, hackathon_id: int) -> tuple[Cohort, Session]:

@@ -26,9 +26,10 @@ from cohort.extensions import db
 from cohort.filters import LONDON
 from cohort.form_results import page_status, show_error
 from cohort.forms import ConfirmForm
-from cohort.hackathons import bp
+from cohort.hackathons import bp, service
 from cohort.hackathons.common import hackathon_in, my_enrolment, page_context
 from cohort.hackathons.forms import ChallengeForm, SettingsForm
+from cohort.hackathons.service import ChallengeDetails, HackathonError
 from cohort.lookups import found_or_404
 from cohort.models import (
     Challenge,
@@ -41,8 +42,6 @@ from cohort.models import (
     Team,
 )
 from cohort.policy import is_sponsor, may_manage_cohort
-from cohort.services import hackathons as service
-from cohort.services.hackathons import ChallengeDetails, HackathonError
 
 # Challenges ------------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from cohort.concurrency import VERSION_FIELD, StaleEdit, keep_typed, version_of
 from cohort.extensions import db
 from cohort.form_results import page_status, show_error
 from cohort.forms import ConfirmForm
-from cohort.hackathons import bp
+from cohort.hackathons import bp, service
 from cohort.hackathons.common import (
     challenge_choices,
     chosen_challenge,
@@ -29,11 +29,10 @@ from cohort.hackathons.common import (
     team_in,
 )
 from cohort.hackathons.forms import AddMemberForm, AutoFormForm, JoinForm, TeamForm
+from cohort.hackathons.service import HackathonError
 from cohort.lookups import found_or_404
 from cohort.models import Enrolment, EnrolmentStatus, Role
 from cohort.policy import STAFF, is_participant
-from cohort.services import hackathons as service
-from cohort.services.hackathons import HackathonError
 
 
 def _teams_page(cohort, session, auto_form=None, add_forms=None, status=200, stale: StaleEdit | None = None):

@@ -10,7 +10,7 @@ from cohort.auth.access import admin_required, refuse, roles_required
 from cohort.extensions import db
 from cohort.form_results import page_status, show_error
 from cohort.forms import ConfirmForm
-from cohort.hackathons import bp
+from cohort.hackathons import bp, service
 from cohort.hackathons.common import (
     hackathon_in,
     my_enrolment,
@@ -19,13 +19,12 @@ from cohort.hackathons.common import (
     team_in,
 )
 from cohort.hackathons.forms import JudgeForm, ScoreForm, SubmissionForm
+from cohort.hackathons.service import HackathonError, SubmissionDetails
 from cohort.lookups import found_or_404
 from cohort.models import HackathonJudge, Role, Score, Session, Submission, Team, User
 from cohort.models.base import utcnow
 from cohort.models.hackathons import CRITERIA
 from cohort.policy import is_participant
-from cohort.services import hackathons as service
-from cohort.services.hackathons import HackathonError, SubmissionDetails
 
 # Submissions -----------------------------------------------------------------------------
 

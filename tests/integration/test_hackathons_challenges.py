@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from cohort.extensions import db
+from cohort.hackathons import service
 from cohort.models import AuditEvent, Challenge, ChallengeStatus, DataSensitivity, HackathonSettings, Role
-from cohort.services import hackathons as service
 from tests import factories as f
 
 

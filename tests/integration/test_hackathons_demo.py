@@ -11,8 +11,8 @@ from cohort.demo import seed_demo
 from cohort.domain.hackathons import require_hackathon_holds
 from cohort.domain.schedule import SessionKind
 from cohort.extensions import db
+from cohort.hackathons import service
 from cohort.models import Challenge, ChallengeStatus, Cohort, Enrolment, EnrolmentStatus, Session, User
-from cohort.services import hackathons as service
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # week 9 of the demo cohort
 

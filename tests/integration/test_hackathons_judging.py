@@ -8,9 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from cohort.extensions import db
+from cohort.hackathons import service
+from cohort.hackathons.service import HackathonError
 from cohort.models import AuditEvent, HackathonJudge, Role, Score
-from cohort.services import hackathons as service
-from cohort.services.hackathons import HackathonError
 from tests import factories as f
 
 MARKS = {"public_impact": "4", "technical_quality": "3", "responsible_ai": "5", "presentation": "2"}

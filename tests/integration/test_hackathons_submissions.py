@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from cohort.domain.hackathons import hackathon_checks, require_hackathon_holds
 from cohort.extensions import db
+from cohort.hackathons import service
 from cohort.models import AuditEvent, Role, Submission
-from cohort.services import hackathons as service
 from tests import factories as f
 
 GOOD = {

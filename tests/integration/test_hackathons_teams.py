@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from cohort.extensions import db
+from cohort.hackathons import service
+from cohort.hackathons.service import HackathonError
 from cohort.models import AuditEvent, Role, Team, TeamMember
-from cohort.services import hackathons as service
-from cohort.services.hackathons import HackathonError
 from tests import factories as f
 from tests.sessions import make_session
 
