@@ -2,22 +2,31 @@
 
 Set TEST_DATABASE_URL to run the same suite on PostgreSQL (.ci/run does).
 The schema is built once per run from the Alembic migrations (so the tests
-exercise what production runs); after each test every table is emptied.
+exercise what production runs); after each test the database is made empty again:
+on SQLite by copying the freshly migrated database back over it (SQLite's backup
+API, a few milliseconds), on PostgreSQL by emptying every table in one round trip.
+
+Two settings are cheaper here than in production, and no test is about them:
+passwords are hashed with Argon2id at its lowest cost (production's costs
+half a second a hash on a shared machine), and the forgotten-password page's
+minimum answer time is 0 (the test of that floor sets its own).
 """
 
 from __future__ import annotations
 
 import contextvars
 import os
+import sqlite3
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
+from argon2 import PasswordHasher
 from flask.globals import _cv_app
 from flask.testing import FlaskClient
 from jinja2 import BytecodeCache
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import Engine, create_engine, make_url, text
 from werkzeug.routing import Rule
 
 # Jobs run as soon as they are queued, in the test's own process (huey's immediate mode); the
@@ -25,9 +34,13 @@ from werkzeug.routing import Rule
 os.environ.setdefault("JOBS_IMMEDIATE", "1")
 
 from cohort import create_app  # noqa: E402
+from cohort.auth import passwords  # noqa: E402
 from cohort.extensions import db  # noqa: E402
 from cohort.models import Cohort, Department, Role, User  # noqa: E402
 from tests import factories  # noqa: E402
+
+# Still argon2id (tests/unit/test_passwords.py checks it), at the lowest cost argon2 allows.
+passwords._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 
 
 def _url_for_tests(tmp_path_factory) -> str:
@@ -57,6 +70,19 @@ def _database_of_this_worker(url: str) -> str:
     return base.set(database=name).render_as_string(hide_password=False)
 
 
+def _commit_without_waiting_for_disk(url: str) -> None:
+    """Commits on the test database return before PostgreSQL has flushed them to disk: what
+    other connections see is unchanged, only a crash of the server could lose the last ones,
+    and the database is thrown away anyway. Most of a PostgreSQL test's time is otherwise
+    spent waiting for the disk. Set on the database, so every connection (threads' and
+    commands' engines too) has it."""
+    target = make_url(url)
+    server = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.execute(text(f'ALTER DATABASE "{target.database}" SET synchronous_commit = off'))
+    server.dispose()
+
+
 def _drop_database_of_this_worker(url: str) -> None:
     if not os.environ.get("PYTEST_XDIST_WORKER") or not url.startswith("postgresql"):
         return
@@ -75,12 +101,16 @@ def database_url(tmp_path_factory) -> str:
         from flask_migrate import downgrade, upgrade
 
         if url.startswith("postgresql"):
+            _commit_without_waiting_for_disk(url)
             # Start from nothing on a database an earlier run may have left behind.
             with db.engine.begin() as conn:
                 conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
         upgrade()
         db.engine.dispose()
+    if url.startswith("sqlite"):
+        _keep_empty_copy(url)
     yield url
+    _close_emptying(url)
     with app.app_context():
         downgrade(revision="base")
         db.engine.dispose()
@@ -109,15 +139,60 @@ def new_database_url(database_url, tmp_path):
         server.dispose()
 
 
+# The freshly migrated SQLite database, in memory, copied back over the test database after
+# each test; and on PostgreSQL the engine that empties the tables: one of each per worker.
+_EMPTY_COPIES: dict[str, sqlite3.Connection] = {}
+_EMPTYING_ENGINES: dict[str, Engine] = {}
+
+
+def _sqlite_path(url: str) -> str:
+    path = make_url(url).database
+    assert path, url
+    return path
+
+
+def _keep_empty_copy(url: str) -> None:
+    source = sqlite3.connect(_sqlite_path(url))
+    copy = sqlite3.connect(":memory:")
+    source.backup(copy)
+    source.close()
+    _EMPTY_COPIES[url] = copy
+
+
 def _empty_all_tables(url: str) -> None:
+    """The database as the migrations left it. On SQLite the empty copy is written back over
+    it through SQLite's backup API, which takes the database's locks like any writer (so a
+    connection a test left open sees the empty database, not a half-written file), and also
+    restores sqlite_sequence and anything a test changed in the schema. On PostgreSQL every
+    table is emptied in one round trip; audit events are append-only, so through the one
+    exception (docs/decisions/0005-append-only-audit-trail.md)."""
+    if url in _EMPTY_COPIES:
+        target = sqlite3.connect(_sqlite_path(url))
+        try:
+            target.execute("PRAGMA synchronous=OFF")  # a test database: no need to wait for the disk
+            _EMPTY_COPIES[url].backup(target)
+        finally:
+            target.close()
+        return
     from cohort.audit_guard import allow_audit_rewrite
 
-    engine = create_engine(url)
-    # Audit events are append-only (docs/decisions/0005-append-only-audit-trail.md).
+    engine = _EMPTYING_ENGINES.get(url)
+    if engine is None:
+        engine = _EMPTYING_ENGINES[url] = create_engine(url, pool_size=1)
+    deletes = ";".join(f'DELETE FROM "{table.name}"' for table in reversed(db.metadata.sorted_tables))
     with engine.begin() as conn, allow_audit_rewrite("test clean-up: every table emptied", connection=conn):
-        for table in reversed(db.metadata.sorted_tables):
-            conn.execute(table.delete())
-    engine.dispose()
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(deletes)  # several statements: only without parameters
+        finally:
+            cursor.close()
+
+
+def _close_emptying(url: str) -> None:
+    if url in _EMPTY_COPIES:
+        _EMPTY_COPIES.pop(url).close()
+    if url in _EMPTYING_ENGINES:
+        _EMPTYING_ENGINES.pop(url).dispose()
 
 
 def _share_url_builders() -> None:
@@ -192,6 +267,7 @@ def app(database_url):
             "WTF_CSRF_ENABLED": False,  # tests that check CSRF turn it back on
             "RATELIMIT_ENABLED": False,
             "SERVER_NAME": "localhost",
+            "FORGOTTEN_PASSWORD_MIN_SECONDS": 0,  # the test of the floor sets its own
         }
     )
     app.test_client_class = IsolatedClient
