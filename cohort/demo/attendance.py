@@ -150,8 +150,8 @@ def record_catch_ups(cohort: Cohort, sessions: list[Session], now: datetime) -> 
 
 def drop_in(cohort: Cohort, admin: User, now: datetime):
     """A drop-in session today covering the present hour, with a self check-in open."""
+    from cohort.schedule.service import SessionDetails, clashes, create_session, facilitator_choices
     from cohort.services.attendance import AttendanceError, open_check_in
-    from cohort.services.schedule import SessionDetails, clashes, create_session, facilitator_choices
 
     local = in_london(now)
     start = time(local.hour)

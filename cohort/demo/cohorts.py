@@ -127,7 +127,7 @@ def seed_timetable(
     """Both cohorts' standard timetables; cohort 1's registers, catch-ups, one cancellation and
     the drop-in with its check-in as at `now`; the participant's calendar feed."""
     from cohort.attendance.queries import cohort_attendance
-    from cohort.services.schedule import apply_standard_programme, cancel_session, regenerate_calendar_feed
+    from cohort.schedule.service import apply_standard_programme, cancel_session, regenerate_calendar_feed
 
     sessions = apply_standard_programme(admin, cohort, confirmed=True, commit=False)
     apply_standard_programme(admin, second, confirmed=True, commit=False)

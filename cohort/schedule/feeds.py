@@ -13,8 +13,8 @@ from cohort.models import CalendarFeed, Cohort, CohortStatus, Enrolment, Session
 from cohort.participants.service import PLACE_HOLDING
 from cohort.policy import is_participant, is_sponsor, visible_cohorts
 from cohort.schedule.ics import FeedEvent, build_calendar
-from cohort.services.schedule import regenerate_calendar_feed as regenerate  # noqa: F401
-from cohort.services.schedule import revoke_calendar_feed as revoke  # noqa: F401
+from cohort.schedule.service import regenerate_calendar_feed as regenerate  # noqa: F401
+from cohort.schedule.service import revoke_calendar_feed as revoke  # noqa: F401
 
 TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")  # what secrets.token_urlsafe makes
 SLUG = re.compile(r"[a-z0-9-]{1,80}")

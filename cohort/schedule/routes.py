@@ -36,11 +36,10 @@ from cohort.models import Cohort, CohortStatus, Enrolment, Role, Session
 from cohort.models.base import utcnow
 from cohort.participants.service import PLACE_HOLDING
 from cohort.policy import may_manage_cohort
-from cohort.schedule import bp, feeds
+from cohort.schedule import bp, feeds, service
 from cohort.schedule.forms import KIND_HINTS, CancelSessionForm, SessionForm, StandardProgrammeForm
-from cohort.services import schedule as service
+from cohort.schedule.service import NeedsConfirmation, ScheduleError, ScheduleWarning, SessionDetails
 from cohort.services.attendance import open_check_in_for
-from cohort.services.schedule import NeedsConfirmation, ScheduleError, ScheduleWarning, SessionDetails
 
 
 @bp.url_value_preprocessor

@@ -262,7 +262,7 @@ def test_eight_people_pressing_apply_at_once_add_one_set(app, threads_app, world
     """Each presses with what their page showed (`already` sessions, and the second box ticked when
     there were some): the first adds 19, the others are asked again."""
     if already:
-        from cohort.services.programme import apply_standard_programme
+        from cohort.schedule.service.programme import apply_standard_programme
 
         apply_standard_programme(world.admin, world.cohort, confirmed=True)
     admins = [factories.make_user(Role.ADMIN, full_name=f"Manager {n}") for n in range(8)]

@@ -40,7 +40,7 @@ from cohort.concurrency import fingerprint
 from cohort.extensions import db
 from cohort.models import AuditEvent, Cohort, Enrolment, Role, Session, TeamMember, User
 from cohort.participants.service import PLACE_HOLDING, EnrolmentError, NewPerson, enrol_many
-from cohort.services.schedule import SESSION
+from cohort.schedule.service import SESSION
 from tests import factories as f
 from tests.conftest import TEMPLATE_CACHE, IsolatedClient
 from tests.integration.test_stale_edits import form_of

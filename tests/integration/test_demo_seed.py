@@ -32,8 +32,8 @@ from cohort.models import (
     Session,
     User,
 )
+from cohort.schedule.service import plan_for
 from cohort.services.attendance import CheckInOutcome, check_in
-from cohort.services.schedule import plan_for
 
 # A Wednesday morning in week 9 of the demo cohort that starts on 28 September 2026.
 NOW = london_to_utc(date(2026, 11, 25), time(10, 15))

@@ -1,5 +1,5 @@
-"""A cohort's timetable: adding, changing and cancelling sessions, and the standard
-programme, each change audited (docs/rules.md §2.5, §11).
+"""A cohort's timetable: adding, changing and cancelling sessions, each change audited
+(docs/rules.md §2.5, §11). The standard programme is in `programme.py` beside this module.
 
 Times come in as a date and London wall-clock times and are stored in UTC,
 worked out with zoneinfo for that date, so a 09:30 session stays at 09:30
@@ -37,22 +37,11 @@ from cohort.domain.times import clock_time, london_to_utc, long_day, wall_clock_
 from cohort.extensions import db
 from cohort.models import Cohort, Role, Session, User
 from cohort.models.base import utcnow
-from cohort.services.calendar_feeds import regenerate_calendar_feed, revoke_calendar_feed
 
 if TYPE_CHECKING:
     from cohort.schedule.messages import Watched
 
 log = logging.getLogger("cohort.schedule")
-
-# Kept importable from here for their callers: cohort/services/calendar_feeds.py and programme.py.
-__all__ = [
-    "apply_standard_programme",
-    "plan_for",
-    "programme_warnings",
-    "regenerate_calendar_feed",
-    "revoke_calendar_feed",
-    "session_count",
-]
 
 SESSION_AUDIT_FIELDS = (
     "cohort_id",
@@ -417,13 +406,3 @@ def reinstate_session(actor: User, session: Session) -> None:
     )
     _tell_people(session, was)
     db.session.commit()
-
-
-# The standard programme lives in cohort/services/programme.py (it uses the checks above); its
-# names stay importable from here for their callers.
-from cohort.services.programme import (  # noqa: E402
-    apply_standard_programme,
-    plan_for,
-    programme_warnings,
-    session_count,
-)

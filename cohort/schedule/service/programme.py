@@ -13,7 +13,8 @@ from cohort.domain.schedule import PlannedSession, standard_programme
 from cohort.domain.times import london_to_utc, long_day
 from cohort.extensions import db
 from cohort.models import Cohort, Session, User
-from cohort.services.schedule import (
+
+from .sessions import (
     NeedsConfirmation,
     ScheduleWarning,
     _check_open,
