@@ -55,17 +55,36 @@ def text_field(
     return field(label, widget=widget, filters=[strip_filter], validators=validators, description=hint or "")
 
 
-def percentage_field(label: str, what: str, required: str, default: int | None = None):
-    """A whole percentage from 0 to 100, required with the `required` message; the range
-    message names the field as `what`."""
+def whole_number_field(
+    label: str,
+    what: str,
+    *,
+    required: str,
+    low: int,
+    high: int,
+    out_of_range: str,
+    default: int | None = None,
+):
+    """A required whole number from `low` to `high`; `out_of_range` says the range in the
+    field's own words ("Capacity must be between 1 and 200 participants")."""
     return WholeNumberField(
         label,
         what=what,
         default=default,
-        validators=[
-            InputRequired(required),
-            NumberRange(min=0, max=100, message=f"{what} must be a percentage from 0 to 100"),
-        ],
+        validators=[InputRequired(required), NumberRange(min=low, max=high, message=out_of_range)],
+    )
+
+
+def percentage_field(label: str, what: str, required: str, default: int | None = None):
+    """A whole percentage from 0 to 100, required with the `required` message."""
+    return whole_number_field(
+        label,
+        what,
+        required=required,
+        low=0,
+        high=100,
+        out_of_range=f"{what} must be a percentage from 0 to 100",
+        default=default,
     )
 
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovSubmitInput
 from wtforms import SubmitField
-from wtforms.validators import InputRequired, NumberRange
+from wtforms.validators import InputRequired
 
-from cohort.forms import DayMonthYearField, WholeNumberField, text_field
+from cohort.forms import DayMonthYearField, text_field, whole_number_field
 
 NOTE_MAX = 500
 
@@ -39,23 +39,23 @@ class CatchUpForm(FlaskForm):
 
 
 class OpenCheckInForm(FlaskForm):
-    minutes = WholeNumberField(
+    minutes = whole_number_field(
         "Keep it open for (minutes)",
-        what="Minutes open",
+        "Minutes open",
+        required="Enter how many minutes to keep the check-in open",
+        low=1,
+        high=240,
+        out_of_range="Keep the check-in open for between 1 and 240 minutes",
         default=15,
-        validators=[
-            InputRequired("Enter how many minutes to keep the check-in open"),
-            NumberRange(min=1, max=240, message="Keep the check-in open for between 1 and 240 minutes"),
-        ],
     )
-    late_after_minutes = WholeNumberField(
+    late_after_minutes = whole_number_field(
         "Late after (minutes from the start)",
-        what="Late after",
+        "Late after",
+        required="Enter after how many minutes people are marked late",
+        low=0,
+        high=480,
+        out_of_range="Late after must be between 0 and 480 minutes",
         default=10,
-        validators=[
-            InputRequired("Enter after how many minutes people are marked late"),
-            NumberRange(min=0, max=480, message="Late after must be between 0 and 480 minutes"),
-        ],
     )
     submit = SubmitField("Open check-in", widget=GovSubmitInput())
 

@@ -18,7 +18,7 @@ from wtforms import (
     StringField,
     SubmitField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from cohort.completion.forms import (
     minimum_attendance_field,
@@ -28,7 +28,7 @@ from cohort.completion.forms import (
 )
 from cohort.concurrency import version_field
 from cohort.domain.cohort_stage import open_statuses
-from cohort.forms import DayMonthYearField, WholeNumberField, strip_filter, text_field
+from cohort.forms import DayMonthYearField, strip_filter, text_field, whole_number_field
 from cohort.models import BankHolidayDivision, CohortStatus
 
 STATUS_LABELS = {
@@ -87,23 +87,23 @@ class CohortForm(FlaskForm):
         validators=[InputRequired("Enter the start date, a Monday"), _monday],
         description="The Monday of week 1, for example 7 9 2026",
     )
-    length_weeks = WholeNumberField(
+    length_weeks = whole_number_field(
         "Length in weeks",
-        what="Length in weeks",
+        "Length in weeks",
+        required="Enter the length in weeks, a whole number",
+        low=1,
+        high=52,
+        out_of_range="Length must be between 1 and 52 weeks",
         default=12,
-        validators=[
-            InputRequired("Enter the length in weeks, a whole number"),
-            NumberRange(min=1, max=52, message="Length must be between 1 and 52 weeks"),
-        ],
     )
-    capacity = WholeNumberField(
+    capacity = whole_number_field(
         "Capacity",
-        what="Capacity",
+        "Capacity",
+        required="Enter the capacity, a whole number of participants",
+        low=1,
+        high=200,
+        out_of_range="Capacity must be between 1 and 200 participants",
         default=25,
-        validators=[
-            InputRequired("Enter the capacity, a whole number of participants"),
-            NumberRange(min=1, max=200, message="Capacity must be between 1 and 200 participants"),
-        ],
     )
     bank_holiday_division = RadioField(
         "Bank holidays",
