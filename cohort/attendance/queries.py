@@ -357,3 +357,16 @@ def enrolment_rows(enrolments: Iterable[Enrolment], at: datetime) -> dict[int, P
         )
         for e in enrolments
     }
+
+
+def mark_and_catch_up(session: Session, enrolment: Enrolment) -> tuple[AttendanceMark | None, CatchUp | None]:
+    """This person's mark for the session and their catch-up for it, if any (the catch-up page)."""
+    mark = db.session.scalar(
+        select(AttendanceMark).where(
+            AttendanceMark.session_id == session.id, AttendanceMark.enrolment_id == enrolment.id
+        )
+    )
+    catch_up = db.session.scalar(
+        select(CatchUp).where(CatchUp.session_id == session.id, CatchUp.enrolment_id == enrolment.id)
+    )
+    return mark, catch_up

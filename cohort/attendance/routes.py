@@ -8,39 +8,37 @@ on "My schedule".
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 
 import segno
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from cohort.attendance import bp, queries
-from cohort.attendance.forms import NOTE_MAX, CatchUpForm, CheckInCodeForm, OpenCheckInForm, RegisterForm
+from cohort.attendance.forms import CatchUpForm, CheckInCodeForm, OpenCheckInForm, RegisterForm
 from cohort.attendance.live import check_in_count
+from cohort.attendance.register_page import (
+    RegisterPage,
+    register_context,
+    rows_from_database,
+    submit_register,
+)
 from cohort.auth.access import cohort_for, refuse, roles_required
 from cohort.cohorts.queries import department_counts
 from cohort.core.closed import closed_reason
-from cohort.domain.attendance import ATTENDED, Mark
+from cohort.domain.attendance import ATTENDED
 from cohort.domain.times import london_date, week_of
 from cohort.extensions import db, limiter
 from cohort.forms import ConfirmForm
 from cohort.lookups import found_or_404
-from cohort.models import AttendanceMark, CatchUp, Cohort, Enrolment, EnrolmentStatus, Role
+from cohort.models import CatchUp, Cohort, Enrolment, EnrolmentStatus, Role
 from cohort.models.base import utcnow
 from cohort.policy import department_scope, is_sponsor
 from cohort.schedule.routes import session_for
 from cohort.services import attendance as service
-from cohort.services.attendance import AttendanceError, CheckInOutcome, Entry, RegisterConflict, Shown
-from cohort.text import invisible_characters
+from cohort.services.attendance import AttendanceError, CheckInOutcome
 
 STAFF = (Role.ADMIN, Role.FACILITATOR)
-MARK_CHOICES = [(m.value, m.label) for m in Mark]
-STALE_REGISTER = (
-    "Nothing was saved: someone else changed this register after you opened it. "
-    "Your choices are still below, with what is saved now. Check them, then save the register again."
-)
 
 
 def _enrolment_for(cohort: Cohort, enrolment_id: int) -> Enrolment:
@@ -54,122 +52,6 @@ def _enrolment_for(cohort: Cohort, enrolment_id: int) -> Enrolment:
 # Registers -------------------------------------------------------------------------
 
 
-@dataclass
-class RegisterRow:
-    """One person on the register. `was_mark` and `was_note` are what the page showed when it was
-    opened ("" for none), carried in hidden fields so a save knows what each row was
-    (docs/decisions/0003-concurrent-registers-and-grids.md); `known`: the form sent them."""
-
-    enrolment: Enrolment
-    existing: AttendanceMark | None
-    mark: str  # what the form shows: "", or a mark's value
-    note: str
-    was_mark: str = ""
-    was_note: str = ""
-    chosen: str = ""  # the mark the form sent ("" none)
-    note_sent: bool = True
-    known: bool = True
-    mark_error: str | None = None
-    note_error: str | None = None
-    now: str | None = None  # after a refused save: what is saved now, shown beside the row
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.chosen) and (self.chosen, self.note) != (self.was_mark, self.was_note)
-
-    def entry(self) -> Entry:
-        shown = Shown(Mark(self.was_mark) if self.was_mark else None, self.was_note or None)
-        return Entry(
-            Mark(self.chosen) if self.chosen else None,
-            self.note if self.note_sent else service.KEEP,
-            shown if self.known else None,
-        )
-
-
-MARK_VALUES = frozenset(m.value for m in Mark)
-
-
-def _saved(mark: AttendanceMark | None) -> tuple[str, str]:
-    return (mark.mark.value, mark.note or "") if mark is not None else ("", "")
-
-
-def _rows_from_database(enrolments, existing) -> list[RegisterRow]:
-    return [
-        RegisterRow(e, existing.get(e.id), *_saved(existing.get(e.id)), *_saved(existing.get(e.id)))
-        for e in enrolments
-    ]
-
-
-def _rows_from_form(enrolments, existing, too_early: bool) -> list[RegisterRow]:
-    """The register as posted, checked row by row; only this cohort's active people are read
-    (fields for anyone else, or for unknown ids, are ignored). A row whose was- fields are
-    missing or not what a page sends is saved without the stale-page check, and shown with
-    what the database has now as what it was."""
-    rows = []
-    for e in enrolments:
-        old = existing.get(e.id)
-        mark = request.form.get(f"mark-{e.id}", "").strip()
-        note_sent = f"note-{e.id}" in request.form
-        if note_sent:
-            note = request.form[f"note-{e.id}"].strip()
-        else:  # not sent (the "mark everyone present" button above the register): keep it
-            note = (old.note or "") if old is not None else ""
-        sent_was, sent_note = request.form.get(f"was-{e.id}"), request.form.get(f"was-note-{e.id}")
-        if sent_was in MARK_VALUES | {""} and sent_note is not None and len(sent_note) <= NOTE_MAX:
-            known = True
-            was, was_note = sent_was, sent_note.strip()
-        else:
-            known = False
-            was, was_note = _saved(old)
-        row = RegisterRow(e, old, mark, note, was, was_note, note_sent=note_sent, known=known)
-        name = e.user.full_name
-        if mark and mark not in MARK_VALUES:
-            row.mark, row.mark_error = "", f"Select present, late, excused or absent for {name}"
-        elif too_early and mark in ATTENDED and mark != was:
-            row.mark_error = f"{name} cannot be marked {mark} before the session starts"
-        elif not mark and old is not None:
-            row.mark = old.mark.value  # a mark cannot be taken away, only changed
-        row.chosen = mark if mark in MARK_VALUES else ""
-        if len(note) > NOTE_MAX:
-            row.note_error = f"Note for {name} must be {NOTE_MAX} characters or fewer"
-        elif invisible_characters(note) or any(c in note for c in "\t\r\n"):
-            row.note_error = f"Note for {name} must not contain invisible or control characters"
-        elif note and not row.mark and not row.mark_error:
-            row.mark_error = f"Select a mark for {name} to save the note"
-        rows.append(row)
-    return rows
-
-
-def _show_conflicts(rows: list[RegisterRow], session, conflicts) -> None:
-    """After a refused save: each row in conflict keeps what the person chose, says what changed,
-    and now counts what is saved as what it was (saving again overwrites it, knowingly); rows the
-    person did not change show what is saved now."""
-    saved = queries.register_marks(session)
-    by_key = {c.key: c for c in conflicts}
-    for row in rows:
-        row.existing = saved.get(row.enrolment.id)
-        mark, note = _saved(row.existing)
-        conflict = by_key.get(row.enrolment.id)
-        if conflict is not None:
-            row.mark_error = conflict.message
-            row.now = (Mark(mark).label if mark else "Not marked") + (f", note “{note}”" if note else "")
-        elif not row.changed:
-            row.mark, row.note = mark or row.mark, note
-        else:
-            continue
-        row.was_mark, row.was_note, row.known = mark, note, True
-
-
-def _error_list(rows: list[RegisterRow], general: str | None) -> list[dict]:
-    errors = [{"text": general, "href": "#register"}] if general else []
-    for row in rows:
-        if row.mark_error:
-            errors.append({"text": row.mark_error, "href": f"#mark-{row.enrolment.id}"})
-        if row.note_error:
-            errors.append({"text": row.note_error, "href": f"#note-{row.enrolment.id}"})
-    return errors
-
-
 @bp.route("/cohorts/<slug>/sessions/<id:session_id>/register", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def register(slug: str, session_id: int):
@@ -179,85 +61,24 @@ def register(slug: str, session_id: int):
     existing = queries.register_marks(session)
     register_form = RegisterForm()
     now = utcnow()
-    general = notice = stale = None
-    rows = _rows_from_database(enrolments, existing)
+    page = RegisterPage(rows_from_database(enrolments, existing))
     if request.method == "POST":
         if not register_form.validate_on_submit():
             abort(400)
-        too_early = now < session.starts_at - service.OPENS_BEFORE_START
-        rows = _rows_from_form(enrolments, existing, too_early)
-        if session.cancelled:
-            general = "This session is cancelled: its register cannot be changed"
-        elif closed := closed_reason(cohort, "its attendance"):
-            general = closed
-        elif register_form.all_present.data and too_early:
-            general = "People can be marked present from 30 minutes before the session starts"
-        elif register_form.all_present.data:
-            filled = 0
-            for row in rows:
-                if not row.mark and not row.mark_error:
-                    row.mark, filled = Mark.PRESENT.value, filled + 1
-            notice = (
-                f"{filled} {'person is' if filled == 1 else 'people are'} now set to present. "
-                "Change anyone who is not, then save the register."
+        page = submit_register(cohort, session, enrolments, existing, register_form, now)
+        if page.saved is not None:
+            changed = page.saved
+            flash(
+                f"Register saved: {changed} {'mark' if changed == 1 else 'marks'} changed."
+                if changed
+                else "Register saved: nothing had changed.",
+                "success",
             )
-        elif not _error_list(rows, None):
-            entries = {r.enrolment.id: r.entry() for r in rows}
-            try:
-                changed = service.save_register(current_user, session, enrolments, None, entries, now)
-            except RegisterConflict as error:
-                db.session.rollback()
-                _show_conflicts(rows, session, error.conflicts)
-                stale = STALE_REGISTER
-            except AttendanceError as error:
-                db.session.rollback()
-                at_fault = next((r for r in rows if error.field == f"mark-{r.enrolment.id}"), None)
-                if at_fault is None:
-                    general = str(error)
-                else:
-                    at_fault.mark_error = str(error)
-            else:
-                flash(
-                    f"Register saved: {changed} {'mark' if changed == 1 else 'marks'} changed."
-                    if changed
-                    else "Register saved: nothing had changed.",
-                    "success",
-                )
-                return redirect(url_for("attendance.register", slug=cohort.slug, session_id=session.id))
-    errors = _error_list(rows, general)
-    counts = {m.value: sum(1 for r in rows if r.mark == m.value) for m in Mark}
-    return render_template(
-        "attendance/register.html",
-        title=f"{'Error: ' if errors else ''}Register – {session.title} – {cohort.name}",
-        stale=stale,
-        cohort=cohort,
-        session=session,
-        week=week_of(cohort.start_date, session.starts_at),
-        rows=rows,
-        register_form=register_form,
-        errors=errors,
-        notice=notice,
-        counts=counts,
-        unmarked=sum(1 for r in rows if not r.mark),
-        marks=MARK_CHOICES,
-        started=now >= session.starts_at,
-        ended=now >= session.ends_at,
-        too_early=now < session.starts_at - service.OPENS_BEFORE_START,
-        note_max=NOTE_MAX,
-        **_register_deadline(cohort, session, now),
-    ), (409 if stale else 400 if errors else 200)
-
-
-def _register_deadline(cohort: Cohort, session, now) -> dict:
-    """The session's register deadline (docs/rules.md §3.2) for the register page: the last day
-    to take it (None when the setting is 0, no wait), and whether unmarked people are waiting."""
-    closes = queries.facts(cohort, [session])[0].register_closes
-    if closes is None or closes <= session.ends_at:
-        return {"deadline_day": None, "waiting": False}
-    return {
-        "deadline_day": london_date(closes - timedelta(microseconds=1)),
-        "waiting": session.ends_at <= now < closes,
-    }
+            return redirect(url_for("attendance.register", slug=cohort.slug, session_id=session.id))
+    context = register_context(cohort, session, page, register_form, now)
+    return render_template("attendance/register.html", **context), (
+        409 if page.stale else 400 if page.errors else 200
+    )
 
 
 # Figures -------------------------------------------------------------------------------
@@ -309,6 +130,33 @@ def participant_attendance(slug: str, enrolment_id: int):
     )
 
 
+def _catch_up_form(catch_up: CatchUp | None, now) -> CatchUpForm:
+    """The catch-up form: on GET, the recorded catch-up to change, else today as its day."""
+    if request.method == "GET" and catch_up is not None:
+        return CatchUpForm(
+            data={"what_was_done": catch_up.what_was_done, "completed_on": catch_up.completed_on}
+        )
+    form = CatchUpForm()
+    if request.method == "GET":
+        form.completed_on.data = london_date(now)
+    return form
+
+
+def _catch_up_context(cohort: Cohort, enrolment: Enrolment, session, form, mark, catch_up) -> dict:
+    return dict(
+        title=f"Record a catch-up – {enrolment.user.full_name} – {session.title}",
+        form=form,
+        cohort=cohort,
+        enrolment=enrolment,
+        session=session,
+        mark=mark,
+        catch_up=catch_up,
+        attended=mark is not None and mark.mark in ATTENDED,
+        before_joining=london_date(session.starts_at) < enrolment.enrolled_on,
+        week=week_of(cohort.start_date, session.starts_at),
+    )
+
+
 @bp.route("/cohorts/<slug>/attendance/<id:enrolment_id>/catch-up/<id:session_id>", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def record_catch_up(slug: str, enrolment_id: int, session_id: int):
@@ -318,24 +166,8 @@ def record_catch_up(slug: str, enrolment_id: int, session_id: int):
     now = utcnow()
     if not session.mandatory or session.cancelled or session.ends_at > now:
         refuse(404, "no catch-up for a session that is not mandatory, cancelled or not over")
-    mark = db.session.scalar(
-        select(AttendanceMark).where(
-            AttendanceMark.session_id == session.id, AttendanceMark.enrolment_id == enrolment.id
-        )
-    )
-    catch_up = db.session.scalar(
-        select(CatchUp).where(CatchUp.session_id == session.id, CatchUp.enrolment_id == enrolment.id)
-    )
-    attended = mark is not None and mark.mark in ATTENDED
-    before_joining = london_date(session.starts_at) < enrolment.enrolled_on
-    if request.method == "GET" and catch_up is not None:
-        form = CatchUpForm(
-            data={"what_was_done": catch_up.what_was_done, "completed_on": catch_up.completed_on}
-        )
-    else:
-        form = CatchUpForm()
-    if request.method == "GET" and catch_up is None:
-        form.completed_on.data = london_date(now)
+    mark, catch_up = queries.mark_and_catch_up(session, enrolment)
+    form = _catch_up_form(catch_up, now)
     if form.validate_on_submit():
         try:
             # The mark is read again under the session's lock, not taken from this page.
@@ -350,19 +182,8 @@ def record_catch_up(slug: str, enrolment_id: int, session_id: int):
             return redirect(
                 url_for("attendance.participant_attendance", slug=cohort.slug, enrolment_id=enrolment.id)
             )
-    return render_template(
-        "attendance/catch_up.html",
-        title=f"Record a catch-up – {enrolment.user.full_name} – {session.title}",
-        form=form,
-        cohort=cohort,
-        enrolment=enrolment,
-        session=session,
-        mark=mark,
-        catch_up=catch_up,
-        attended=attended,
-        before_joining=before_joining,
-        week=week_of(cohort.start_date, session.starts_at),
-    ), (400 if form.errors else 200)
+    context = _catch_up_context(cohort, enrolment, session, form, mark, catch_up)
+    return render_template("attendance/catch_up.html", **context), (400 if form.errors else 200)
 
 
 # Self check-in --------------------------------------------------------------------------
