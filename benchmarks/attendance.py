@@ -193,6 +193,23 @@ def build_cohort(run: str, people: int, admin: User, departments: list[Departmen
     }
 
 
+def bench_admin(run: str) -> tuple[User, list[Department]]:
+    """The departments (seeded if the database has none) and a programme manager for this run,
+    whose e-mail carries the run's id so runs on one PostgreSQL database do not collide."""
+    if db.session.scalar(select(func.count(Department.id))) == 0:
+        seed_departments()
+    departments = list(db.session.scalars(select(Department).order_by(Department.code)))
+    admin = User(
+        email=f"bench.admin.{run}@example.gov.uk",
+        full_name="Benchmark Admin",
+        role=Role.ADMIN,
+        is_active_account=True,
+    )
+    db.session.add(admin)
+    db.session.flush()
+    return admin, departments
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -209,17 +226,7 @@ def main() -> None:
             upgrade()
             started = time.perf_counter()
             now = utcnow()
-            if db.session.scalar(select(func.count(Department.id))) == 0:
-                seed_departments()
-            departments = list(db.session.scalars(select(Department).order_by(Department.code)))
-            admin = User(
-                email=f"bench.admin.{run}@example.gov.uk",
-                full_name="Benchmark Admin",
-                role=Role.ADMIN,
-                is_active_account=True,
-            )
-            db.session.add(admin)
-            db.session.flush()
+            admin, departments = bench_admin(run)
             cohorts = [build_cohort(run, size, admin, departments, now) for size in SIZES]
             # Keep only the session token: the model objects die with this app context.
             signed_in = SimpleNamespace(session_token=session_token_for(admin))

@@ -37,15 +37,14 @@ from types import SimpleNamespace
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from attendance import build_cohort  # noqa: E402
+from attendance import bench_admin, build_cohort  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import func, insert, select  # noqa: E402
+from sqlalchemy import insert, select  # noqa: E402
 
 from cohort import create_app  # noqa: E402
-from cohort.demo import seed_departments  # noqa: E402
 from cohort.domain.progress import Checkpoint, Source  # noqa: E402
 from cohort.extensions import db  # noqa: E402
-from cohort.models import Assessment, Cohort, CohortSkill, Department, Enrolment, Role, Skill, User  # noqa: E402
+from cohort.models import Assessment, Cohort, CohortSkill, Enrolment, Skill, User  # noqa: E402
 from cohort.models.base import utcnow  # noqa: E402
 from cohort.skills.framework import ML_ENGINEER_FRAMEWORK  # noqa: E402
 from tests.factories import session_token_for, sign_in_as  # noqa: E402
@@ -150,17 +149,7 @@ def main() -> int:
             upgrade()
             started = time.perf_counter()
             now = utcnow()
-            if db.session.scalar(select(func.count(Department.id))) == 0:
-                seed_departments()
-            departments = list(db.session.scalars(select(Department).order_by(Department.code)))
-            admin = User(
-                email=f"bench.admin.{run}@example.gov.uk",
-                full_name="Benchmark Admin",
-                role=Role.ADMIN,
-                is_active_account=True,
-            )
-            db.session.add(admin)
-            db.session.flush()
+            admin, departments = bench_admin(run)
             targets = ensure_skills(admin)
             cohorts = [build_cohort(run, size, admin, departments, now) for size in SIZES]
             for c in cohorts:
