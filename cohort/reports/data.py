@@ -152,6 +152,9 @@ class ReportData:
     extra: dict = field(default_factory=dict)  # enrolment id → tables.PersonFigures, once worked out
     overrides: dict[int, Override] = field(default_factory=dict)  # enrolment id → its override, if any
     kept_checks: dict[int, list] = field(default_factory=dict)  # enrolment id → checks kept when recorded
+    # Tables worked out from this data, by the report that asked (shared by every cut of kept data,
+    # cohort/reports/programme.py: each is worked out once per stamp and time window).
+    memo: dict = field(default_factory=dict)
 
     def cohort(self, cohort_id: int) -> CohortInReport:
         return self._by_id[cohort_id]

@@ -161,17 +161,21 @@ def department_report(department: Department, cohorts: list[Cohort], at: datetim
     # The programme's kept standings, cut to the department (cohort/reports/programme.py): the
     # same as `load(scope, at, department, every_cohort=cohort is None)`.
     data = department_data(department, scope, at)
-    by_cohort = tables.by_cohort(data)
-    people = tables.participants(data)[PARTICIPANT_COLUMNS]
+    key = ("department", department.id, cohort.id if cohort is not None else None, tuple(c.id for c in scope))
+    found = data.memo.get(key)
+    if found is None:  # tables are read, never changed: kept ones are shared (ReportData.memo)
+        found = data.memo[key] = (tables.by_cohort(data), tables.uplift_by_skill(data), tables.projects(data),
+                                  tables.ethics_strand(data), tables.participants(data)[PARTICIPANT_COLUMNS])  # fmt: skip
+    by_cohort, uplift, projects, ethics, people = found
     report = DepartmentReport(
         department=department,
         cohort=cohort,
         at=at,
         data=data,
         cohorts=by_cohort,
-        uplift=tables.uplift_by_skill(data),
-        projects=tables.projects(data),
-        ethics=tables.ethics_strand(data),
+        uplift=uplift,
+        projects=projects,
+        ethics=dict(ethics),
         participants=people,
     )
     # The headline figures: the "All cohorts" row, or the one cohort's.

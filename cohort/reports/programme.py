@@ -15,8 +15,8 @@ engine's answer:
 
 The department report (docs/rules.md §9.4) and the programme figures (§9.5) are cut from the
 one programme-wide load: a department's people, in its cohorts, with their standings.
-Each worker keeps its own copy. Kept data holds no database objects: each request gets its
-own cohorts and skills (two small queries).
+Each worker keeps its own copy. Database objects kept are never read again: each request gets
+its own cohorts.
 """
 
 from __future__ import annotations
@@ -27,11 +27,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from cohort.domain.completion import programme_over
 from cohort.extensions import db
-from cohort.models import Cohort, CohortSkill, Department
+from cohort.models import Cohort, Department
 
 from . import summary
 from .data import ReportData, _collector_paused, _projects, load
@@ -80,34 +79,21 @@ def kept_data(at: datetime, cohorts: list[Cohort] | None = None) -> ReportData:
     return data
 
 
-def _skills(cohort_ids: list[int]) -> dict[int, list[CohortSkill]]:
-    found: dict[int, list[CohortSkill]] = {i: [] for i in cohort_ids}
-    if cohort_ids:
-        for cs in db.session.scalars(
-            select(CohortSkill)
-            .options(joinedload(CohortSkill.skill))
-            .where(CohortSkill.cohort_id.in_(cohort_ids))
-        ):
-            found[cs.cohort_id].append(cs)
-    for skills in found.values():
-        skills.sort(key=lambda cs: (cs.skill.category or "", cs.skill.name))
-    return found
-
-
 def _cut(
     kept: ReportData, cohorts: list[Cohort], at: datetime, department: Department | None
 ) -> ReportData | None:
     """The kept data for these cohorts (this request's objects) and only this department's people.
-    None if a cohort is not in the kept data (it came after: the caller loads afresh)."""
+    None if a cohort is not in the kept data (it came after: the caller loads afresh). Its cohorts
+    carry no skill records: only the cohort report's skills table reads them, and that report
+    loads its own (`data.load`); the skills' names and targets are in each cohort's facts."""
     ids = [c.id for c in cohorts]
     if any(i not in kept._by_id for i in ids):
         return None
-    skills = _skills(ids)
     in_report = []
     for cohort in cohorts:
         before = kept.cohort(cohort.id)
         over = programme_over(before.facts, at)
-        in_report.append(replace(before, cohort=cohort, skills=skills[cohort.id], over=over))
+        in_report.append(replace(before, cohort=cohort, skills=[], over=over))
     wanted = set(ids)
     department_id = department.id if department is not None else None
     people = [
@@ -117,7 +103,7 @@ def _cut(
     projects = _projects(ids, department) if department is not None else []
     data = ReportData(at, in_report, department, people, kept.marks, kept.caught_up, kept.levels,
                       kept.hackathon_work, projects, standings=kept.standings, extra=kept.extra,
-                      overrides=kept.overrides, kept_checks=kept.kept_checks)  # fmt: skip
+                      overrides=kept.overrides, kept_checks=kept.kept_checks, memo=kept.memo)  # fmt: skip
     return data
 
 
