@@ -52,6 +52,7 @@ from cohort.domain.attendance import (
     threshold,
 )
 from cohort.domain.cohort_stage import programme_ended
+from cohort.domain.formatting import plural as _plural
 from cohort.domain.joining import before_joining, explain
 from cohort.domain.skills_target import SkillsAtTarget as SkillsAtTarget  # re-exported: callers import
 from cohort.domain.skills_target import at_target as at_target  # these three from here
@@ -164,6 +165,11 @@ class Standing:
         return [c.reason for c in self.checks if not c.holds]
 
     @property
+    def at_risk(self) -> list[RuleCheck]:
+        """The checks at risk: what a page flags beside the outcome."""
+        return [c for c in self.checks if c.state is State.AT_RISK]
+
+    @property
     def overridden(self) -> bool:
         return self.override is not None
 
@@ -178,10 +184,6 @@ def _failing(finished: bool, counts_before_end: bool = True) -> State:
     if finished:
         return State.NOT_MET
     return State.AT_RISK if counts_before_end else State.NOT_YET
-
-
-def _plural(n: int, one: str, many: str | None = None) -> str:
-    return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
 def _where(session: SessionFacts) -> str:

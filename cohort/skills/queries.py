@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import select
@@ -47,8 +48,11 @@ class SkillProgress:
     def target(self) -> int:
         return self.cohort_skill.target_level
 
-    @property
+    @cached_property
     def levels(self) -> dict[Checkpoint, int]:
+        # Kept once worked out: a matrix of 200 people × every skill reads it four or five
+        # times a cell (current, uplift, at target). skill_progress fills `facilitator`
+        # before anything reads it, and nothing changes it after.
         return {cp: a.level for cp, a in self.facilitator.items()}
 
     @property
