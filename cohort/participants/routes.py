@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app, flash, redirect, render_template, request, url_for
@@ -193,10 +194,30 @@ def show_participant(user_id: int):
     )
 
 
-@bp.route("/participants/")
-@roles_required(Role.ADMIN, Role.FACILITATOR, Role.SPONSOR)
-def list_participants():
-    args = request.args
+@dataclass(frozen=True)
+class _ListFilters:
+    """The participants list's filters as asked for in the query string; unknown values are
+    ignored, and sponsors (who see their own department) get no department filter."""
+
+    status: str
+    status_value: EnrolmentStatus | None
+    department_id: int | None
+    departments: list[tuple[str, str]]
+    sort: str
+    q: str
+
+    def kept(self) -> dict[str, str]:
+        """The filters the pagination links carry."""
+        kept = {
+            "q": self.q,
+            "status": self.status,
+            "sort": self.sort,
+            "department": str(self.department_id or ""),
+        }
+        return {k: v for k, v in kept.items() if v}
+
+
+def _list_filters(args) -> _ListFilters:
     status = args.get("status", "")
     status_value = EnrolmentStatus(status) if status in {s.value for s in EnrolmentStatus} else None
     department_id = None
@@ -206,34 +227,31 @@ def list_participants():
         if args.get("department", "") in {value for value, _ in departments[1:]}:
             department_id = int(args["department"])
     sort = args.get("sort", "name") if args.get("sort") in queries.SORTS else "name"
+    return _ListFilters(status, status_value, department_id, departments, sort, args.get("q", ""))
+
+
+@bp.route("/participants/")
+@roles_required(Role.ADMIN, Role.FACILITATOR, Role.SPONSOR)
+def list_participants():
+    filters = _list_filters(request.args)
     query = queries.enrolment_list(
         current_user,
-        department_id=department_id,
-        status=status_value,
-        search=args.get("q", ""),
-        sort=sort,
+        department_id=filters.department_id,
+        status=filters.status_value,
+        search=filters.q,
+        sort=filters.sort,
     )
-    page = paginate(query, args.get("page"), current_app.config["USERS_PER_PAGE"])
-    kept = {
-        k: v
-        for k, v in {
-            "q": args.get("q", ""),
-            "status": status,
-            "sort": sort,
-            "department": str(department_id or ""),
-        }.items()
-        if v
-    }
+    page = paginate(query, request.args.get("page"), current_app.config["USERS_PER_PAGE"])
     return render_template(
         "participants/list.html",
         title="Participants",
         page=page,
-        departments=departments,
-        department=str(department_id or ""),
-        status=status if status_value else "",
-        sort=sort,
-        q=args.get("q", ""),
+        departments=filters.departments,
+        department=str(filters.department_id or ""),
+        status=filters.status if filters.status_value else "",
+        sort=filters.sort,
+        q=filters.q,
         statuses=list(EnrolmentStatus),
         sorts=list(queries.SORTS),
-        pagination=pagination_params(page, kept, "Pages of participants"),
+        pagination=pagination_params(page, filters.kept(), "Pages of participants"),
     )
