@@ -36,6 +36,7 @@ from cohort.models import (
     ChallengeStatus,
     Department,
     HackathonChallenge,
+    HackathonSettings,
     Role,
     Session,
     Submission,
@@ -206,13 +207,9 @@ def show_hackathon(slug: str, hackathon_id: int):
     )
 
 
-@bp.route("/cohorts/<slug>/hackathons/<id:hackathon_id>/settings", methods=["GET", "POST"])
-@admin_required
-def hackathon_settings(slug: str, hackathon_id: int):
-    cohort, session = hackathon_in(slug, hackathon_id)
-    settings = service.settings_for(session)
+def _settings_form(session: Session, settings: HackathonSettings) -> SettingsForm:
+    """The settings form, offering the accepted challenges; on GET filled from what is saved."""
     form = SettingsForm()
-    stale = None
     accepted = db.session.scalars(
         select(Challenge).where(Challenge.status == ChallengeStatus.ACCEPTED).order_by(Challenge.title)
     ).all()
@@ -225,20 +222,33 @@ def hackathon_settings(slug: str, hackathon_id: int):
             form.deadline_time.process_data(settings.submission_deadline.astimezone(LONDON).time())
         form.challenges.data = [str(c.id) for c in service.offered_challenges(session)]
         form.version.data = version_of(service.HACKATHON_SETTINGS, session)
+    return form
+
+
+def _save_settings(form: SettingsForm, session: Session) -> None:
+    deadline = None
+    if form.deadline_date.data and form.deadline_time.time:
+        deadline = london_to_utc(form.deadline_date.data, form.deadline_time.time)
+    service.save_settings(
+        current_user,
+        session,
+        form.team_size_min.data,
+        form.team_size_max.data,
+        deadline,
+        [int(v) for v in form.challenges.data],
+        form.version.data,
+    )
+
+
+@bp.route("/cohorts/<slug>/hackathons/<id:hackathon_id>/settings", methods=["GET", "POST"])
+@admin_required
+def hackathon_settings(slug: str, hackathon_id: int):
+    cohort, session = hackathon_in(slug, hackathon_id)
+    form = _settings_form(session, service.settings_for(session))
+    stale = None
     if form.validate_on_submit():
-        deadline = None
-        if form.deadline_date.data and form.deadline_time.time:
-            deadline = london_to_utc(form.deadline_date.data, form.deadline_time.time)
         try:
-            service.save_settings(
-                current_user,
-                session,
-                form.team_size_min.data,
-                form.team_size_max.data,
-                deadline,
-                [int(v) for v in form.challenges.data],
-                form.version.data,
-            )
+            _save_settings(form, session)
         except StaleEdit as error:
             keep_typed(form, error)
             stale = error

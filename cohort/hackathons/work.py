@@ -21,12 +21,38 @@ from cohort.hackathons.common import (
 from cohort.hackathons.forms import JudgeForm, ScoreForm, SubmissionForm
 from cohort.hackathons.service import HackathonError, SubmissionDetails
 from cohort.lookups import found_or_404
-from cohort.models import HackathonJudge, Role, Score, Session, Submission, Team, User
+from cohort.models import Cohort, HackathonJudge, Role, Score, Session, Submission, Team, User
 from cohort.models.base import utcnow
 from cohort.models.hackathons import CRITERIA
 from cohort.policy import is_participant
 
 # Submissions -----------------------------------------------------------------------------
+
+
+HANDED_IN = "Your team's work is handed in. You can change it until the deadline."
+HANDED_IN_LATE = "Your team's work was handed in late and is marked late."
+
+
+def _member_or_staff(cohort: Cohort, team: Team) -> bool:
+    """Whether the signed-in user is on the team; anyone else must be staff of the cohort
+    (a participant of another team is answered 404)."""
+    is_member = current_user.id in service.member_user_ids(team)
+    if is_participant(current_user) and not is_member:
+        refuse(404, "not a member of this team")
+    if not is_member:
+        require_staff(cohort)
+    return is_member
+
+
+def _submission_editable(session: Session, existing: Submission | None, is_member: bool) -> bool:
+    """Members change their team's work until the deadline (the first hand-in may be late)."""
+    deadline = service.deadline_of(session)
+    now = utcnow()
+    return is_member and not session.cancelled and (existing is None or now <= deadline)
+
+
+def _submission_details(form: SubmissionForm) -> SubmissionDetails:
+    return SubmissionDetails(**{name: getattr(form, name).data for name in SubmissionDetails.__annotations__})
 
 
 @bp.route(
@@ -36,37 +62,20 @@ from cohort.policy import is_participant
 def submission(slug: str, hackathon_id: int, team_id: int):
     cohort, session = hackathon_in(slug, hackathon_id)
     team = team_in(session, team_id)
-    is_member = current_user.id in service.member_user_ids(team)
-    if is_participant(current_user) and not is_member:
-        refuse(404, "not a member of this team")
-    if not is_member:
-        require_staff(cohort)
+    is_member = _member_or_staff(cohort, team)
     existing = team.submission
-    deadline = service.deadline_of(session)
-    now = utcnow()
-    editable = is_member and not session.cancelled and (existing is None or now <= deadline)
+    editable = _submission_editable(session, existing, is_member)
     form = SubmissionForm(obj=existing) if request.method == "GET" else SubmissionForm()
     if request.method == "POST":
         if not editable:
             refuse(403, "submission not editable")
         if form.validate_on_submit():
             try:
-                saved = service.save_submission(
-                    current_user,
-                    team,
-                    SubmissionDetails(
-                        **{name: getattr(form, name).data for name in SubmissionDetails.__annotations__}
-                    ),
-                )
+                saved = service.save_submission(current_user, team, _submission_details(form))
             except HackathonError as error:
                 show_error(form, error, "title")
             else:
-                flash(
-                    "Your team's work was handed in late and is marked late."
-                    if saved.late
-                    else "Your team's work is handed in. You can change it until the deadline.",
-                    "success",
-                )
+                flash(HANDED_IN_LATE if saved.late else HANDED_IN, "success")
                 return redirect(
                     url_for("hackathons.show_hackathon", slug=cohort.slug, hackathon_id=session.id)
                 )
