@@ -15,16 +15,16 @@ from cohort.api import core
 from cohort.api.cohorts import scoped_cohort
 from cohort.api.core import READ_ERRORS
 from cohort.api.schemas import EnrolmentSchema, NominationSchema, WithdrawalSchema
-from cohort.extensions import db
-from cohort.models import Cohort, Department, Enrolment
-from cohort.participants.queries import enrolment_list
-from cohort.participants.service import (
+from cohort.enrolments.service import (
     EnrolmentError,
     NewPerson,
     default_enrolment_date,
     enrol_person,
     withdraw,
 )
+from cohort.extensions import db
+from cohort.models import Cohort, Department, Enrolment
+from cohort.participants.queries import enrolment_list
 from cohort.policy import is_programme_manager
 
 blp = Blueprint("api_enrolments", __name__, url_prefix="/api/v1", description="Enrolments")

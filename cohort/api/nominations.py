@@ -16,10 +16,10 @@ from flask_smorest import Blueprint, abort  # type: ignore[import-untyped]
 from cohort.api import core
 from cohort.api.cohorts import scoped_cohort
 from cohort.api.schemas import BulkNominationsSchema, BulkQuerySchema, BulkResultSchema
+from cohort.enrolments.service import EnrolmentError
 from cohort.extensions import db
 from cohort.imports.reading import ImportRefused
 from cohort.nominations.importer import NotImported, build_preview, enrol_checked
-from cohort.participants.service import EnrolmentError
 from cohort.policy import is_programme_manager
 
 blp = Blueprint("api_nominations", __name__, url_prefix="/api/v1", description="Bulk nominations")

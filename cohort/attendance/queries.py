@@ -29,6 +29,7 @@ from cohort.domain.attendance import (
 )
 from cohort.domain.times import week_of
 from cohort.domain.working_time import register_closes
+from cohort.enrolments.service import PLACE_HOLDING
 from cohort.extensions import db
 from cohort.models import (
     AttendanceMark,
@@ -40,7 +41,6 @@ from cohort.models import (
     Session,
     User,
 )
-from cohort.participants.service import PLACE_HOLDING
 
 
 def cohort_sessions(cohort: Cohort) -> list[Session]:

@@ -9,10 +9,10 @@ from sqlalchemy import Select, case, func, select
 
 from cohort.domain.cohort_stage import NextStep, Setup, Stage, cohort_stage, next_step
 from cohort.domain.times import london_date
+from cohort.enrolments.service import PLACE_HOLDING
 from cohort.extensions import db
 from cohort.models import AuditEvent, Cohort, Department, Enrolment, EnrolmentStatus, Session, User
 from cohort.models.base import utcnow
-from cohort.participants.service import PLACE_HOLDING
 
 
 @dataclass(frozen=True)

@@ -73,7 +73,7 @@ def seed_movements(
     """A planned second cohort, one withdrawal and one transfer, made through the same
     services (and audit trail) as the pages use. Returns the second cohort and, for the
     two who left the first, enrolment id → the day they left."""
-    from cohort.participants.service import transfer, withdraw
+    from cohort.enrolments.service import transfer, withdraw
 
     start = cohort.start_date
     second = create_cohort(

@@ -13,6 +13,13 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from cohort.enrolments.service import (
+    PLACE_HOLDING,
+    EnrolmentError,
+    EnrolResult,
+    NewPerson,
+    enrol_many,
+)
 from cohort.extensions import db
 from cohort.imports import (
     DepartmentRecord,
@@ -28,13 +35,6 @@ from cohort.imports import (
 )
 from cohort.imports.reading import Table
 from cohort.models import Cohort, Department, DepartmentAlias, Enrolment, EnrolmentStatus, User
-from cohort.participants.service import (
-    PLACE_HOLDING,
-    EnrolmentError,
-    EnrolResult,
-    NewPerson,
-    enrol_many,
-)
 from cohort.text import plural
 
 # The order rows are listed in: what needs fixing first.

@@ -6,8 +6,8 @@ from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovSelect, Gov
 from wtforms import SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from cohort.enrolments.service import MAX_REASON
 from cohort.forms import DayMonthYearField, strip_filter, text_field
-from cohort.participants.service import MAX_REASON
 
 
 def _email(form, field):

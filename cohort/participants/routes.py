@@ -11,6 +11,16 @@ from sqlalchemy import select
 
 from cohort.attendance.queries import enrolment_rows
 from cohort.auth.access import admin_required, cohort_for, refuse, roles_required
+from cohort.enrolments.service import (
+    EnrolmentError,
+    NewPerson,
+    default_enrolment_date,
+    enrol_person,
+    places_taken,
+    reinstate,
+    transfer,
+    withdraw,
+)
 from cohort.extensions import db
 from cohort.form_results import page_status
 from cohort.forms import ConfirmForm
@@ -28,16 +38,6 @@ from cohort.models.base import utcnow
 from cohort.paging import paginate, pagination_params
 from cohort.participants import bp, queries
 from cohort.participants.forms import EnrolForm, TransferForm, WithdrawForm
-from cohort.participants.service import (
-    EnrolmentError,
-    NewPerson,
-    default_enrolment_date,
-    enrol_person,
-    places_taken,
-    reinstate,
-    transfer,
-    withdraw,
-)
 from cohort.policy import is_facilitator, is_programme_manager, is_sponsor
 
 

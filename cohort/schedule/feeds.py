@@ -8,9 +8,9 @@ from flask import url_for
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from cohort.enrolments.service import PLACE_HOLDING
 from cohort.extensions import db
 from cohort.models import CalendarFeed, Cohort, CohortStatus, Enrolment, Session, User
-from cohort.participants.service import PLACE_HOLDING
 from cohort.policy import is_participant, is_sponsor, visible_cohorts
 from cohort.schedule.ics import FeedEvent, build_calendar
 from cohort.schedule.service import regenerate_calendar_feed as regenerate  # noqa: F401

@@ -28,13 +28,13 @@ from cohort.domain.times import (
     week_of,
     week_start,
 )
+from cohort.enrolments.service import PLACE_HOLDING
 from cohort.extensions import db
 from cohort.form_results import page_status
 from cohort.forms import ConfirmForm
 from cohort.lookups import found_or_404
 from cohort.models import Cohort, CohortStatus, Enrolment, Role, Session
 from cohort.models.base import utcnow
-from cohort.participants.service import PLACE_HOLDING
 from cohort.policy import may_manage_cohort
 from cohort.schedule import bp, feeds, service
 from cohort.schedule.forms import KIND_HINTS, CancelSessionForm, SessionForm, StandardProgrammeForm

@@ -17,9 +17,9 @@ from cohort.completion.queries import cohort_outcomes
 from cohort.completion.service import finish
 from cohort.domain.attendance import Mark
 from cohort.domain.schedule import SessionKind
+from cohort.enrolments.service import withdraw
 from cohort.extensions import db
 from cohort.models import AttendanceMark, Enrolment, MarkSource, Role
-from cohort.participants.service import withdraw
 from cohort.reports import cohort_report
 from tests import factories
 from tests.querycount import count_queries

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from cohort.domain.attendance import Mark
 from cohort.domain.schedule import SessionKind
+from cohort.enrolments.service import EnrolmentError, NewPerson, enrol_person
 from cohort.extensions import db
 from cohort.models import (
     AttendanceMark,
@@ -21,7 +22,6 @@ from cohort.models import (
     MarkSource,
     OutcomeOverride,
 )
-from cohort.participants.service import EnrolmentError, NewPerson, enrol_person
 from tests import factories
 from tests.sessions import make_session
 

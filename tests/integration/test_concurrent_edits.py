@@ -37,9 +37,9 @@ from cohort import create_app
 from cohort.cohorts.service import COHORT_DETAILS
 from cohort.completion.service import COMPLETION_RULES, SETTINGS
 from cohort.concurrency import fingerprint
+from cohort.enrolments.service import PLACE_HOLDING, EnrolmentError, NewPerson, enrol_many
 from cohort.extensions import db
 from cohort.models import AuditEvent, Cohort, Enrolment, Role, Session, TeamMember, User
-from cohort.participants.service import PLACE_HOLDING, EnrolmentError, NewPerson, enrol_many
 from cohort.schedule.service import SESSION
 from tests import factories as f
 from tests.conftest import TEMPLATE_CACHE, IsolatedClient

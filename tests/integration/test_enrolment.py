@@ -8,9 +8,9 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from cohort.enrolments.service import EnrolmentError, NewPerson, enrol_many, enrol_person
 from cohort.extensions import db
 from cohort.models import AuditEvent, CohortStatus, Enrolment, EnrolmentStatus, Role, User
-from cohort.participants.service import EnrolmentError, NewPerson, enrol_many, enrol_person
 from tests import factories
 from tests.mail import outbox
 

@@ -385,8 +385,8 @@ def test_a_change_in_the_cohort_after_the_preview_is_caught(client, world, sign_
 
 
 def test_a_refusal_while_enrolling_writes_nothing(client, world, sign_in, monkeypatch):
+    from cohort.enrolments import service as enrolments
     from cohort.nominations import importer
-    from cohort.participants import service as enrolments
 
     def refuse(*args, **kwargs):
         raise enrolments.EnrolmentError("Someone else changed this cohort's enrolments while the import ran")

@@ -12,10 +12,10 @@ import time_machine
 from sqlalchemy import select
 
 from cohort.config import ConfigError, load_config
+from cohort.enrolments.service import default_enrolment_date
 from cohort.extensions import db
 from cohort.models import Enrolment, EnrolmentStatus
 from cohort.models.base import utcnow
-from cohort.participants.service import default_enrolment_date
 from cohort.services import attendance as service
 from tests import factories
 from tests.querycount import count_queries
