@@ -13,6 +13,7 @@ from datetime import datetime
 
 import segno
 from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from cohort.auth import bp
@@ -21,7 +22,8 @@ from cohort.auth.access import admin_required, refuse
 from cohort.auth.second_factor_forms import CodeForm, RecoveryCodeForm
 from cohort.auth.sessions import PASSWORD_AND_CODE, PASSWORD_AND_RECOVERY_CODE, begin_session, end_sessions
 from cohort.core import audit
-from cohort.extensions import db, limiter
+from cohort.domain.formatting import plural
+from cohort.extensions import db, limiter, login_manager
 from cohort.form_results import page_status
 from cohort.forms import ConfirmForm
 from cohort.lookups import found_or_404
@@ -152,7 +154,7 @@ def second_factor_recovery():
 
 
 def _flash_codes_left(left: int) -> None:
-    words = f"{left} recovery {'code' if left == 1 else 'codes'} left"
+    words = f"{plural(left, 'recovery code')} left"
     if left <= sf.RECOVERY_CODES_LOW:
         flash(
             f"You have {words}. Get new ones from Your account → Get new recovery codes, "
@@ -178,66 +180,79 @@ def _qr_code(uri: str) -> str:
 @limiter.limit("30 per minute", methods=["POST"])
 def second_factor_setup():
     """From Your account, or straight after the password for a role that requires one."""
-    pending = None
-    if current_user.is_authenticated:
-        user = current_user._get_current_object()
-    else:
-        pending, _expired = sf.pending_sign_in()
-        if pending is None:
-            if _expired:
-                flash("Your sign-in timed out. Sign in again.")
-                return redirect(url_for("auth.sign_in"))
-            return current_app.login_manager.unauthorized()
-        if not pending.setup:
-            # Someone with a factor enters its code: setting up another is not a way round it.
-            return redirect(url_for("auth.second_factor_code"))
-        user = pending.user
+    user, pending, answer = _who_sets_up()
+    if answer is not None:
+        return answer
+    assert user is not None  # _who_sets_up answers when there is nobody
     if sf.factor_of(user) is not None:
-        if pending is not None:
-            sf.end_pending()
-            flash("Your second factor is already set up. Sign in again.")
-            return redirect(url_for("auth.sign_in"))
-        flash("Your second factor is already set up.")
-        return redirect(url_for("auth.account"))
+        return _already_set_up(pending)
     form = CodeForm()
     if pending is not None and sf.locked_out(user):
-        secret = sf.setup_secret(user)
-        return _locked_out_page(
-            "auth/second_factor_setup.html", form, **_setup_context(user, secret, pending)
-        )
+        return _setup_locked_out(user, form, pending)
     if form.validate_on_submit():
         if sf.confirm_setup(user, form.code.data):
-            codes = sf.replace_recovery_codes(user)
-            audit.record(
-                user,
-                "update",
-                user,
-                f"Set up a second factor for {user.email}",
-                before={"second_factor": "not set up"},
-                after={"second_factor": "set up", "recovery_codes": sf.RECOVERY_CODES},
-            )
-            if pending is not None:
-                begin_session(user, PASSWORD_AND_CODE)  # commits; the session id rotates
-                continue_to = pending.next_path or url_for("main.dashboard")
-            else:
-                db.session.commit()
-                continue_to = url_for("auth.account")
-            return render_template(
-                "auth/recovery_codes.html", codes=codes, continue_to=continue_to, first_time=True
-            )
+            return _set_up(user, pending)
         db.session.rollback()
         if pending is not None:
             sf.record_failure(user)
             if sf.locked_out(user):
-                secret = sf.setup_secret(user)
-                return _locked_out_page(
-                    "auth/second_factor_setup.html", form, **_setup_context(user, secret, pending)
-                )
+                return _setup_locked_out(user, form, pending)
         form.code.errors = [WRONG_CODE]
     secret = sf.setup_secret(user)
     return render_template(
         "auth/second_factor_setup.html", form=form, locked_out=False, **_setup_context(user, secret, pending)
     ), page_status(form)
+
+
+def _who_sets_up() -> tuple[User | None, sf.Pending | None, ResponseReturnValue | None]:
+    """The signed-in user, or the person part-way through signing in who must set up a
+    factor; else the answer to give instead (sign in again, or enter the code)."""
+    if current_user.is_authenticated:
+        return current_user._get_current_object(), None, None
+    pending, _expired = sf.pending_sign_in()
+    if pending is None:
+        if _expired:
+            flash("Your sign-in timed out. Sign in again.")
+            return None, None, redirect(url_for("auth.sign_in"))
+        return None, None, login_manager.unauthorized()
+    if not pending.setup:
+        # Someone with a factor enters its code: setting up another is not a way round it.
+        return None, None, redirect(url_for("auth.second_factor_code"))
+    return pending.user, pending, None
+
+
+def _already_set_up(pending: sf.Pending | None) -> ResponseReturnValue:
+    if pending is not None:
+        sf.end_pending()
+        flash("Your second factor is already set up. Sign in again.")
+        return redirect(url_for("auth.sign_in"))
+    flash("Your second factor is already set up.")
+    return redirect(url_for("auth.account"))
+
+
+def _setup_locked_out(user: User, form: CodeForm, pending: sf.Pending) -> ResponseReturnValue:
+    secret = sf.setup_secret(user)
+    return _locked_out_page("auth/second_factor_setup.html", form, **_setup_context(user, secret, pending))
+
+
+def _set_up(user: User, pending: sf.Pending | None) -> ResponseReturnValue:
+    """The code was right: new recovery codes, the audit event, and (during sign-in) the session."""
+    codes = sf.replace_recovery_codes(user)
+    audit.record(
+        user,
+        "update",
+        user,
+        f"Set up a second factor for {user.email}",
+        before={"second_factor": "not set up"},
+        after={"second_factor": "set up", "recovery_codes": sf.RECOVERY_CODES},
+    )
+    if pending is not None:
+        begin_session(user, PASSWORD_AND_CODE)  # commits; the session id rotates
+        continue_to = pending.next_path or url_for("main.dashboard")
+    else:
+        db.session.commit()
+        continue_to = url_for("auth.account")
+    return render_template("auth/recovery_codes.html", codes=codes, continue_to=continue_to, first_time=True)
 
 
 def _setup_context(user: User, secret: str, pending) -> dict:
