@@ -18,6 +18,7 @@ from sqlalchemy.orm import joinedload
 from cohort.auth.access import admin_required, cohort_for, roles_required
 from cohort.concurrency import StaleEdit, keep_typed, version_of
 from cohort.domain import bank_holidays
+from cohort.domain.formatting import plural
 from cohort.domain.schedule import SessionKind
 from cohort.domain.times import (
     in_london,
@@ -283,6 +284,40 @@ def reinstate_session(slug: str, session_id: int):
 # The standard programme --------------------------------------------------------
 
 
+def _ask_again(form: StandardProgrammeForm, plan: list, warnings: list, existing: int) -> None:
+    """After the service asked for confirmation: say on the form what needs it."""
+    # docs/rules.md §2.3: sessions already there need their own, second confirmation.
+    has = plural(existing, "session")
+    if existing and not form.add_beside.data:
+        form.add_beside.errors = [
+            f"This cohort already has {has}: tick the box to add {len(plan)} more "
+            "beside them, or go back to the timetable"
+        ]
+    elif existing and form.existing.data != existing:
+        seen = f", not {form.existing.data}" if form.existing.data is not None else ""
+        form.add_beside.errors = [
+            f"The cohort now has {has}{seen}: its timetable changed since the page was opened. "
+            "Check it again before adding more"
+        ]
+    if any(w.code != "existing-sessions" for w in warnings) and not form.confirm.data:
+        form.confirm.errors = ["Check the warnings, then tick “Apply it anyway” to add the sessions"]
+
+
+def _plan_rows(cohort: Cohort, plan: list) -> list[dict]:
+    """The standard programme's sessions as the page lists them, moved ones marked."""
+    return [
+        {
+            "planned": p,
+            "week": week_of(cohort.start_date, p.day),
+            "day": long_day(p.day),
+            "times": time_range(london_to_utc(p.day, p.start), london_to_utc(p.day, p.end)),
+            "moved": p.moved_from is not None,
+            "moved_from": long_day(p.moved_from) if p.moved_from else None,
+        }
+        for p in plan
+    ]
+
+
 @bp.route("/cohorts/<slug>/schedule/standard", methods=["GET", "POST"])
 @admin_required
 def apply_standard(slug: str):
@@ -303,21 +338,7 @@ def apply_standard(slug: str):
             db.session.rollback()
             warnings = question.warnings
             existing = service.session_count(cohort)
-            # docs/rules.md §2.3: sessions already there need their own, second confirmation.
-            has = f"{existing} session{'s' if existing != 1 else ''}"
-            if existing and not form.add_beside.data:
-                form.add_beside.errors = [
-                    f"This cohort already has {has}: tick the box to add {len(plan)} more "
-                    "beside them, or go back to the timetable"
-                ]
-            elif existing and form.existing.data != existing:
-                seen = f", not {form.existing.data}" if form.existing.data is not None else ""
-                form.add_beside.errors = [
-                    f"The cohort now has {has}{seen}: its timetable changed since the page was opened. "
-                    "Check it again before adding more"
-                ]
-            if any(w.code != "existing-sessions" for w in warnings) and not form.confirm.data:
-                form.confirm.errors = ["Check the warnings, then tick “Apply it anyway” to add the sessions"]
+            _ask_again(form, plan, warnings, existing)
         except ScheduleError as error:  # the cohort is finished or archived
             db.session.rollback()
             flash(str(error))
@@ -325,23 +346,12 @@ def apply_standard(slug: str):
         else:
             flash(f"The standard programme is on the timetable: {len(created)} sessions added.", "success")
             return redirect(url_for("schedule.timetable", slug=cohort.slug))
-    rows = [
-        {
-            "planned": p,
-            "week": week_of(cohort.start_date, p.day),
-            "day": long_day(p.day),
-            "times": time_range(london_to_utc(p.day, p.start), london_to_utc(p.day, p.end)),
-            "moved": p.moved_from is not None,
-            "moved_from": long_day(p.moved_from) if p.moved_from else None,
-        }
-        for p in plan
-    ]
     return render_template(
         "schedule/standard.html",
         title=f"Apply the standard programme – {cohort.name}",
         form=form,
         cohort=cohort,
-        rows=rows,
+        rows=_plan_rows(cohort, plan),
         warnings=[w for w in warnings if w.code != "existing-sessions"],
         existing=existing,
         holidays_known_until=bank_holidays.known_until(),
