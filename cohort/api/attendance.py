@@ -18,13 +18,13 @@ from cohort.api.cohorts import scoped_cohort
 from cohort.api.core import READ_ERRORS
 from cohort.api.schemas import MarkSchema, MarksInSchema
 from cohort.attendance import queries as attendance
+from cohort.attendance.service import KEEP, AttendanceError, Entry, save_register
 from cohort.core import changes
 from cohort.domain.attendance import Mark
 from cohort.extensions import db
 from cohort.models import Cohort, EnrolmentStatus, Session
 from cohort.policy import department_scope, may_manage_cohort
 from cohort.schedule.routes import session_for
-from cohort.services.attendance import KEEP, AttendanceError, Entry, save_register
 
 blp = Blueprint("api_attendance", __name__, url_prefix="/api/v1", description="Attendance")
 

@@ -10,15 +10,14 @@ from datetime import datetime, timedelta
 from flask import request
 from flask_login import current_user
 
-from cohort.attendance import queries
+from cohort.attendance import queries, service
 from cohort.attendance.forms import NOTE_MAX, RegisterForm
+from cohort.attendance.service import AttendanceError, Entry, RegisterConflict, Shown
 from cohort.core.closed import closed_reason
 from cohort.domain.attendance import ATTENDED, Mark
 from cohort.domain.times import london_date, week_of
 from cohort.extensions import db
 from cohort.models import AttendanceMark, Cohort, Enrolment, Session
-from cohort.services import attendance as service
-from cohort.services.attendance import AttendanceError, Entry, RegisterConflict, Shown
 from cohort.text import invisible_characters
 
 MARK_CHOICES = [(m.value, m.label) for m in Mark]

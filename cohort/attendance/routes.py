@@ -14,7 +14,7 @@ import segno
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from cohort.attendance import bp, queries
+from cohort.attendance import bp, queries, service
 from cohort.attendance.forms import CatchUpForm, CheckInCodeForm, OpenCheckInForm, RegisterForm
 from cohort.attendance.live import check_in_count
 from cohort.attendance.register_page import (
@@ -23,6 +23,7 @@ from cohort.attendance.register_page import (
     rows_from_database,
     submit_register,
 )
+from cohort.attendance.service import AttendanceError, CheckInOutcome
 from cohort.auth.access import cohort_for, refuse, roles_required
 from cohort.cohorts.queries import department_counts
 from cohort.core.closed import closed_reason
@@ -35,8 +36,6 @@ from cohort.models import CatchUp, Cohort, Enrolment, EnrolmentStatus, Role
 from cohort.models.base import utcnow
 from cohort.policy import department_scope, is_sponsor
 from cohort.schedule.routes import session_for
-from cohort.services import attendance as service
-from cohort.services.attendance import AttendanceError, CheckInOutcome
 
 STAFF = (Role.ADMIN, Role.FACILITATOR)
 

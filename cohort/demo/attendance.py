@@ -79,7 +79,7 @@ def usual_mark(person: int, session: int, mandatory: bool) -> tuple[Mark, str | 
 def take_registers(
     cohort: Cohort, sessions: list[Session], unmarked: Session | None, left_on: dict[int, date], now: datetime
 ) -> int:
-    from cohort.services.attendance import Entry, save_register
+    from cohort.attendance.service import Entry, save_register
 
     def load() -> list[Enrolment]:
         # One query, after each register's commit has expired them all.
@@ -123,7 +123,7 @@ def take_registers(
 
 
 def record_catch_ups(cohort: Cohort, sessions: list[Session], now: datetime) -> None:
-    from cohort.services.attendance import record_catch_up
+    from cohort.attendance.service import record_catch_up
 
     by_key = {session_key(s): s for s in sessions}
     for name, (key, what) in CATCH_UPS.items():
@@ -150,8 +150,8 @@ def record_catch_ups(cohort: Cohort, sessions: list[Session], now: datetime) -> 
 
 def drop_in(cohort: Cohort, admin: User, now: datetime):
     """A drop-in session today covering the present hour, with a self check-in open."""
+    from cohort.attendance.service import AttendanceError, open_check_in
     from cohort.schedule.service import SessionDetails, clashes, create_session, facilitator_choices
-    from cohort.services.attendance import AttendanceError, open_check_in
 
     local = in_london(now)
     start = time(local.hour)

@@ -15,6 +15,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from cohort.attendance.service import open_check_in_for
 from cohort.auth.access import admin_required, cohort_for, roles_required
 from cohort.concurrency import StaleEdit, keep_typed, version_of
 from cohort.domain import bank_holidays
@@ -40,7 +41,6 @@ from cohort.policy import may_manage_cohort
 from cohort.schedule import bp, feeds, service
 from cohort.schedule.forms import KIND_HINTS, CancelSessionForm, SessionForm, StandardProgrammeForm
 from cohort.schedule.service import NeedsConfirmation, ScheduleError, ScheduleWarning, SessionDetails
-from cohort.services.attendance import open_check_in_for
 
 
 @bp.url_value_preprocessor

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
+from cohort.attendance import service
 from cohort.domain.schedule import SessionKind
 from cohort.extensions import db
 from cohort.models import (
@@ -23,7 +24,6 @@ from cohort.models import (
     Session,
 )
 from cohort.models.base import utcnow
-from cohort.services import attendance as service
 from tests import factories
 
 

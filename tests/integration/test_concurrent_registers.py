@@ -33,6 +33,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from cohort.attendance import service
+from cohort.attendance.service import AttendanceError
 from cohort.domain.progress import Checkpoint, Source
 from cohort.domain.schedule import SessionKind
 from cohort.domain.times import london_date
@@ -49,8 +51,6 @@ from cohort.models import (
     User,
 )
 from cohort.models.base import utcnow
-from cohort.services import attendance as service
-from cohort.services.attendance import AttendanceError
 from tests import factories as f
 from tests.integration.test_stale_register import form_fields
 

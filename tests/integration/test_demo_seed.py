@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from cohort.attendance.queries import cohort_attendance
+from cohort.attendance.service import CheckInOutcome, check_in
 from cohort.demo import DEMO_PASSWORD, DEMO_WEEK, demo_cohort_start, demo_logins, seed_demo
 from cohort.demo.attendance import AT_RISK_ATTENDANCE, AT_RISK_MANDATORY, CAUGHT_UP, DROP_IN_TITLE
 from cohort.domain import bank_holidays
@@ -33,7 +34,6 @@ from cohort.models import (
     User,
 )
 from cohort.schedule.service import plan_for
-from cohort.services.attendance import CheckInOutcome, check_in
 
 # A Wednesday morning in week 9 of the demo cohort that starts on 28 September 2026.
 NOW = london_to_utc(date(2026, 11, 25), time(10, 15))

@@ -14,13 +14,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from cohort.attendance import service as attendance
 from cohort.core.closed import closed_notice, closed_reason
 from cohort.domain.schedule import SessionKind
 from cohort.domain.times import in_london, london_date
 from cohort.extensions import db
 from cohort.models import AuditEvent, Cohort, CohortStatus, EnrolmentStatus, Role, Session
 from cohort.models.base import utcnow
-from cohort.services import attendance
 from tests import factories as f
 from tests.sessions import make_session
 

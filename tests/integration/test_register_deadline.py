@@ -11,12 +11,12 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
+from cohort.attendance import service
 from cohort.config import ConfigError, load_config
 from cohort.enrolments.service import default_enrolment_date
 from cohort.extensions import db
 from cohort.models import Enrolment, EnrolmentStatus
 from cohort.models.base import utcnow
-from cohort.services import attendance as service
 from tests import factories
 from tests.querycount import count_queries
 from tests.sessions import make_session

@@ -15,13 +15,13 @@ from html.parser import HTMLParser
 import pytest
 from sqlalchemy import func, select
 
+from cohort.attendance import service
 from cohort.domain.progress import Checkpoint, Source
 from cohort.domain.schedule import SessionKind
 from cohort.domain.times import clock_time
 from cohort.extensions import db
 from cohort.models import Assessment, AttendanceMark, AuditEvent, Role, Session, Skill
 from cohort.models.base import utcnow
-from cohort.services import attendance as service
 from tests import factories as f
 
 
