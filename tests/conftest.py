@@ -15,13 +15,16 @@ minimum answer time is 0 (the test of that floor sets its own).
 from __future__ import annotations
 
 import contextvars
+import dataclasses
 import os
 import sqlite3
+import typing
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
+import time_machine
 from argon2 import PasswordHasher
 from flask.globals import _cv_app
 from flask.testing import FlaskClient
@@ -191,6 +194,8 @@ def _empty_all_tables(url: str) -> None:
 def _close_emptying(url: str) -> None:
     if url in _EMPTY_COPIES:
         _EMPTY_COPIES.pop(url).close()
+    if url in _WORLD_COPIES:
+        _WORLD_COPIES.pop(url)[0].close()
     if url in _EMPTYING_ENGINES:
         _EMPTYING_ENGINES.pop(url).dispose()
 
@@ -218,7 +223,34 @@ def _share_url_builders() -> None:
     Rule._compile_builder = shared  # type: ignore[method-assign]
 
 
+def _share_parsed_rules() -> None:
+    """After the builders, reading each rule's pattern is the larger half of creating an app.
+    What werkzeug reads from a rule (its parts, its trace, its converters) depends only on the
+    rule's text and the map's converter classes; converters keep no state (werkzeug's own
+    and cohort/lookups.py's), so each rule is read once and later apps reuse the result."""
+    parse_rule = Rule._parse_rule
+    parsed: dict[tuple, tuple[list, list, dict]] = {}
+
+    def shared(self: Rule, rule: str) -> Iterator:
+        assert self.map is not None
+        key = (rule, tuple(sorted(self.map.converters.items())))
+        if key not in parsed:
+            trace_from, converters_before = len(self._trace), set(self._converters)
+            parts = list(parse_rule(self, rule))
+            added = {name: c for name, c in self._converters.items() if name not in converters_before}
+            parsed[key] = (parts, self._trace[trace_from:], added)
+            return iter(parts)
+        parts, trace, converters = parsed[key]
+        self._trace.extend(trace)
+        self._converters.update(converters)
+        self.arguments.update(converters)
+        return iter(parts)
+
+    Rule._parse_rule = shared  # type: ignore[method-assign]
+
+
 _share_url_builders()
+_share_parsed_rules()
 
 
 class MemoryBytecodeCache(BytecodeCache):
@@ -311,8 +343,7 @@ class World:
         }[role]
 
 
-@pytest.fixture
-def world(app) -> World:
+def _build_world() -> World:
     f = factories
     moj = f.make_department("MOJ", "Ministry of Justice", aliases=["MoJ"])
     dvla = f.make_department("DVLA", "Driver and Vehicle Licensing Agency")
@@ -338,6 +369,56 @@ def world(app) -> World:
         other_sponsor=f.make_user(Role.SPONSOR, dvla, full_name="Gareth Sponsor"),
     )
     db.session.commit()
+    return world
+
+
+# On SQLite, the database just after the first world was built (in memory) and the world's ids:
+# later tests copy it back instead of building the world again through the ORM.
+_WORLD_COPIES: dict[str, tuple[sqlite3.Connection, dict[str, int]]] = {}
+
+
+def _world_can_be_copied(url: str) -> bool:
+    """Only onto an empty database that nothing has touched yet in this test (another fixture
+    may have made records first), and not while a test travels in time (the world's rows
+    would carry the time they were first made)."""
+    session = db.session()
+    if url not in _EMPTY_COPIES or time_machine.traveller_stack or session.in_transaction() or session.new:
+        return False
+    probe = sqlite3.connect(_sqlite_path(url))
+    try:
+        untouched = " AND ".join(f'NOT EXISTS (SELECT 1 FROM "{t.name}")' for t in db.metadata.sorted_tables)
+        return bool(probe.execute(f"SELECT {untouched}").fetchone()[0])  # noqa: S608 - table names
+    finally:
+        probe.close()
+
+
+def _world_from(ids: dict[str, int]) -> World:
+    models = typing.get_type_hints(World)
+    loaded = {name: db.session.get(models[name], ident) for name, ident in ids.items()}
+    return World(**loaded)
+
+
+@pytest.fixture
+def world(app, database_url) -> World:
+    if not _world_can_be_copied(database_url):
+        return _build_world()
+    if database_url in _WORLD_COPIES:
+        copy, ids = _WORLD_COPIES[database_url]
+        db.session.close()
+        target = sqlite3.connect(_sqlite_path(database_url))
+        try:
+            target.execute("PRAGMA synchronous=OFF")
+            copy.backup(target)
+        finally:
+            target.close()
+        return _world_from(ids)
+    world = _build_world()
+    source = sqlite3.connect(_sqlite_path(database_url))
+    copy = sqlite3.connect(":memory:")
+    source.backup(copy)
+    source.close()
+    ids = {field.name: getattr(world, field.name).id for field in dataclasses.fields(World)}
+    _WORLD_COPIES[database_url] = (copy, ids)
     return world
 
 
