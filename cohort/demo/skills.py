@@ -58,8 +58,8 @@ def seed_skills(cohort: Cohort, second: Cohort, admin: User, facilitators: list[
 
     from cohort.domain.progress import Checkpoint, Source
     from cohort.models import Assessment, LearningLogComment, LearningLogEntry
-    from cohort.services.skills import SkillDetails, create_skill, set_cohort_skills
     from cohort.skills.framework import ML_ENGINEER_FRAMEWORK
+    from cohort.skills.service import SkillDetails, create_skill, set_cohort_skills
 
     targets = {}
     for data in ML_ENGINEER_FRAMEWORK:

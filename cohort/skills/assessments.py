@@ -28,11 +28,10 @@ from cohort.auth.access import cohort_for, refuse, roles_required
 from cohort.domain.progress import Checkpoint, Source, level_label, parse_level
 from cohort.extensions import db
 from cohort.models import Assessment, Cohort, CohortSkill, Enrolment, EnrolmentStatus, Role, Skill
-from cohort.services import skills as service
-from cohort.services.skills import Cell, SkillError, StaleAssessments
-from cohort.skills import bp, queries
+from cohort.skills import bp, queries, service
 from cohort.skills.forms import LINK_MAX, TEXT_MAX, GridForm
 from cohort.skills.routes import LEVEL_CHOICES, STAFF, _checkpoint, _current_enrolment, _enrolment_in
+from cohort.skills.service import Cell, SkillError, StaleAssessments
 from cohort.text import invisible_characters
 
 CELL = re.compile(r"^level-(\d{1,9})-(\d{1,9})$")

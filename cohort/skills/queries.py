@@ -27,7 +27,7 @@ from cohort.domain.progress import (
 )
 from cohort.extensions import db
 from cohort.models import Assessment, Cohort, CohortSkill, Department, Enrolment, Session, User
-from cohort.services.skills import cohort_skills
+from cohort.skills.service import cohort_skills
 
 __all__ = ["cohort_skills"]
 

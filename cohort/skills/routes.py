@@ -35,9 +35,7 @@ from cohort.models import (
 )
 from cohort.models.base import utcnow
 from cohort.policy import department_scope
-from cohort.services import skills as service
-from cohort.services.skills import EntryDetails, SkillDetails, SkillError
-from cohort.skills import bp, queries
+from cohort.skills import bp, queries, service
 from cohort.skills.forms import (
     CommentForm,
     CopySkillsForm,
@@ -45,6 +43,7 @@ from cohort.skills.forms import (
     LogEntryForm,
     SkillForm,
 )
+from cohort.skills.service import EntryDetails, SkillDetails, SkillError
 
 STAFF = (Role.ADMIN, Role.FACILITATOR)
 LEVEL_CHOICES = [(str(n), f"{n} – {LEVEL_NAMES[n]}") for n in LEVELS]

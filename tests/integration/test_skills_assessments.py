@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from cohort.domain.progress import Checkpoint, Source
 from cohort.extensions import db
 from cohort.models import Assessment, AuditEvent, Enrolment, EnrolmentStatus, Skill
-from cohort.services.skills import Cell, SkillError, save_assessments
+from cohort.skills.service import Cell, SkillError, save_assessments
 from tests import factories as f
 
 
