@@ -32,6 +32,7 @@ from cohort.auth.access import admin_required
 from cohort.auth.accounts import AccountError
 from cohort.auth.messages import latest_invitations
 from cohort.auth.sessions import sessions_of
+from cohort.domain.formatting import plural
 from cohort.extensions import db
 from cohort.form_results import page_status, show_error
 from cohort.forms import ConfirmForm
@@ -303,7 +304,7 @@ def end_user_sessions(user_id: int):
     ended = accounts.end_sessions_for(current_user, user, keep=keep)
     if ended:
         flash(
-            f"{user.full_name} has been signed out of {ended} {'browser' if ended == 1 else 'browsers'}.",
+            f"{user.full_name} has been signed out of {plural(ended, 'browser')}.",
             "success",
         )
     else:
@@ -321,45 +322,41 @@ def _actor_choices(people: list[User]) -> list[tuple[str, str]]:
     ]
 
 
+def _chosen_filters(form: AuditFilterForm) -> dict[str, str]:
+    """The record type, actor and action asked for, each one the list offers (else all)."""
+    return {
+        "entity_type": _choose(
+            form.entity_type, [("", "All records")] + [(t, t) for t in queries.entity_types()]
+        ),
+        "actor": _choose(
+            form.actor,
+            [("", "Everyone"), (queries.SYSTEM_ACTOR, "System")] + _actor_choices(queries.actors()),
+        ),
+        "action": _choose(form.action, [("", "All actions")] + [(a, a) for a in queries.actions()]),
+    }
+
+
 @bp.route("/audit")
 @admin_required
 def audit_log():
     form = AuditFilterForm(request.args)
-    entity_type = _choose(form.entity_type, [("", "All records")] + [(t, t) for t in queries.entity_types()])
-    actor = _choose(
-        form.actor,
-        [("", "Everyone"), (queries.SYSTEM_ACTOR, "System")] + _actor_choices(queries.actors()),
-    )
-    action = _choose(form.action, [("", "All actions")] + [(a, a) for a in queries.actions()])
+    chosen = _chosen_filters(form)
     form.q.data = queries.clean_search(form.q.data)
     page = pagination = None
+    rows: list = []
     if form.validate():
         filters = queries.AuditFilters(
-            entity_type=entity_type,
-            actor=actor,
-            action=action,
-            date_from=form.date_from.date,
-            date_to=form.date_to.date,
-            search=form.q.data,
+            **chosen, date_from=form.date_from.date, date_to=form.date_to.date, search=form.q.data
         )
         page = queries.paginate(
             queries.audit_query(filters),
             request.args.get("page"),
             current_app.config.get("AUDIT_EVENTS_PER_PAGE", 50),
         )
-        args = {
-            "entity_type": entity_type,
-            "actor": actor,
-            "action": action,
-            "date_from": form.date_from.data,
-            "date_to": form.date_to.data,
-            "q": form.q.data,
-        }
-        pagination = pagination_params(page, {k: v for k, v in args.items() if v}, "Pages of the audit log")
+        kept = {**chosen, "date_from": form.date_from.data, "date_to": form.date_to.data, "q": form.q.data}
+        pagination = pagination_params(page, {k: v for k, v in kept.items() if v}, "Pages of the audit log")
         codes = queries.department_codes()
         rows = [(event, queries.changes(event, codes)) for event in page.items]
-    else:
-        rows = []
     filtering = any(
         request.args.get(k) for k in ("entity_type", "actor", "action", "date_from", "date_to", "q")
     )

@@ -16,6 +16,7 @@ from cohort.cohorts.service import COHORT_DETAILS, CohortDetails, CohortError, u
 from cohort.cohorts.service import create_cohort as create
 from cohort.concurrency import StaleEdit, keep_typed, version_of
 from cohort.domain.cohort_stage import Stage
+from cohort.domain.formatting import whole_percent
 from cohort.extensions import db
 from cohort.form_results import page_status
 from cohort.models import BankHolidayDivision, Cohort, CohortStatus, Enrolment, EnrolmentStatus, Role, User
@@ -121,8 +122,8 @@ def edit_cohort(slug: str):
     if request.method == "GET":
         form.bank_holiday_division.data = cohort.bank_holiday_division.value
         form.status.data = cohort.status.value
-        form.min_attendance.data = round(cohort.min_attendance * 100)
-        form.skills_at_target.data = round(cohort.skills_at_target * 100)
+        form.min_attendance.data = whole_percent(cohort.min_attendance)
+        form.skills_at_target.data = whole_percent(cohort.skills_at_target)
         form.facilitators.data = [f.id for f in cohort.facilitators]
         form.version.data = version_of(COHORT_DETAILS, cohort)
     saved = _save(form, cohort)
@@ -135,10 +136,10 @@ def edit_cohort(slug: str):
     ), page_status(form, conflict=bool(stale))
 
 
-@bp.route("/<slug>")
-@login_required
-def show_cohort(slug: str):
-    cohort = cohort_for(current_user, slug)
+def _people_of(cohort: Cohort) -> tuple[list[Enrolment], list, dict[str, str]]:
+    """Staff and sponsors: the cohort's people (a sponsor's: their department's) as filtered
+    and sorted in the query string, the counts by department, and the filters as applied.
+    Participants see no list."""
     role = current_user.role
     enrolments: list[Enrolment] = []
     counts = []
@@ -166,6 +167,14 @@ def show_cohort(slug: str):
                 )
             ).unique()
         )
+    return enrolments, counts, filters
+
+
+@bp.route("/<slug>")
+@login_required
+def show_cohort(slug: str):
+    cohort = cohort_for(current_user, slug)
+    enrolments, counts, filters = _people_of(cohort)
     return render_template(
         "cohorts/show.html",
         title=cohort.name,

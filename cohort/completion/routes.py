@@ -9,6 +9,7 @@ from cohort.auth.access import admin_required, cohort_for, roles_required
 from cohort.cohorts.queries import stage_view
 from cohort.concurrency import StaleEdit, keep_typed, version_of
 from cohort.domain.completion import DEFAULT_RULES, Outcome
+from cohort.domain.formatting import whole_percent
 from cohort.extensions import db
 from cohort.lookups import found_or_404
 from cohort.models import Cohort, CohortStatus, Enrolment, Role
@@ -30,8 +31,8 @@ from .service import (
 )
 
 DEFAULTS = {
-    "min_attendance": round(DEFAULT_RULES.min_attendance * 100),
-    "skills_at_target": round(DEFAULT_RULES.skills_at_target * 100),
+    "min_attendance": whole_percent(DEFAULT_RULES.min_attendance),
+    "skills_at_target": whole_percent(DEFAULT_RULES.skills_at_target),
 }
 
 
@@ -45,6 +46,29 @@ def _enrolment_in(cohort: Cohort, enrolment_id: int) -> Enrolment:
     return enrolment
 
 
+RULES_SAVED = "Completion rules saved. Outcomes now follow the new rules."
+RULES_UNCHANGED = "Nothing changed: the completion rules are as they were."
+
+
+def _fill_settings_form(form: SettingsForm, cohort: Cohort) -> None:
+    form.min_attendance.data = whole_percent(cohort.min_attendance)
+    form.skills_at_target.data = whole_percent(cohort.skills_at_target)
+    form.require_mandatory.data = cohort.require_mandatory
+    form.require_hackathon.data = cohort.require_hackathon
+    form.at_risk_emails.data = cohort.at_risk_emails
+    form.version.data = version_of(COMPLETION_RULES, cohort)
+
+
+def _settings_of(form: SettingsForm) -> Settings:
+    return Settings(
+        form.min_attendance.data,
+        form.require_mandatory.data,
+        form.require_hackathon.data,
+        form.skills_at_target.data,
+        form.at_risk_emails.data,
+    )
+
+
 @bp.route("/cohorts/<slug>/completion-rules", methods=["GET", "POST"])
 @admin_required
 def settings(slug: str):
@@ -53,29 +77,13 @@ def settings(slug: str):
     form = SettingsForm()
     stale = None
     if request.method == "GET":
-        form.min_attendance.data = round(cohort.min_attendance * 100)
-        form.skills_at_target.data = round(cohort.skills_at_target * 100)
-        form.require_mandatory.data = cohort.require_mandatory
-        form.require_hackathon.data = cohort.require_hackathon
-        form.at_risk_emails.data = cohort.at_risk_emails
-        form.version.data = version_of(COMPLETION_RULES, cohort)
+        _fill_settings_form(form, cohort)
     elif closed:
         flash(f"{cohort.name} is {cohort.status.value}: its completion rules can no longer change.", "error")
         return redirect(url_for("completion.settings", slug=cohort.slug))
     elif form.validate_on_submit():
         try:
-            changed = update_settings(
-                current_user,
-                cohort,
-                Settings(
-                    form.min_attendance.data,
-                    form.require_mandatory.data,
-                    form.require_hackathon.data,
-                    form.skills_at_target.data,
-                    form.at_risk_emails.data,
-                ),
-                form.version.data,
-            )
+            changed = update_settings(current_user, cohort, _settings_of(form), form.version.data)
         except StaleEdit as error:
             keep_typed(form, error)
             stale = error
@@ -83,12 +91,7 @@ def settings(slug: str):
             db.session.rollback()
             getattr(form, error.field or "min_attendance").errors = [str(error)]
         else:
-            flash(
-                "Completion rules saved. Outcomes now follow the new rules."
-                if changed
-                else "Nothing changed: the completion rules are as they were.",
-                "success",
-            )
+            flash(RULES_SAVED if changed else RULES_UNCHANGED, "success")
             return redirect(url_for("completion.outcomes", slug=cohort.slug))
     return render_template(
         "completion/settings.html",

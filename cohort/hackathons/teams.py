@@ -15,6 +15,7 @@ from flask_login import current_user
 
 from cohort.auth.access import refuse, roles_required
 from cohort.concurrency import VERSION_FIELD, StaleEdit, keep_typed, version_of
+from cohort.domain.formatting import plural
 from cohort.extensions import db
 from cohort.form_results import page_status, show_error
 from cohort.forms import ConfirmForm
@@ -31,7 +32,7 @@ from cohort.hackathons.common import (
 from cohort.hackathons.forms import AddMemberForm, AutoFormForm, JoinForm, TeamForm
 from cohort.hackathons.service import HackathonError
 from cohort.lookups import found_or_404
-from cohort.models import Enrolment, EnrolmentStatus, Role
+from cohort.models import Cohort, Enrolment, EnrolmentStatus, Role, Session, Team
 from cohort.policy import STAFF, is_participant
 
 
@@ -116,6 +117,34 @@ def create_team(slug: str, hackathon_id: int):
     ), page_status(form)
 
 
+def _member_or_staff(cohort: Cohort, session: Session, team: Team, enrolment: Enrolment | None) -> None:
+    """A participant changes only their own team (another answers 404); else the cohort's staff."""
+    if is_participant(current_user):
+        mine = service.team_of(session, enrolment)
+        if mine is None or mine.id != team.id:
+            refuse(404, "not in this team")
+    else:
+        require_staff(cohort)
+
+
+def _back_from_team(cohort: Cohort, session: Session, team: Team, enrolment: Enrolment | None) -> str:
+    """Members go back to the hackathon, staff to the team on the teams page."""
+    if enrolment is not None:
+        return url_for("hackathons.show_hackathon", slug=cohort.slug, hackathon_id=session.id)
+    return url_for("hackathons.teams", slug=cohort.slug, hackathon_id=session.id, _anchor=f"team-{team.id}")
+
+
+def _team_form(session: Session, team: Team) -> TeamForm:
+    """The team form with the hackathon's challenges; on GET filled from the team."""
+    form = TeamForm()
+    challenge_choices(session, form.challenge)
+    if request.method == "GET":
+        form.name.data = team.name
+        form.challenge.data = str(team.challenge_id or "")
+        form.version.data = version_of(service.TEAM, team)
+    return form
+
+
 @bp.route("/cohorts/<slug>/hackathons/<id:hackathon_id>/teams/<id:team_id>/edit", methods=["GET", "POST"])
 @roles_required(Role.ADMIN, Role.FACILITATOR, Role.PARTICIPANT)
 def edit_team(slug: str, hackathon_id: int, team_id: int):
@@ -123,24 +152,10 @@ def edit_team(slug: str, hackathon_id: int, team_id: int):
     cohort, session = hackathon_in(slug, hackathon_id)
     team = team_in(session, team_id)
     enrolment = my_enrolment(cohort)
-    if is_participant(current_user):
-        mine = service.team_of(session, enrolment)
-        if mine is None or mine.id != team.id:
-            refuse(404, "not in this team")
-    else:
-        require_staff(cohort)
-    back = (
-        url_for("hackathons.show_hackathon", slug=cohort.slug, hackathon_id=session.id)
-        if enrolment is not None
-        else url_for("hackathons.teams", slug=cohort.slug, hackathon_id=session.id, _anchor=f"team-{team.id}")
-    )
-    form = TeamForm()
-    challenge_choices(session, form.challenge)
+    _member_or_staff(cohort, session, team, enrolment)
+    back = _back_from_team(cohort, session, team, enrolment)
+    form = _team_form(session, team)
     stale = None
-    if request.method == "GET":
-        form.name.data = team.name
-        form.challenge.data = str(team.challenge_id or "")
-        form.version.data = version_of(service.TEAM, team)
     if form.validate_on_submit():
         try:
             changed = service.update_team(
@@ -272,6 +287,6 @@ def auto_form_teams(slug: str, hackathon_id: int):
         except HackathonError as error:
             show_error(form, error, "size")
         else:
-            flash(f"{len(made)} new team{'s' if len(made) != 1 else ''} formed.", "success")
+            flash(f"{plural(len(made), 'new team')} formed.", "success")
             return redirect(url_for("hackathons.teams", slug=cohort.slug, hackathon_id=session.id))
     return _teams_page(cohort, session, auto_form=form, status=400)
