@@ -1,1 +1,0 @@
-"""Changes that span models, each audited. Routes and CLI commands call these."""
