@@ -4,4 +4,10 @@ from flask import Blueprint
 
 bp = Blueprint("skills", __name__, template_folder="templates")
 
-from cohort.skills import assessments, routes  # noqa: E402,F401
+from cohort.skills import (  # noqa: E402,F401
+    assessments,
+    routes,
+    routes_cohort_skills,
+    routes_learning_log,
+    routes_progress,
+)

@@ -25,6 +25,7 @@ from markupsafe import Markup
 from sqlalchemy import and_, or_
 
 from cohort.auth.access import cohort_for, refuse, roles_required
+from cohort.domain.formatting import plural
 from cohort.domain.progress import Checkpoint, Source, level_label, parse_level
 from cohort.extensions import db
 from cohort.models import Assessment, Cohort, CohortSkill, Enrolment, EnrolmentStatus, Role, Skill
@@ -283,6 +284,38 @@ def _sent_outside(chosen: CohortSkill | None) -> bool:
     return any((m := CELL.match(key)) and int(m[2]) != chosen.skill_id for key in request.form)
 
 
+def _grid_saved(point: Checkpoint, changed: int) -> str:
+    if changed:
+        return f"{point.label} assessments saved: {plural(changed, 'level')} changed."
+    return f"{point.label} assessments saved: nothing had changed."
+
+
+def _grid_url(cohort: Cohort, point: Checkpoint, chosen) -> str:
+    """The grid again, on the skill it showed (or all skills)."""
+    return url_for(
+        "skills.assessment_grid",
+        slug=cohort.slug,
+        checkpoint=point.value,
+        skill=ALL_SKILLS if chosen is None else chosen.skill_id,
+    )
+
+
+def _grid_context(cohort: Cohort, point: Checkpoint, skills, chosen, rows) -> dict:
+    """What skills/grid.html shows beside the form: the skills shown and how many are assessed."""
+    return dict(
+        title=f"{point.label} assessments – {chosen.skill.name if chosen else 'all skills'} – {cohort.name}",
+        cohort=cohort,
+        checkpoint=point,
+        checkpoints=list(Checkpoint),
+        skills=skills,
+        shown=skills if chosen is None else [chosen],
+        chosen=chosen,
+        assessed={cs.skill_id: sum(1 for r in rows if r.cells[cs.skill_id].existing) for cs in skills},
+        rows=rows,
+        level_options=level_options,
+    )
+
+
 @bp.route("/cohorts/<slug>/assessments/<checkpoint>", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def assessment_grid(slug: str, checkpoint: str):
@@ -312,39 +345,14 @@ def assessment_grid(slug: str, checkpoint: str):
                 db.session.rollback()
                 errors = [{"text": str(error), "href": "#grid"}]
             else:
-                flash(
-                    f"{point.label} assessments saved: {changed} {'level' if changed == 1 else 'levels'} changed."
-                    if changed
-                    else f"{point.label} assessments saved: nothing had changed.",
-                    "success",
-                )
-                return redirect(
-                    url_for(
-                        "skills.assessment_grid",
-                        slug=cohort.slug,
-                        checkpoint=point.value,
-                        skill=ALL_SKILLS if chosen is None else chosen.skill_id,
-                    )
-                )
+                flash(_grid_saved(point, changed), "success")
+                return redirect(_grid_url(cohort, point, chosen))
         if errors and _sent_outside(chosen):
             chosen = None
-    shown = skills if chosen is None else [chosen]
-    return render_template(
-        "skills/grid.html",
-        title=f"{point.label} assessments – {chosen.skill.name if chosen else 'all skills'} – {cohort.name}",
-        cohort=cohort,
-        checkpoint=point,
-        checkpoints=list(Checkpoint),
-        skills=skills,
-        shown=shown,
-        chosen=chosen,
-        assessed={cs.skill_id: sum(1 for r in rows if r.cells[cs.skill_id].existing) for cs in skills},
-        rows=rows,
-        form=form,
-        errors=errors,
-        stale=stale,
-        level_options=level_options,
-    ), (409 if stale else 400 if errors else 200)
+    context = _grid_context(cohort, point, skills, chosen, rows)
+    return render_template("skills/grid.html", **context, form=form, errors=errors, stale=stale), (
+        409 if stale else 400 if errors else 200
+    )
 
 
 @bp.route("/cohorts/<slug>/assessments/<checkpoint>/<id:enrolment_id>", methods=["GET", "POST"])
@@ -382,7 +390,7 @@ def _assessment_form(cohort: Cohort, enrolment: Enrolment, point: Checkpoint, so
             else:
                 flash(
                     f"{point.label} {'self-assessment' if own else 'assessment'} saved: "
-                    f"{changed} {'skill' if changed == 1 else 'skills'} changed."
+                    f"{plural(changed, 'skill')} changed."
                     if changed
                     else f"{point.label} {'self-assessment' if own else 'assessment'} saved: nothing had changed.",
                     "success",
