@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from cohort.api import tokens as api_tokens
 from cohort.extensions import db
 from tests import factories
+from tests.factories import enrolment_of
 from tests.querycount import count_queries
 
 
@@ -22,20 +23,10 @@ def _headers(user) -> dict:
     return {"Authorization": f"Bearer {secret}"}
 
 
-def _enrolment(world, user):
-    from sqlalchemy import select
-
-    from cohort.models import Enrolment
-
-    return db.session.scalar(
-        select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.cohort_id == world.cohort.id)
-    )
-
-
 def _world_with_levels(world):
     skill = factories.make_skill("Data modelling")
     factories.assess_skill(world.cohort, skill, target=3)
-    mine = _enrolment(world, world.participant)
+    mine = enrolment_of(world.cohort, world.participant)
     factories.make_assessment(mine, skill, 2, "baseline", "facilitator", by=world.facilitator)
     factories.make_assessment(mine, skill, 3, "baseline", "self")
     factories.make_assessment(mine, skill, 3, "midpoint", "facilitator", by=world.facilitator)

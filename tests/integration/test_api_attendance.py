@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from cohort.api import tokens as api_tokens
 from cohort.extensions import db
-from cohort.models import AttendanceMark, AuditEvent, CohortStatus, Enrolment
+from cohort.models import AttendanceMark, AuditEvent, CohortStatus
+from tests.factories import enrolment_of
 from tests.sessions import make_session, session_id_in
 
 
@@ -20,12 +21,6 @@ def _secret(user, scopes=None) -> str:
     return api_tokens.create(
         user, "Registers", list(scopes), datetime.now(UTC).date() + timedelta(days=30)
     ).secret
-
-
-def _enrolment_id(world, person) -> int:
-    return db.session.scalar(
-        select(Enrolment.id).where(Enrolment.user_id == person.id, Enrolment.cohort_id == world.cohort.id)
-    )
 
 
 def _url(world, session_id=None) -> str:
@@ -51,7 +46,7 @@ def test_a_facilitator_sets_marks_with_the_etag_they_read(world, client):
     secret = _secret(world.facilitator)
     url = _url(world)
     etag = _read(client, url, secret).headers["ETag"]
-    siân = _enrolment_id(world, world.participant)
+    siân = enrolment_of(world.cohort, world.participant).id
     saved = _put(client, url, secret, [{"enrolment_id": siân, "mark": "present", "note": "On time"}], etag)
     assert saved.status_code == 200, saved.text
     assert {r["enrolment_id"]: r["mark"] for r in saved.json}[siân] == "present"
@@ -75,7 +70,7 @@ def test_a_facilitator_sets_marks_with_the_etag_they_read(world, client):
 
 def test_if_match_is_required(world, client):
     secret = _secret(world.admin)
-    siân = _enrolment_id(world, world.participant)
+    siân = enrolment_of(world.cohort, world.participant).id
     response = _put(client, _url(world), secret, [{"enrolment_id": siân, "mark": "present"}])
     assert response.status_code == 428 and response.mimetype == "application/problem+json"
     assert db.session.scalar(select(AttendanceMark)) is None
@@ -85,7 +80,7 @@ def test_bad_input_is_a_422_with_row_numbered_problems_and_nothing_written(world
     secret = _secret(world.admin)
     url = _url(world)
     etag = _read(client, url, secret).headers["ETag"]
-    siân = _enrolment_id(world, world.participant)
+    siân = enrolment_of(world.cohort, world.participant).id
     for marks in (
         [{"enrolment_id": siân, "mark": "sleeping"}],
         [{"enrolment_id": "x", "mark": "present"}],
@@ -122,7 +117,7 @@ def test_bad_input_is_a_422_with_row_numbered_problems_and_nothing_written(world
 
 def test_the_registers_rules_apply(world, client):
     secret = _secret(world.admin)
-    siân = _enrolment_id(world, world.participant)
+    siân = enrolment_of(world.cohort, world.participant).id
     future = make_session(world.cohort, day=datetime.now(UTC).date() + timedelta(days=7))
     db.session.commit()
     url = _url(world, future.id)
@@ -142,7 +137,7 @@ def test_the_registers_rules_apply(world, client):
 
 
 def test_who_may_set_marks(world, client):
-    siân = _enrolment_id(world, world.participant)
+    siân = enrolment_of(world.cohort, world.participant).id
     url = _url(world)
     # A facilitator of another cohort: not found, as the register page.
     other = _secret(world.other_facilitator)
@@ -159,7 +154,7 @@ def test_who_may_set_marks(world, client):
 def test_two_puts_with_one_etag_one_is_refused(app, world):
     secret = _secret(world.admin)
     url = _url(world)
-    siân = _enrolment_id(world, world.participant)
+    siân = enrolment_of(world.cohort, world.participant).id
     client = app.test_client()
     etag = _read(client, url, secret).headers["ETag"]
     db.session.commit()

@@ -15,23 +15,16 @@ from cohort.extensions import db
 from cohort.models import (
     AttendanceMark,
     AuditEvent,
-    Cohort,
     CohortStatus,
-    Enrolment,
     EnrolmentStatus,
     MarkSource,
     OutcomeOverride,
 )
 from tests import factories
+from tests.factories import enrolment_of
 from tests.sessions import make_session
 
 PILOT_START = date(2026, 6, 1)  # a Monday; 12 weeks: its last day is Friday 21 August 2026
-
-
-def _enrolment(cohort: Cohort, user) -> Enrolment:
-    return db.session.scalar(
-        select(Enrolment).where(Enrolment.cohort_id == cohort.id, Enrolment.user_id == user.id)
-    )
 
 
 @pytest.fixture
@@ -218,7 +211,7 @@ def test_running_cohort_is_on_track_or_at_risk(client, world, sign_in):
 
 
 def test_an_override_needs_a_reason_and_is_shown_with_its_author(client, world, sign_in, pilot):
-    zoë = _enrolment(pilot, world.other_participant)
+    zoë = enrolment_of(pilot, world.other_participant)
     sign_in(world.admin)
     url = f"/cohorts/{pilot.slug}/outcomes/{zoë.id}/override"
     assert "Attendance 67% (4 of 6 sessions) — needs 80%" in client.get(url).text
@@ -255,7 +248,7 @@ def test_an_override_needs_a_reason_and_is_shown_with_its_author(client, world, 
 def test_override_refused_before_the_end_and_for_other_cohorts_ids(client, world, sign_in, pilot):
     running = _running(world)
     sign_in(world.admin)
-    enrolment = _enrolment(running, world.participant)
+    enrolment = enrolment_of(running, world.participant)
     url = f"/cohorts/{running.slug}/outcomes/{enrolment.id}/override"
     assert (
         "once the cohort’s last session has ended" in client.get(url).text
@@ -274,7 +267,7 @@ def test_override_refused_before_the_end_and_for_other_cohorts_ids(client, world
 
 
 def test_finishing_records_outcomes_once(client, world, sign_in, pilot):
-    siân, zoë = _enrolment(pilot, world.participant), _enrolment(pilot, world.other_participant)
+    siân, zoë = enrolment_of(pilot, world.participant), enrolment_of(pilot, world.other_participant)
     sign_in(world.admin)
     confirm = client.get(f"/cohorts/{pilot.slug}/finish")
     assert confirm.status_code == 200
@@ -299,7 +292,7 @@ def test_finishing_records_outcomes_once(client, world, sign_in, pilot):
 
 
 def test_finishing_records_the_override(client, world, sign_in, pilot):
-    zoë = _enrolment(pilot, world.other_participant)
+    zoë = enrolment_of(pilot, world.other_participant)
     sign_in(world.admin)
     client.post(
         f"/cohorts/{pilot.slug}/outcomes/{zoë.id}/override",
@@ -321,11 +314,11 @@ def test_a_running_cohort_cannot_be_finished(client, world, sign_in):
     assert "cannot be finished before its last session has ended" in refused.text
     db.session.refresh(cohort)
     assert cohort.status == CohortStatus.RUNNING
-    assert _enrolment(cohort, world.participant).status == EnrolmentStatus.ACTIVE
+    assert enrolment_of(cohort, world.participant).status == EnrolmentStatus.ACTIVE
 
 
 def test_a_finished_cohort_is_read_only_but_outcomes_can_be_corrected(client, world, sign_in, pilot):
-    siân, zoë = _enrolment(pilot, world.participant), _enrolment(pilot, world.other_participant)
+    siân, zoë = enrolment_of(pilot, world.participant), enrolment_of(pilot, world.other_participant)
     sign_in(world.admin)
     client.post(f"/cohorts/{pilot.slug}/finish")
     # Rules: shown, not editable; a post is refused.
@@ -392,7 +385,7 @@ def test_hackathon_entries_come_from_the_registered_source(app, client, world, s
     url = f"/cohorts/{pilot.slug}/outcomes"
     # The hackathons feature registers its source: nobody is in a team.
     assert "Hackathon: courts (week 7) ended without a submission (not in a team)" in client.get(url).text
-    siân = _enrolment(pilot, world.participant)
+    siân = enrolment_of(pilot, world.participant)
     app.extensions["cohort.hackathon_entries"] = lambda cohort, ids: {siân.id: {hack.id: "late"}}
     text = client.get(url).text
     assert "Hackathon: courts (week 7): submitted after the deadline" in text

@@ -12,6 +12,7 @@ from cohort.enrolments.service import EnrolmentError, NewPerson, enrol_many, enr
 from cohort.extensions import db
 from cohort.models import AuditEvent, CohortStatus, Enrolment, EnrolmentStatus, Role, User
 from tests import factories
+from tests.factories import enrolment_of
 from tests.mail import outbox
 
 
@@ -143,14 +144,8 @@ def test_a_finished_cohort_cannot_take_enrolments(client, world, sign_in):
     assert "is finished" in response.text
 
 
-def _enrolment(world, user) -> Enrolment:
-    return db.session.scalar(
-        select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.cohort_id == world.cohort.id)
-    )
-
-
 def test_withdraw_needs_reason_and_date_and_is_audited(client, world, sign_in):
-    enrolment = _enrolment(world, world.participant)
+    enrolment = enrolment_of(world.cohort, world.participant)
     sign_in(world.admin)
     url = f"/enrolments/{enrolment.id}/withdraw"
     empty = client.post(url, data={"reason": "", "withdrawn_on": ["", "", ""]})
@@ -160,11 +155,11 @@ def test_withdraw_needs_reason_and_date_and_is_audited(client, world, sign_in):
     assert "cannot be before the person was enrolled" in too_early.text
     long_reason = client.post(url, data={"reason": "x" * 501, "withdrawn_on": ["2", "11", "2026"]})
     assert "500 characters or fewer" in long_reason.text
-    assert _enrolment(world, world.participant).status == EnrolmentStatus.ACTIVE
+    assert enrolment_of(world.cohort, world.participant).status == EnrolmentStatus.ACTIVE
 
     done = client.post(url, data={"reason": "Moved to a new role", "withdrawn_on": ["2", "11", "2026"]})
     assert done.status_code == 302
-    enrolment = _enrolment(world, world.participant)
+    enrolment = enrolment_of(world.cohort, world.participant)
     assert enrolment.status == EnrolmentStatus.WITHDRAWN
     assert (
         enrolment.withdrawn_on == date(2026, 11, 2) and enrolment.withdrawal_reason == "Moved to a new role"
@@ -179,7 +174,7 @@ def test_withdraw_needs_reason_and_date_and_is_audited(client, world, sign_in):
 
 
 def test_reinstate_brings_a_withdrawn_person_back_if_there_is_room(client, world, sign_in):
-    enrolment = _enrolment(world, world.participant)
+    enrolment = enrolment_of(world.cohort, world.participant)
     enrolment.status, enrolment.withdrawn_on, enrolment.withdrawal_reason = (
         EnrolmentStatus.WITHDRAWN,
         date(2026, 10, 1),
@@ -190,16 +185,16 @@ def test_reinstate_brings_a_withdrawn_person_back_if_there_is_room(client, world
     sign_in(world.admin)
     full = client.post(f"/enrolments/{enrolment.id}/reinstate", follow_redirects=True)
     assert "is full" in full.text
-    assert _enrolment(world, world.participant).status == EnrolmentStatus.WITHDRAWN
+    assert enrolment_of(world.cohort, world.participant).status == EnrolmentStatus.WITHDRAWN
     world.cohort.capacity = 25
     db.session.commit()
     client.post(f"/enrolments/{enrolment.id}/reinstate")
-    enrolment = _enrolment(world, world.participant)
+    enrolment = enrolment_of(world.cohort, world.participant)
     assert enrolment.status == EnrolmentStatus.ACTIVE and enrolment.withdrawal_reason is None
 
 
 def test_transfer_keeps_history_and_shows_where_the_person_went(client, world, sign_in):
-    enrolment = _enrolment(world, world.participant)
+    enrolment = enrolment_of(world.cohort, world.participant)
     sign_in(world.admin)
     page = client.get(f"/enrolments/{enrolment.id}/transfer").text
     assert world.other_cohort.name in page and f'value="{world.cohort.slug}"' not in page
@@ -208,7 +203,7 @@ def test_transfer_keeps_history_and_shows_where_the_person_went(client, world, s
         data={"to_cohort": world.other_cohort.slug, "transfer_on": ["16", "11", "2026"]},
     )
     assert response.status_code == 302
-    old = _enrolment(world, world.participant)
+    old = enrolment_of(world.cohort, world.participant)
     new = db.session.scalar(
         select(Enrolment).where(
             Enrolment.user_id == world.participant.id, Enrolment.cohort_id == world.other_cohort.id
@@ -223,7 +218,7 @@ def test_transfer_keeps_history_and_shows_where_the_person_went(client, world, s
 
 
 def test_transfer_refusals(client, world, sign_in):
-    enrolment = _enrolment(world, world.participant)
+    enrolment = enrolment_of(world.cohort, world.participant)
     sign_in(world.admin)
     url = f"/enrolments/{enrolment.id}/transfer"
     same = client.post(url, data={"to_cohort": world.cohort.slug, "transfer_on": ["16", "11", "2026"]})
@@ -232,7 +227,7 @@ def test_transfer_refusals(client, world, sign_in):
     db.session.commit()
     twice = client.post(url, data={"to_cohort": world.other_cohort.slug, "transfer_on": ["16", "11", "2026"]})
     assert twice.status_code == 400 and "already enrolled in AI Accelerator — Cohort 2" in twice.text
-    assert _enrolment(world, world.participant).status == EnrolmentStatus.ACTIVE
+    assert enrolment_of(world.cohort, world.participant).status == EnrolmentStatus.ACTIVE
 
 
 def test_profile_scopes(client, world, sign_in):

@@ -10,9 +10,10 @@ from sqlalchemy import select
 
 from cohort.domain.schedule import SessionKind
 from cohort.extensions import db
-from cohort.models import AttendanceMark, AuditEvent, Enrolment, EnrolmentStatus, Role, Session
+from cohort.models import AttendanceMark, AuditEvent, EnrolmentStatus, Role, Session
 from cohort.models.base import utcnow
 from tests import factories
+from tests.factories import enrolment_of
 from tests.querycount import count_queries
 
 
@@ -38,12 +39,6 @@ def held(
 
 def url(session: Session) -> str:
     return f"/cohorts/{session.cohort.slug}/sessions/{session.id}/register"
-
-
-def _enrolment(cohort, user) -> Enrolment:
-    return db.session.scalar(
-        select(Enrolment).where(Enrolment.cohort_id == cohort.id, Enrolment.user_id == user.id)
-    )
 
 
 def marks_of(session: Session) -> dict[str, tuple[str, str | None]]:
@@ -96,7 +91,7 @@ def test_page_offers_every_active_person_with_four_marks_and_a_note(world, sign_
     factories.enrol(world.cohort, gone, EnrolmentStatus.WITHDRAWN)
     db.session.commit()
     page = sign_in(world.facilitator).get(url(workshop)).text
-    e = _enrolment(world.cohort, world.participant)
+    e = enrolment_of(world.cohort, world.participant)
     for value in ("present", "late", "excused", "absent"):
         assert f'name="mark-{e.id}" type="radio" value="{value}"' in page
     assert f'id="note-{e.id}"' in page
@@ -107,7 +102,10 @@ def test_page_offers_every_active_person_with_four_marks_and_a_note(world, sign_
 
 def test_saving_marks_and_notes(world, sign_in, workshop):
     client = sign_in(world.facilitator)
-    me, other = _enrolment(world.cohort, world.participant), _enrolment(world.cohort, world.other_participant)
+    me, other = (
+        enrolment_of(world.cohort, world.participant),
+        enrolment_of(world.cohort, world.other_participant),
+    )
     response = client.post(
         url(workshop),
         data={
@@ -128,7 +126,7 @@ def test_saving_marks_and_notes(world, sign_in, workshop):
 
 def test_saving_the_same_register_again_changes_nothing(world, sign_in, workshop):
     client = sign_in(world.facilitator)
-    me = _enrolment(world.cohort, world.participant)
+    me = enrolment_of(world.cohort, world.participant)
     client.post(url(workshop), data={"save": "y", f"mark-{me.id}": "present"})
     events = db.session.scalar(select(db.func.count(AuditEvent.id)))
     response = client.post(
@@ -140,7 +138,10 @@ def test_saving_the_same_register_again_changes_nothing(world, sign_in, workshop
 
 def test_mark_everyone_present_fills_only_the_unmarked_and_saves_nothing_yet(world, sign_in, workshop):
     client = sign_in(world.facilitator)
-    me, other = _enrolment(world.cohort, world.participant), _enrolment(world.cohort, world.other_participant)
+    me, other = (
+        enrolment_of(world.cohort, world.participant),
+        enrolment_of(world.cohort, world.other_participant),
+    )
     response = client.post(url(workshop), data={"all_present": "y", f"mark-{other.id}": "absent"})
     assert response.status_code == 200
     assert "1 person is now set to present" in response.text
@@ -153,7 +154,7 @@ def test_mark_everyone_present_fills_only_the_unmarked_and_saves_nothing_yet(wor
 
 def test_mark_everyone_present_button_above_the_register_keeps_notes(world, sign_in, workshop):
     client = sign_in(world.facilitator)
-    other = _enrolment(world.cohort, world.other_participant)
+    other = enrolment_of(world.cohort, world.other_participant)
     client.post(url(workshop), data={"save": "y", f"mark-{other.id}": "excused", f"note-{other.id}": "Sick"})
     response = client.post(url(workshop), data={"all_present": "y"})  # the top form sends only the button
     assert 'value="Sick"' in response.text
@@ -162,7 +163,7 @@ def test_mark_everyone_present_button_above_the_register_keeps_notes(world, sign
 
 def test_changing_a_mark_keeps_an_audit_event_with_the_previous_mark(world, sign_in, workshop):
     client = sign_in(world.facilitator)
-    me = _enrolment(world.cohort, world.participant)
+    me = enrolment_of(world.cohort, world.participant)
     client.post(url(workshop), data={"save": "y", f"mark-{me.id}": "absent"})
     sign_in(world.admin)
     client.post(url(workshop), data={"save": "y", f"mark-{me.id}": "excused", f"note-{me.id}": "Was ill"})
@@ -180,7 +181,7 @@ def test_changing_a_mark_keeps_an_audit_event_with_the_previous_mark(world, sign
 
 def test_a_mark_cannot_be_taken_away_by_leaving_it_blank(world, sign_in, workshop):
     client = sign_in(world.facilitator)
-    me = _enrolment(world.cohort, world.participant)
+    me = enrolment_of(world.cohort, world.participant)
     client.post(url(workshop), data={"save": "y", f"mark-{me.id}": "late"})
     client.post(url(workshop), data={"save": "y"})
     assert marks_of(workshop) == {"Siân O'Neill": ("late", None)}
@@ -191,7 +192,7 @@ def test_a_mark_cannot_be_taken_away_by_leaving_it_blank(world, sign_in, worksho
 
 def test_unknown_mark_value_is_an_error_linked_to_the_row(world, sign_in, workshop):
     client = sign_in(world.facilitator)
-    me = _enrolment(world.cohort, world.participant)
+    me = enrolment_of(world.cohort, world.participant)
     response = client.post(url(workshop), data={"save": "y", f"mark-{me.id}": "asleep\x00"})
     assert response.status_code == 400
     assert "There is a problem" in response.text
@@ -210,7 +211,10 @@ def test_unknown_mark_value_is_an_error_linked_to_the_row(world, sign_in, worksh
 )
 def test_bad_notes_are_errors_and_nothing_is_saved(world, sign_in, workshop, note, message):
     client = sign_in(world.facilitator)
-    me, other = _enrolment(world.cohort, world.participant), _enrolment(world.cohort, world.other_participant)
+    me, other = (
+        enrolment_of(world.cohort, world.participant),
+        enrolment_of(world.cohort, world.other_participant),
+    )
     response = client.post(
         url(workshop),
         data={"save": "y", f"mark-{me.id}": "present", f"note-{me.id}": note, f"mark-{other.id}": "present"},
@@ -223,7 +227,7 @@ def test_bad_notes_are_errors_and_nothing_is_saved(world, sign_in, workshop, not
 
 def test_a_note_without_a_mark_asks_for_the_mark(world, sign_in, workshop):
     client = sign_in(world.facilitator)
-    me = _enrolment(world.cohort, world.participant)
+    me = enrolment_of(world.cohort, world.participant)
     response = client.post(url(workshop), data={"save": "y", f"note-{me.id}": "Left early"})
     assert response.status_code == 400
     assert "Select a mark for Siân O&#39;Neill to save the note" in response.text
@@ -261,7 +265,7 @@ def test_cancelled_session_register_cannot_be_changed(world, sign_in, workshop):
     assert page.status_code == 200
     assert "This session is cancelled" in page.text
     assert "Save register" not in page.text
-    me = _enrolment(world.cohort, world.participant)
+    me = enrolment_of(world.cohort, world.participant)
     response = client.post(url(workshop), data={"save": "y", f"mark-{me.id}": "present"})
     assert response.status_code == 400
     assert "its register cannot be changed" in response.text
@@ -272,7 +276,10 @@ def test_nobody_can_be_marked_present_days_before_the_session(world, sign_in):
     future = held(world.cohort, days_ago=-3)
     db.session.commit()
     client = sign_in(world.facilitator)
-    me, other = _enrolment(world.cohort, world.participant), _enrolment(world.cohort, world.other_participant)
+    me, other = (
+        enrolment_of(world.cohort, world.participant),
+        enrolment_of(world.cohort, world.other_participant),
+    )
     page = client.get(url(future)).text
     assert "This session has not started" in page
     response = client.post(url(future), data={"save": "y", f"mark-{me.id}": "present"})
@@ -286,7 +293,7 @@ def test_nobody_can_be_marked_present_days_before_the_session(world, sign_in):
 def test_missing_csrf_token_is_refused(app, world, sign_in, workshop):
     app.config["WTF_CSRF_ENABLED"] = True
     client = sign_in(world.facilitator)
-    me = _enrolment(world.cohort, world.participant)
+    me = enrolment_of(world.cohort, world.participant)
     assert client.post(url(workshop), data={"save": "y", f"mark-{me.id}": "present"}).status_code == 400
     assert marks_of(workshop) == {}
 

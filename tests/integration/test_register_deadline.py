@@ -9,7 +9,6 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 import time_machine
-from sqlalchemy import select
 
 from cohort.attendance import service
 from cohort.config import ConfigError, load_config
@@ -18,6 +17,7 @@ from cohort.extensions import db
 from cohort.models import Enrolment, EnrolmentStatus
 from cohort.models.base import utcnow
 from tests import factories
+from tests.factories import enrolment_of
 from tests.querycount import count_queries
 from tests.sessions import make_session
 
@@ -27,15 +27,9 @@ def _text(html: str) -> str:
 
 
 def _withdraw(world, user) -> None:
-    enrolment = _enrolment(world, user)
+    enrolment = enrolment_of(world.cohort, user)
     enrolment.status = EnrolmentStatus.WITHDRAWN
     enrolment.withdrawn_on, enrolment.withdrawal_reason = date.today(), "Moved to another post"
-
-
-def _enrolment(world, user) -> Enrolment:
-    return db.session.scalar(
-        select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.cohort_id == world.cohort.id)
-    )
 
 
 # The register deadline on pages ----------------------------------------------------------------
@@ -76,7 +70,7 @@ def test_staff_see_the_waiting_session_on_the_cohort_attendance_page(client, wor
         text = _text(sign_in(world.facilitator).get(f"/cohorts/{world.cohort.slug}/attendance").text)
         person = _text(
             client.get(
-                f"/cohorts/{world.cohort.slug}/attendance/{_enrolment(world, world.participant).id}"
+                f"/cohorts/{world.cohort.slug}/attendance/{enrolment_of(world.cohort, world.participant).id}"
             ).text
         )
     assert "0 (+2 waiting)" in text  # the session's row: both people, neither counted yet
@@ -284,9 +278,7 @@ def test_finishing_waits_for_the_last_register(client, world, sign_in):
 
 def _enrolment_in(cohort, user) -> Enrolment:
     db.session.expire_all()
-    return db.session.scalar(
-        select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.cohort_id == cohort.id)
-    )
+    return enrolment_of(cohort, user)
 
 
 def test_the_register_says_until_when_it_can_be_taken(client, world, sign_in, friday):

@@ -10,13 +10,10 @@ from sqlalchemy.exc import IntegrityError
 
 from cohort.domain.progress import Checkpoint, Source
 from cohort.extensions import db
-from cohort.models import Assessment, AuditEvent, Enrolment, EnrolmentStatus, Skill
+from cohort.models import Assessment, AuditEvent, EnrolmentStatus, Skill
 from cohort.skills.service import Cell, SkillError, save_assessments
 from tests import factories as f
-
-
-def _enrolment(user) -> Enrolment:
-    return db.session.scalar(select(Enrolment).where(Enrolment.user_id == user.id))
+from tests.factories import enrolment_of
 
 
 @pytest.fixture
@@ -26,7 +23,12 @@ def grid(world):
     ethics = f.make_skill("Responsible AI and ethics", "Responsible AI")
     f.assess_skill(world.cohort, ethics, 3)
     db.session.commit()
-    return python, ethics, _enrolment(world.participant), _enrolment(world.other_participant)
+    return (
+        python,
+        ethics,
+        enrolment_of(world.cohort, world.participant),
+        enrolment_of(world.cohort, world.other_participant),
+    )
 
 
 def _levels(checkpoint="baseline", source="facilitator") -> dict:

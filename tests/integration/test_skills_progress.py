@@ -14,7 +14,6 @@ from cohort.extensions import db
 from cohort.models import (
     AttendanceMark,
     AuditEvent,
-    Enrolment,
     LearningLogComment,
     LearningLogEntry,
     Role,
@@ -22,12 +21,9 @@ from cohort.models import (
 )
 from cohort.models.base import utcnow
 from tests import factories as f
+from tests.factories import enrolment_of
 from tests.querycount import count_queries
 from tests.sessions import make_session
-
-
-def _enrolment(user) -> Enrolment:
-    return db.session.scalar(select(Enrolment).where(Enrolment.user_id == user.id))
 
 
 @pytest.fixture
@@ -36,7 +32,10 @@ def progress(world):
     python = db.session.get(Skill, f.skill_id_in(world.cohort))
     ethics = f.make_skill("Responsible AI and ethics", "Responsible AI")
     f.assess_skill(world.cohort, ethics, 2)
-    mine, theirs = _enrolment(world.participant), _enrolment(world.other_participant)
+    mine, theirs = (
+        enrolment_of(world.cohort, world.participant),
+        enrolment_of(world.cohort, world.other_participant),
+    )
     f.make_assessment(mine, python, 1, "baseline")
     f.make_assessment(mine, python, 3, "midpoint")
     f.make_assessment(mine, ethics, 1, "baseline")
@@ -214,7 +213,7 @@ def test_participant_writes_their_learning_log(world, sign_in):
     assert "Deployed the court backlog model" in page
     assert "5 October 2026" in page and "2.5 hours in all" in page
     entry = db.session.scalar(select(LearningLogEntry))
-    assert entry.hours == 2.5 and entry.enrolment_id == _enrolment(world.participant).id
+    assert entry.hours == 2.5 and entry.enrolment_id == enrolment_of(world.cohort, world.participant).id
     response = client.post(f"/my-learning-log/{entry.id}/edit", data=_entry_form(hours="3"))
     assert response.status_code == 302
     db.session.refresh(entry)
@@ -245,7 +244,7 @@ def test_bad_log_entries_are_refused(world, sign_in, overrides, message):
 
 
 def test_nobody_else_can_change_an_entry(world, sign_in):
-    entry = f.make_log_entry(_enrolment(world.other_participant))
+    entry = f.make_log_entry(enrolment_of(world.cohort, world.other_participant))
     db.session.commit()
     client = sign_in(world.participant)
     assert client.get(f"/my-learning-log/{entry.id}/edit").status_code == 404
@@ -254,7 +253,7 @@ def test_nobody_else_can_change_an_entry(world, sign_in):
 
 
 def test_facilitator_reads_and_comments(world, sign_in):
-    mine = _enrolment(world.participant)
+    mine = enrolment_of(world.cohort, world.participant)
     entry = f.make_log_entry(mine, "Read about feature stores", on=date(2026, 9, 10))
     db.session.commit()
     client = sign_in(world.facilitator)
@@ -269,9 +268,9 @@ def test_facilitator_reads_and_comments(world, sign_in):
 
 
 def test_comment_refusals(world, sign_in):
-    mine = _enrolment(world.participant)
+    mine = enrolment_of(world.cohort, world.participant)
     entry = f.make_log_entry(mine)
-    other = f.make_log_entry(_enrolment(world.other_participant))
+    other = f.make_log_entry(enrolment_of(world.cohort, world.other_participant))
     db.session.commit()
     client = sign_in(world.facilitator)
     url = f"/cohorts/{world.cohort.slug}/learning-log/{mine.id}"
