@@ -15,7 +15,6 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from cohort.attendance.service import open_check_in_for
 from cohort.auth.access import admin_required, cohort_for, roles_required
 from cohort.concurrency import StaleEdit, keep_typed, version_of
 from cohort.domain import bank_holidays
@@ -186,6 +185,9 @@ def create_session(slug: str):
 @bp.route("/cohorts/<slug>/sessions/<id:session_id>")
 @login_required
 def show_session(slug: str, session_id: int):
+    # Imported here: the attendance blueprint imports this module (session_for).
+    from cohort.attendance.service import open_check_in_for
+
     cohort = cohort_for(current_user, slug)
     session = session_for(cohort, session_id)
     now = utcnow()
