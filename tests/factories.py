@@ -372,3 +372,27 @@ def hackathon_world(world) -> dict[str, int]:
             select(HackathonJudge.id).where(HackathonJudge.session_id == session.id)
         ),
     }
+
+
+# Personal data ------------------------------------------------------------------------------
+
+
+def ready_export_id(user: User) -> int:
+    """A ready export the person asked for about themselves (the route × role table's)."""
+    from datetime import timedelta
+
+    from cohort.models.privacy_exports import DataExport, ExportState
+
+    now = datetime.now(UTC)
+    export = DataExport(
+        requested_by_id=user.id,
+        subject_id=user.id,
+        state=ExportState.READY,
+        content=b"PK\x05\x06" + b"\x00" * 18,
+        size=22,
+        built_at=now,
+        expires_at=now + timedelta(days=7),
+    )
+    db.session.add(export)
+    db.session.flush()
+    return export.id

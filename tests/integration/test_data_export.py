@@ -319,20 +319,3 @@ def test_eight_requests_at_once_make_one_export(app, threads_app, pair):
     assert sorted(code for code, _ in results) == [302] * THREADS
     db.session.expire_all()
     assert len(db.session.scalars(select(DataExport)).all()) == 1
-
-
-def ready_export_id(user: User) -> int:
-    """A ready export the person asked for about themselves (the route × role table's)."""
-    now = datetime.now(UTC)
-    export = DataExport(
-        requested_by_id=user.id,
-        subject_id=user.id,
-        state=ExportState.READY,
-        content=b"PK\x05\x06" + b"\x00" * 18,
-        size=22,
-        built_at=now,
-        expires_at=now + timedelta(days=7),
-    )
-    db.session.add(export)
-    db.session.flush()
-    return export.id

@@ -15,8 +15,7 @@ from sqlalchemy import select
 from cohort import create_app
 from cohort.extensions import db
 from cohort.models import Enrolment
-from tests.factories import hackathon_world, log_entry_id_for, skill_id_in
-from tests.integration.test_data_export import ready_export_id
+from tests.factories import hackathon_world, log_entry_id_for, ready_export_id, skill_id_in
 from tests.mail import outbox_message_id
 from tests.sessions import session_id_in
 
