@@ -31,8 +31,9 @@ from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import joinedload
 from wtforms import HiddenField
 
+from cohort.domain.formatting import date_time, long_date, plural
+from cohort.domain.formatting import percent as _percent
 from cohort.extensions import db
-from cohort.filters import date_time, long_date
 from cohort.models import AuditEvent, User
 
 VERSION_FIELD = "version"
@@ -90,7 +91,8 @@ def plain(value: Any) -> str:
 
 
 def percent(value: Any) -> str:
-    return "empty" if value is None else f"{round(float(value) * 100)}%"
+    """A stored share (0.8) as "80%", rounded half up (docs/rules.md §3.4); None → "empty"."""
+    return "empty" if value is None else _percent(value)
 
 
 def label_of(choices: Mapping[str, str]) -> Format:
@@ -193,9 +195,7 @@ class StaleEdit(Exception):  # noqa: N818 - a refusal the page explains, like th
             for c in self.changes
         ]
         if self.more:
-            items.append(
-                {"text": f"and {self.more} more change{'s' if self.more != 1 else ''}: see the audit log"}
-            )
+            items.append({"text": f"and {plural(self.more, 'more change')}: see the audit log"})
         return {"titleText": self.title, "descriptionText": self.description, "errorList": items}
 
 

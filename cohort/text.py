@@ -10,6 +10,10 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from cohort.domain.formatting import plural
+
+__all__ = ["describe_character", "first_invisible_character", "invisible_characters", "plural", "shown"]
+
 # Control (Cc), format (Cf: right-to-left override, zero-width space, BOM…),
 # private-use (Co), surrogate (Cs) and unassigned (Cn) code points.
 REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cs", "Cn"})
@@ -63,9 +67,3 @@ def shown(value: str, limit: int = 60) -> str:
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     return text
-
-
-def plural(count: int, singular: str, plural_form: str | None = None) -> str:
-    """ "1 row", "5,012 rows"."""
-    word = singular if count == 1 else (plural_form or singular + "s")
-    return f"{count:,} {word}"

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required, logout_user
 
 from cohort.auth import bp
 from cohort.auth.sessions import end_session, end_sessions, sessions_of
+from cohort.domain.formatting import plural
 from cohort.forms import ConfirmForm
 
 
@@ -52,7 +53,7 @@ def end_other_sessions():
         current_user, "ended by the person from another device", keep=current_user.current_session
     )
     if ended:
-        flash(f"{ended} other {'device has' if ended == 1 else 'devices have'} been signed out.", "success")
+        flash(f"{plural(ended, 'other device has', 'other devices have')} been signed out.", "success")
     else:
         flash("You were not signed in anywhere else.")
     return redirect(url_for("auth.signed_in_sessions"))

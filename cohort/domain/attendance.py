@@ -22,9 +22,10 @@ import functools
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, Decimal
 from fractions import Fraction
 
+from cohort.domain.formatting import whole_percent
 from cohort.domain.times import london_date
 
 
@@ -72,11 +73,9 @@ def waiting_for_register(session: SessionFacts, mark: Mark | str | None, at: dat
     return mark is None and session.register_closes is not None and at < session.register_closes
 
 
-@functools.lru_cache(maxsize=4096)  # the same few rates come up again and again in a report
 def percentage(value: Fraction) -> int:
-    """A share as a whole percentage, rounded half up: 159/200 (79.5 %) → 80."""
-    exact = Decimal(value.numerator * 100) / Decimal(value.denominator)
-    return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    """A share as a whole percentage, rounded half up: 159/200 (79.5 %) → 80 (docs/rules.md §3.4)."""
+    return whole_percent(value)
 
 
 def threshold(value: float | Fraction | Decimal | str) -> Fraction:

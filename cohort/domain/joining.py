@@ -13,6 +13,8 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from cohort.domain.attendance import SessionFacts
+from cohort.domain.formatting import long_date
+from cohort.domain.formatting import plural as _plural
 
 if TYPE_CHECKING:
     from cohort.domain.completion import RuleCheck
@@ -28,13 +30,9 @@ class BeforeJoining:
     hackathons: int = 0
 
 
-def _plural(n: int, one: str, many: str | None = None) -> str:
-    return f"{n} {one if n == 1 else (many or one + 's')}"
-
-
 def day_words(day: date) -> str:
     """20 November 2026."""
-    return f"{day.day} {day:%B %Y}"
+    return long_date(day)
 
 
 def before_joining(

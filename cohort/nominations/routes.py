@@ -22,6 +22,7 @@ from flask_login import current_user
 
 from cohort.auth.access import admin_required, cohort_for
 from cohort.auth.messages import people_to_invite, send_invitations_for_cohort
+from cohort.domain.formatting import noun, plural
 from cohort.extensions import db
 from cohort.form_results import page_status
 from cohort.forms import ConfirmForm
@@ -42,7 +43,7 @@ from cohort.nominations.importer import (
     sorted_rows,
 )
 from cohort.paging import Page, page_number, pagination_params
-from cohort.text import plural, shown
+from cohort.text import shown
 
 log = logging.getLogger("cohort.imports")
 
@@ -270,7 +271,7 @@ def send_invitations(slug: str):
     log.info("%s queued for %s", plural(sent, "invitation"), cohort.slug)
     if sent:
         flash(
-            f"{plural(sent, 'invitation')} to set a password {'has' if sent == 1 else 'have'} been emailed.",
+            f"{plural(sent, 'invitation')} to set a password {noun(sent, 'has', 'have')} been emailed.",
             "success",
         )
     else:

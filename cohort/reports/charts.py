@@ -19,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
+from cohort.domain.formatting import plural
+
 # pandas and matplotlib are imported where a chart is drawn, not when the app starts
 # (docs/architecture.md §10): type names only here.
 if TYPE_CHECKING:
@@ -84,10 +86,6 @@ def _rendered(key: tuple, draw: Callable[[], Figure]) -> bytes:
     return png
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
 def _wrap(label: str, width: int = 22) -> str:
     """Long cohort and skill names over two or three lines rather than overlapping."""
     words, lines, line = label.split(), [], ""
@@ -151,7 +149,7 @@ def outcomes_by_cohort(by_cohort: pd.DataFrame, department: str) -> Chart | None
         counts = [f"{int(row[name])} {name.lower()}" for name in columns if row[name]]
         parts.append(f"{row['Cohort']}: {', '.join(counts) if counts else 'nobody'}")
     total = int(table[columns].to_numpy().sum())
-    people = "1 person" if total == 1 else f"{total} people"
+    people = plural(total, "person", "people")
     summary = f"Outcomes of the {people} {department} nominated, by cohort. " + "; ".join(parts) + "."
     if shown_of > len(table):
         summary = f"The {len(table)} most recent of {shown_of} cohorts. " + summary
@@ -194,7 +192,7 @@ def uplift_by_skill(uplift: pd.DataFrame) -> Chart | None:
     best = table.loc[table["Mean uplift"].idxmax()]
     worst = table.loc[table["Mean uplift"].idxmin()]
     summary = (
-        f"Mean skill uplift for {_plural(len(table), 'skill')}, in levels from baseline to the latest "
+        f"Mean skill uplift for {plural(len(table), 'skill')}, in levels from baseline to the latest "
         f"facilitator assessment. Largest: {best['Skill']} ({best['Mean uplift']:+.1f})"
     )
     summary += "." if len(table) == 1 else f"; smallest: {worst['Skill']} ({worst['Mean uplift']:+.1f})."

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from cohort.domain.formatting import whole_percent
 from cohort.filters import date_time, long_date
 from cohort.models import Cohort
 
@@ -43,10 +44,10 @@ class CohortReport:
     def rules(self) -> str:
         c = self.cohort
         return (
-            f"Attendance at least {round(c.min_attendance * 100)}%; mandatory sessions "
+            f"Attendance at least {whole_percent(c.min_attendance)}%; mandatory sessions "
             f"{'required' if c.require_mandatory else 'not required'}; hackathon submissions "
             f"{'required' if c.require_hackathon else 'not required'}; skills at target "
-            f"{round(c.skills_at_target * 100)}%"
+            f"{whole_percent(c.skills_at_target)}%"
         )
 
     @property

@@ -38,7 +38,9 @@ def test_the_page_says_what_goes_and_what_stays_then_erases(world, sign_in):
     _withdraw(world)
     page = client.get(_erase_url(world.participant)).get_data(as_text=True)
     assert "What will be removed" in page and "What is kept, without their name" in page
-    assert "1 enrolments" in page
+    # Counts take the singular only for one (the page once said "1 enrolments").
+    assert "their 1 enrolment: status" in page and "1 enrolments" not in page
+    assert "their 0 certificates: revoked" in page and "their 0 learning-log entries and" in page
 
     response = client.post(
         _erase_url(world.participant),
