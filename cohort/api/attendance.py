@@ -1,6 +1,6 @@
 """A session's attendance marks, read and set (docs/api.md, Attendance).
 
-Setting marks goes through the register's own service (cohort/services/attendance.py
+Setting marks goes through the register's own service (cohort/attendance/service/registers.py
 save_register), so the register's rules apply unchanged: nobody marked present or late before
 the session opens, nothing on a cancelled session or a finished cohort, one audit event per mark.
 The ETag is that of the marks as a GET shows them; a PUT must send it in If-Match, and is

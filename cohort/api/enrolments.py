@@ -1,5 +1,5 @@
 """Enrolments, one at a time (docs/api.md, Enrolments): read one; nominate a person into a
-cohort; withdraw. Writes go through cohort/services/enrolments.py, as the enrol and withdraw
+cohort; withdraw. Writes go through cohort/enrolments/service.py, as the enrol and withdraw
 pages do, so the same rules apply (room in the cohort, open cohorts only, participants only, the
 cohort's row locked). Programme managers only, as on the pages (docs/rules.md §1.4)."""
 
@@ -86,7 +86,7 @@ def withdraw_enrolment(data, enrolment_id: int):
     _programme_managers_only()
     enrolment = _visible(enrolment_id)
     # The cohort's row locked, the enrolment read again: If-Match is checked against what the
-    # withdrawal sees (cohort/services/enrolments.py _lock_enrolment).
+    # withdrawal sees (cohort/enrolments/service.py _lock_enrolment).
     db.session.execute(select(Cohort).where(Cohort.id == enrolment.cohort_id).with_for_update()).scalar_one()
     db.session.refresh(enrolment)
     blp.check_etag(enrolment_row(enrolment), EnrolmentSchema)

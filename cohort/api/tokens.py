@@ -211,7 +211,7 @@ def find_live(secret: str, now: datetime) -> ApiToken | None:
 @event.listens_for(OrmSession, "before_flush")
 def _end_on_user_change(session, flush_context, instances) -> None:
     """A person deactivated, or given another role, loses their tokens in the same transaction
-    (as their signed-in sessions end, cohort/services/accounts.py)."""
+    (as their signed-in sessions end, cohort/auth/accounts.py)."""
     for obj in list(session.dirty):
         if not isinstance(obj, User) or obj.id is None:
             continue

@@ -4,7 +4,7 @@
   to the person themselves when someone else put them in;
 - `hackathon_results`: when the results are published, to each active participant of the cohort.
 
-Both are queued by the hackathon services (cohort/services/hackathons) in the transaction of the
+Both are queued by the hackathon services (cohort/hackathons/service) in the transaction of the
 change, so a refused or rolled-back change sends nothing.
 """
 
