@@ -273,11 +273,13 @@ def _load(
     for cohort in cohorts:
         sessions = sessions_by_cohort[cohort.id]
         skills = sorted(skills_by_cohort[cohort.id], key=lambda cs: (cs.skill.category or "", cs.skill.name))
+        every = session_facts(cohort, sessions)  # each session's facts worked out once
+        hackathon_ids = {s.id for s in sessions if s.kind == SessionKind.HACKATHON}
         facts = CohortFacts(
             rules=rules_of(cohort),
             last_day=cohort.end_date,
-            sessions=session_facts(cohort, sessions),
-            hackathons=session_facts(cohort, [s for s in sessions if s.kind == SessionKind.HACKATHON]),
+            sessions=every,
+            hackathons=[f for f in every if f.id in hackathon_ids],
             targets={cs.skill_id: cs.target_level for cs in skills},
             skill_names={cs.skill_id: cs.skill.name for cs in skills},
             hackathons_recorded=recorded,
