@@ -15,6 +15,7 @@ minimum answer time is 0 (the test of that floor sets its own).
 from __future__ import annotations
 
 import contextvars
+import copy as copy_module
 import dataclasses
 import os
 import sqlite3
@@ -154,12 +155,29 @@ def _sqlite_path(url: str) -> str:
     return path
 
 
-def _keep_empty_copy(url: str) -> None:
+def _copy_of(url: str) -> sqlite3.Connection:
+    """The SQLite database, copied into memory."""
     source = sqlite3.connect(_sqlite_path(url))
     copy = sqlite3.connect(":memory:")
-    source.backup(copy)
-    source.close()
-    _EMPTY_COPIES[url] = copy
+    try:
+        source.backup(copy)
+    finally:
+        source.close()
+    return copy
+
+
+def _copy_into(copy: sqlite3.Connection, url: str) -> None:
+    """Write a copy back over the SQLite database, through SQLite's backup API."""
+    target = sqlite3.connect(_sqlite_path(url))
+    try:
+        target.execute("PRAGMA synchronous=OFF")  # a test database: no need to wait for the disk
+        copy.backup(target)
+    finally:
+        target.close()
+
+
+def _keep_empty_copy(url: str) -> None:
+    _EMPTY_COPIES[url] = _copy_of(url)
 
 
 def _empty_all_tables(url: str) -> None:
@@ -170,12 +188,7 @@ def _empty_all_tables(url: str) -> None:
     table is emptied in one round trip; audit events are append-only, so through the one
     exception (docs/decisions/0005-append-only-audit-trail.md)."""
     if url in _EMPTY_COPIES:
-        target = sqlite3.connect(_sqlite_path(url))
-        try:
-            target.execute("PRAGMA synchronous=OFF")  # a test database: no need to wait for the disk
-            _EMPTY_COPIES[url].backup(target)
-        finally:
-            target.close()
+        _copy_into(_EMPTY_COPIES[url], url)
         return
     from cohort.audit_guard import allow_audit_rewrite
 
@@ -196,6 +209,8 @@ def _close_emptying(url: str) -> None:
         _EMPTY_COPIES.pop(url).close()
     if url in _WORLD_COPIES:
         _WORLD_COPIES.pop(url)[0].close()
+    for key in [key for key in _DEMO_COPIES if key[0] == url]:
+        _DEMO_COPIES.pop(key)[0].close()
     if url in _EMPTYING_ENGINES:
         _EMPTYING_ENGINES.pop(url).dispose()
 
@@ -377,10 +392,11 @@ def _build_world() -> World:
 _WORLD_COPIES: dict[str, tuple[sqlite3.Connection, dict[str, int]]] = {}
 
 
-def _world_can_be_copied(url: str) -> bool:
-    """Only onto the database as the migrations left it, which nothing has touched yet in this
+def _untouched(url: str) -> bool:
+    """Whether a kept copy (the world, the demo) may be written over the database: only on
+    SQLite, onto the database as the migrations left it, which nothing has touched yet in this
     test (another fixture may have made records first), and not while a test travels in time
-    (the world's rows would carry the time they were first made)."""
+    (the copy's rows would carry the time they were first made)."""
     session = db.session()
     if url not in _EMPTY_COPIES or time_machine.traveller_stack or session.in_transaction() or session.new:
         return False
@@ -419,26 +435,46 @@ def _world_from(ids: dict[str, int]) -> World:
 
 @pytest.fixture
 def world(app, database_url) -> World:
-    if not _world_can_be_copied(database_url):
+    if not _untouched(database_url):
         return _build_world()
     if database_url in _WORLD_COPIES:
         copy, ids = _WORLD_COPIES[database_url]
         db.session.close()
-        target = sqlite3.connect(_sqlite_path(database_url))
-        try:
-            target.execute("PRAGMA synchronous=OFF")
-            copy.backup(target)
-        finally:
-            target.close()
+        _copy_into(copy, database_url)
         return _world_from(ids)
     world = _build_world()
-    source = sqlite3.connect(_sqlite_path(database_url))
-    copy = sqlite3.connect(":memory:")
-    source.backup(copy)
-    source.close()
     ids = {field.name: getattr(world, field.name).id for field in dataclasses.fields(World)}
-    _WORLD_COPIES[database_url] = (copy, ids)
+    _WORLD_COPIES[database_url] = (_copy_of(database_url), ids)
     return world
+
+
+# On SQLite, the database just after the demo was seeded for a given time, and what seed_demo
+# answered: the demo is the largest set of records tests build, the same each time for that time.
+_DEMO_COPIES: dict[tuple[str, object], tuple[sqlite3.Connection, object]] = {}
+
+
+@pytest.fixture
+def seeded_demo(app, database_url):
+    """seed_demo(now), committed, for tests of the demo data or that need a full database. On
+    SQLite the first seeding for a `now` is kept, and later ones are a copy of it (onto an
+    untouched database only, never while a test travels in time); otherwise seeded."""
+    from cohort.demo import seed_demo
+
+    def seed(now):
+        key = (database_url, now)
+        copyable = _untouched(database_url)
+        if copyable and key in _DEMO_COPIES:
+            copy, result = _DEMO_COPIES[key]
+            db.session.close()
+            _copy_into(copy, database_url)
+            return copy_module.deepcopy(result)
+        result = seed_demo(now)
+        db.session.commit()
+        if copyable:
+            _DEMO_COPIES[key] = (_copy_of(database_url), copy_module.deepcopy(result))
+        return result
+
+    return seed
 
 
 @pytest.fixture

@@ -60,10 +60,8 @@ def enrolment_of(name: str, c: Cohort) -> Enrolment:
 
 
 @pytest.fixture
-def seeded(app):
-    result = seed_demo(NOW)
-    db.session.commit()
-    return result
+def seeded(seeded_demo):
+    return seeded_demo(NOW)
 
 
 @pytest.mark.parametrize(

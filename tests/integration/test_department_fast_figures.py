@@ -11,7 +11,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from cohort.demo import seed_demo
 from cohort.domain.attendance import Mark
 from cohort.extensions import db
 from cohort.models import AttendanceMark, Cohort, Department, Enrolment
@@ -24,10 +23,9 @@ LATER = NOW + timedelta(days=1)
 
 
 @pytest.fixture
-def demo(app):
+def demo(seeded_demo):
     summary.forget()
-    seed_demo(NOW)
-    db.session.commit()
+    seeded_demo(NOW)
     yield
     summary.forget()
 

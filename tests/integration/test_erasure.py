@@ -16,7 +16,7 @@ from sqlalchemy import func, inspect, select, text
 from sqlalchemy.exc import DBAPIError
 
 from cohort.auth.accounts import authenticate
-from cohort.demo import DEMO_PASSWORD, seed_demo
+from cohort.demo import DEMO_PASSWORD
 from cohort.demo.completion import FINISHED_COHORT_SLUG, LOW_ATTENDANCE, OVERRIDE_REASON
 from cohort.domain.times import london_to_utc
 from cohort.extensions import db
@@ -95,10 +95,10 @@ def _dump() -> str:
 
 
 @pytest.fixture
-def alumna(app, tmp_path):
+def alumna(app, tmp_path, seeded_demo):
     app.config["REPORTS_FOLDER"] = str(tmp_path / "reports")
     app.config["IMPORT_UPLOAD_FOLDER"] = str(tmp_path / "uploads")
-    seed_demo(NOW)
+    seeded_demo(NOW)
     user = db.session.scalar(select(User).where(User.full_name == LOW_ATTENDANCE))
     pilot = db.session.scalar(select(Cohort).where(Cohort.slug == FINISHED_COHORT_SLUG))
     enrolment = f.enrolment_of(pilot, user)

@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
-from cohort.demo import seed_demo
 from cohort.domain.hackathons import require_hackathon_holds
 from cohort.domain.schedule import SessionKind
 from cohort.extensions import db
@@ -17,9 +16,8 @@ from cohort.models import Challenge, ChallengeStatus, Cohort, Enrolment, Enrolme
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # week 9 of the demo cohort
 
 
-def test_demo_hackathons(client, app):
-    seed_demo(NOW)  # calls seed_hackathons
-    db.session.commit()
+def test_demo_hackathons(client, app, seeded_demo):
+    seeded_demo(NOW)  # seed_demo calls seed_hackathons
     cohort = db.session.scalar(select(Cohort).where(Cohort.slug == "cohort-1"))
 
     statuses = dict(
