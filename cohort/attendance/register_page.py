@@ -15,6 +15,7 @@ from cohort.attendance.forms import NOTE_MAX, RegisterForm
 from cohort.attendance.service import AttendanceError, Entry, RegisterConflict, Shown
 from cohort.core.closed import closed_reason
 from cohort.domain.attendance import ATTENDED, Mark
+from cohort.domain.formatting import plural
 from cohort.domain.times import london_date, week_of
 from cohort.extensions import db
 from cohort.models import AttendanceMark, Cohort, Enrolment, Session
@@ -188,7 +189,7 @@ def submit_register(
             if not row.mark and not row.mark_error:
                 row.mark, filled = Mark.PRESENT.value, filled + 1
         page.notice = (
-            f"{filled} {'person is' if filled == 1 else 'people are'} now set to present. "
+            f"{plural(filled, 'person is', 'people are')} now set to present. "
             "Change anyone who is not, then save the register."
         )
     elif not _error_list(rows, None):

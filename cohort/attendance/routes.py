@@ -28,6 +28,7 @@ from cohort.auth.access import cohort_for, refuse, roles_required
 from cohort.cohorts.queries import department_counts
 from cohort.core.closed import closed_reason
 from cohort.domain.attendance import ATTENDED
+from cohort.domain.formatting import plural, whole_percent
 from cohort.domain.times import london_date, week_of
 from cohort.extensions import db, limiter
 from cohort.forms import ConfirmForm
@@ -68,7 +69,7 @@ def register(slug: str, session_id: int):
         if page.saved is not None:
             changed = page.saved
             flash(
-                f"Register saved: {changed} {'mark' if changed == 1 else 'marks'} changed."
+                f"Register saved: {plural(changed, 'mark')} changed."
                 if changed
                 else "Register saved: nothing had changed.",
                 "success",
@@ -106,7 +107,7 @@ def cohort_attendance(slug: str):
         sponsor_view=sponsor_view,
         departments=departments,
         chosen=chosen,
-        threshold=round(cohort.min_attendance * 100),
+        threshold=whole_percent(cohort.min_attendance),
     )
 
 
@@ -125,7 +126,7 @@ def participant_attendance(slug: str, enrolment_id: int):
         enrolment=enrolment,
         detail=detail,
         can_record=current_user.role in STAFF and not closed_reason(cohort, "its attendance"),
-        threshold=round(cohort.min_attendance * 100),
+        threshold=whole_percent(cohort.min_attendance),
     )
 
 
@@ -284,14 +285,14 @@ def check_in():
         elif result.outcome == CheckInOutcome.WRONG:
             left = result.attempts_left
             form.code.errors = [
-                f"That check-in code is not right. Check it and try again ({left} "
-                f"{'try' if left == 1 else 'tries'} left before you have to wait)"
+                f"That check-in code is not right. Check it and try again "
+                f"({plural(left, 'try', 'tries')} left before you have to wait)"
             ]
             status = 400
         else:
             wait = service.wait_minutes()
             form.code.errors = [
-                f"You have entered too many wrong codes. Wait {wait} {'minute' if wait == 1 else 'minutes'}, "
+                f"You have entered too many wrong codes. Wait {plural(wait, 'minute')}, "
                 "then try again, or ask your facilitator to mark you on the register"
             ]
             status = 429

@@ -13,6 +13,7 @@ from cohort.cohorts.service import COHORT_FORMATS, RULE_LABELS
 from cohort.core import audit
 from cohort.core.errors import ServiceError
 from cohort.domain.completion import FINAL_OUTCOMES, Outcome, Standing, final_outcome
+from cohort.domain.formatting import plural
 from cohort.extensions import db
 from cohort.models import (
     Cohort,
@@ -215,7 +216,7 @@ def finish(actor: User, cohort: Cohort, at: datetime) -> dict[Outcome, int]:
     waiting = [r for r in found.to_record if r.standing.figures is not None and r.standing.figures.waiting]
     if waiting:
         # docs/rules.md §3.2: a register still open would be closed for good by finishing.
-        people = "1 person has" if len(waiting) == 1 else f"{len(waiting)} people have"
+        people = plural(len(waiting), "person has", "people have")
         raise CompletionError(
             f"{people} a session waiting for the register. Take the register, or finish the cohort "
             "once its register deadline has passed"

@@ -23,6 +23,7 @@ from cohort.auth import accounts
 from cohort.auth.messages import queue_invitation
 from cohort.core import audit
 from cohort.core.errors import ServiceError
+from cohort.domain.formatting import plural
 from cohort.extensions import db
 from cohort.models import (
     Cohort,
@@ -125,7 +126,7 @@ def _check_room(cohort: Cohort, needed: int = 1) -> None:
                 "Raise its capacity or withdraw someone first"
             )
         raise EnrolmentError(
-            f"{cohort.name} has {free} free place{'s' if free != 1 else ''} "
+            f"{cohort.name} has {plural(free, 'free place')} "
             f"({taken} of {cohort.capacity} taken) but {needed} people would be enrolled"
         )
 

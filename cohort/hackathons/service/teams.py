@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from cohort import concurrency
 from cohort.core import audit
 from cohort.domain import hackathons as rules
+from cohort.domain.formatting import plural
 from cohort.extensions import db
 from cohort.models import (
     AuditEvent,
@@ -314,7 +315,7 @@ def auto_form_teams(actor: User, session: Session, size: int) -> list[Team]:
         _fail("Everyone is already in a team", "size")
     if len(people) < settings.team_size_min:
         _fail(
-            f"Only {len(people)} {'person is' if len(people) == 1 else 'people are'} not in a team: "
+            f"Only {plural(len(people), 'person is', 'people are')} not in a team: "
             f"too few for a team of at least {settings.team_size_min}. Add them to existing teams",
             "size",
         )

@@ -17,6 +17,7 @@ from typing import Any, cast
 from sqlalchemy import ColumnElement, CursorResult, and_, delete, exists, func, or_, select, update
 
 from cohort.core.audit import record
+from cohort.domain.formatting import plural as _plural
 from cohort.domain.times import london_date
 from cohort.extensions import db
 from cohort.models import (
@@ -179,10 +180,6 @@ def due_now(now: datetime | None = None, config: Mapping[str, Any] | None = None
         else:
             found.append(Due(item, None, f"Applied by {item.applied_by}"))
     return found
-
-
-def _plural(count: int, one: str, many: str) -> str:
-    return f"{count:,} {one if count == 1 else many}"
 
 
 # Applying ----------------------------------------------------------------------------------

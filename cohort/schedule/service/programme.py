@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from cohort.core import audit
 from cohort.domain import bank_holidays
+from cohort.domain.formatting import plural
 from cohort.domain.schedule import PlannedSession, standard_programme
 from cohort.domain.times import london_to_utc, long_day
 from cohort.extensions import db
@@ -51,7 +52,7 @@ def programme_warnings(cohort: Cohort, plan: list[PlannedSession]) -> list[Sched
         warnings.append(
             ScheduleWarning(
                 "existing-sessions",
-                f"This cohort already has {existing} session{'s' if existing != 1 else ''}. "
+                f"This cohort already has {plural(existing, 'session')}. "
                 f"Applying the standard programme adds {len(plan)} more beside them",
             )
         )
