@@ -430,6 +430,9 @@ def _world_from(ids: dict[str, int]) -> World:
             for row in db.session.scalars(select(model).where(model.id.in_(ids[n] for n in names)))
         }
         loaded.update({name: rows[ids[name]] for name in names})
+    # Ends the transaction the queries began (a write transaction on SQLite outside a request),
+    # as building the world does: a test's own app or thread must not wait for it.
+    db.session.commit()
     return World(**loaded)
 
 
