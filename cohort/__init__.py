@@ -7,11 +7,12 @@ and CLI commands.
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 from flask import Flask
 from flask.templating import Environment
-from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader, Template
 
 from cohort.config import ConfigError, load_config
 
@@ -30,11 +31,45 @@ class _TemplateEnvironment(Environment):
     registered in create_app(), before any page is rendered.
     """
 
+    def __init__(self, *args, **options) -> None:
+        # Every template the app has, kept once loaded: a plain dict, not Jinja's LRU of 400
+        # that reorders itself on each of a page's forty-odd imports. The templates are files
+        # shipped with the code, so the cache cannot grow without bound.
+        options["cache_size"] = -1
+        super().__init__(*args, **options)
+        self._imports: dict[tuple[str, str | None], Template] = {}
+
     def make_globals(self, d):
         return {**self.globals, **(d or {})}
 
+    def get_template(self, name, parent=None, globals=None):
+        """A template by name, as Jinja finds it; an import a page has made before is answered
+        from a dict, without Jinja's path join and cache key, unless templates are reloaded
+        when changed (development)."""
+        if globals is not None or self.auto_reload or not isinstance(name, str):
+            return super().get_template(name, parent, globals)
+        key = (name, parent)
+        template = self._imports.get(key)
+        if template is None:
+            template = self._imports[key] = super().get_template(name, parent)
+        return template
+
 
 def create_app(overrides: dict | None = None) -> Flask:
+    # No garbage collection while the app is built (docs/architecture.md §10): importing the
+    # models, forms and routes makes some hundred thousand objects that all live as long as the
+    # process, and the collector's full passes over them, which free nothing, were a sixth of
+    # create_app(). Collection resumes, as it was, once the app exists.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _build_app(overrides)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _build_app(overrides: dict | None) -> Flask:
     app = Flask(__name__, instance_path=str(Path(__file__).resolve().parent.parent / "instance"))
     app.jinja_environment = _TemplateEnvironment
     app.config.update(_load_config())

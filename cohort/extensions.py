@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
+import click
+from flask import Flask
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
@@ -41,7 +43,65 @@ if TYPE_CHECKING:
 else:
     Model = db.Model
 
-migrate = Migrate()
+
+class Migrations:
+    """Flask-Migrate, imported only when something uses Alembic (docs/architecture.md §10).
+
+    Importing flask_migrate imports Alembic, about a sixth of create_app(), which every web
+    worker and job worker would pay for `flask db …` and the migration tests alone. So the app
+    gets `app.extensions["migrate"]` with the directory and the database at once, the rest of
+    Flask-Migrate's settings when first read, and a `flask db` group that loads Flask-Migrate's
+    own commands when it runs. Callbacks given to `configure()` reach every Alembic config.
+    """
+
+    def __init__(self) -> None:
+        self.configure_callbacks: list[Callable[[Any], Any]] = []
+
+    def configure(self, f: Callable[[Any], Any]) -> Callable[[Any], Any]:
+        self.configure_callbacks.append(f)
+        return f
+
+    def init_app(self, app: Flask, db: SQLAlchemy, directory: str, **alembic_options: Any) -> None:
+        app.extensions["migrate"] = MigrationSettings(self, db, directory, alembic_options)
+        app.cli.add_command(_MigrationCommands("db", help="Perform database migrations."))
+
+
+class MigrationSettings:
+    """`app.extensions["migrate"]`: what Flask-Migrate's own object holds, built when read."""
+
+    def __init__(self, owner: Migrations, db: SQLAlchemy, directory: str, options: dict[str, Any]) -> None:
+        self.db = db
+        self.directory = directory
+        self._owner = owner
+        self._options = options
+        self._settings: Any = None
+
+    @property
+    def metadata(self) -> MetaData:
+        return self.db.metadata
+
+    def __getattr__(self, name: str) -> Any:  # `migrate`, `configure_args`: Flask-Migrate's own
+        if self._settings is None:
+            from flask_migrate import Migrate, _MigrateConfig
+
+            migrate = Migrate(db=self.db, directory=self.directory, **self._options)
+            migrate.configure_callbacks = self._owner.configure_callbacks
+            self._settings = _MigrateConfig(migrate, self.db, **migrate.alembic_ctx_kwargs)
+        return getattr(self._settings, name)
+
+
+class _MigrationCommands(click.Group):
+    """`flask db`: Flask-Migrate's command group, imported when a `flask db …` command runs."""
+
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any
+    ) -> click.Context:
+        from flask_migrate.cli import db as commands
+
+        return commands.make_context(info_name, args, parent=parent, **extra)
+
+
+migrate = Migrations()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])

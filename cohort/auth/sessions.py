@@ -20,7 +20,6 @@ from typing import cast
 from flask import current_app, g, request, session
 from flask_login import login_user
 from sqlalchemy import CursorResult, delete, select, update
-from ua_parser import parse as parse_user_agent
 
 from cohort.database import writing
 from cohort.extensions import db
@@ -50,6 +49,8 @@ def token_digest(token: str) -> str:
 
 def describe_device(user_agent: str | None) -> str:
     """A coarse name for the browser, "Chrome on Windows"; the full string is not kept."""
+    from ua_parser import parse as parse_user_agent  # at the first sign-in, not at start-up
+
     parsed = parse_user_agent(user_agent or "")
     browser = parsed.user_agent.family if parsed.user_agent else None
     system = parsed.os.family if parsed.os else None

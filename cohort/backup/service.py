@@ -12,8 +12,6 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from alembic.script import ScriptDirectory
-from alembic.util import CommandError
 from sqlalchemy import inspect
 
 from .archive import (
@@ -223,6 +221,9 @@ class Schema:
 
 
 def schema_of(revision: str | None, migrations: Path) -> Schema:
+    from alembic.script import ScriptDirectory  # Alembic when a backup is read, not at start-up
+    from alembic.util import CommandError
+
     script = ScriptDirectory(str(migrations))
     heads = tuple(script.get_heads())
     if revision is not None and set(revision.split(",")) == set(heads):

@@ -6,8 +6,6 @@ import tempfile
 from functools import cache
 from pathlib import Path
 
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from flask import Flask
 from sqlalchemy import text
 from sqlalchemy.engine import URL, Engine, make_url
@@ -53,6 +51,8 @@ def database_problem(engine: Engine) -> SQLAlchemyError | None:
 @cache
 def migration_heads(directory: str) -> frozenset[str]:
     """The head revision(s) of the migrations shipped with this code (read once)."""
+    from alembic.script import ScriptDirectory  # Alembic at the first probe, not at start-up
+
     return frozenset(ScriptDirectory(directory).get_heads())
 
 
@@ -72,6 +72,8 @@ def readiness(app: Flask, engine: Engine) -> tuple[bool, dict[str, str], SQLAlch
     database error if there was one."""
     checks: dict[str, str] = {}
     database_error: SQLAlchemyError | None = None
+    from alembic.runtime.migration import MigrationContext
+
     try:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
