@@ -558,10 +558,10 @@ EXPECTED = {
 UNCHECKED = {"static"}  # Flask's own static files
 
 
-def _url_values(world, names) -> dict:
-    """The values of these URL arguments. The records behind a value are made only when a route
-    asks for it (making them all, an e-mail composed among them, was most of each case's time),
-    in this order."""
+def _url_values(world, names=None) -> dict:
+    """The values of these URL arguments (all of them without `names`). The records behind a
+    value are made only when a route asks for it (making them all, an e-mail composed among
+    them, was most of each case's time), in this order."""
     hackathon = cache(lambda: hackathon_world(world))  # hackathon_id, challenge_id, team_id, …
     builders = {
         "slug": lambda: world.cohort.slug,
@@ -587,6 +587,8 @@ def _url_values(world, names) -> dict:
             for key in ("hackathon_id", "challenge_id", "team_id", "submission_id", "judge_id")
         },
     }
+    if names is None:
+        names = builders.keys()
     unknown = set(names) - builders.keys()
     assert not unknown, f"no value in the table for the URL arguments {sorted(unknown)}"
     return {name: build() for name, build in builders.items() if name in names}
