@@ -307,6 +307,11 @@ class IsolatedClient(FlaskClient):
 
 @pytest.fixture
 def app(database_url):
+    # Figures kept in memory are keyed by the data's stamp, which a copied database (the empty
+    # one, the world, the demo) repeats from test to test: each test starts with none kept.
+    from cohort.reports import summary
+
+    summary.forget()
     app = create_app(
         {
             "SQLALCHEMY_DATABASE_URI": database_url,
