@@ -285,10 +285,13 @@ def test_the_demo_participant_has_a_calendar_feed(seeded, client):
 
 
 def test_seeded_ids_are_stable_and_seeding_is_fast(app):
-    started = clock.perf_counter()
+    # CPU time of this process, not wall time: other work on a shared machine (parallel test
+    # workers, browser tests) must not make seeding look slow, while seeding itself growing
+    # slower still fails here.
+    started = clock.process_time()
     seed_demo()
     db.session.commit()
-    assert clock.perf_counter() - started < 5
+    assert clock.process_time() - started < 5
     if db.engine.dialect.name == "sqlite":  # PostgreSQL's sequences go on after the tables are emptied
         amara = user("Amara Okafor")
         assert amara.id == 6
